@@ -1,0 +1,24 @@
+/** Every route module, in registration order. Add a resource folder and list it here. */
+import type { FastifyInstance } from 'fastify';
+import type { Services } from '../../services/index.js';
+import { statusRoutes } from './status/routes.js';
+import { sessionRoutes } from './session/routes.js';
+import { userRoutes } from './user/routes.js';
+import { organisationRoutes } from './organisation/routes.js';
+import { profileRoutes } from './profile/routes.js';
+import { caseRoutes } from './case/routes.js';
+import { queryRoutes } from './query/routes.js';
+import { streamRoutes } from './stream/routes.js';
+
+export type RouteModule = (app: FastifyInstance, services: Services) => Promise<void> | void;
+
+export const routeModules: RouteModule[] = [
+  statusRoutes,
+  sessionRoutes,
+  userRoutes,
+  organisationRoutes,
+  profileRoutes,
+  caseRoutes,
+  queryRoutes,
+  streamRoutes,
+];

@@ -1,0 +1,152 @@
+/**
+ * Computes IR aggregations over documents in memory. The SQLite backend uses it after
+ * selecting the matching documents; it also defines the expected semantics for tests.
+ */
+import type { Agg, AggBucket, AggKind, AggResult, AggValue } from './ir.js';
+import type { Doc } from '../storage/entity-store.js';
+import { evaluate, fieldValues } from './evaluate.js';
+
+const CALENDAR: Record<string, Intl.DateTimeFormat> = {};
+
+function zoneParts(ms: number, timeZone: string): { y: number; m: number; d: number; offsetMs: number } {
+  const fmt = (CALENDAR[timeZone] ??= new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  }));
+  const parts = Object.fromEntries(fmt.formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
+  const asUtc = Date.UTC(+parts.year!, +parts.month! - 1, +parts.day!, +parts.hour!, +parts.minute!, +parts.second!);
+  return { y: +parts.year!, m: +parts.month!, d: +parts.day!, offsetMs: asUtc - Math.floor(ms / 1000) * 1000 };
+}
+
+/** Epoch ms of local midnight `y-m-d` in `timeZone`. */
+function localMidnight(y: number, m: number, d: number, timeZone: string): number {
+  const guess = Date.UTC(y, m - 1, d);
+  const off = zoneParts(guess, timeZone).offsetMs;
+  const t = guess - off;
+  const off2 = zoneParts(t, timeZone).offsetMs;
+  return guess - off2;
+}
+
+/** The start of the bucket holding `ms`. */
+export function bucketStart(ms: number, agg: Extract<Agg, { kind: 'histogram' }>): number {
+  const tz = agg.timeZone;
+  if (!agg.interval) {
+    const off = zoneParts(ms, tz).offsetMs;
+    return Math.floor((ms + off) / agg.intervalMs) * agg.intervalMs - off;
+  }
+  const { y, m, d } = zoneParts(ms, tz);
+  switch (agg.interval) {
+    case 'day':
+      return localMidnight(y, m, d, tz);
+    case 'week': {
+      const dow = (new Date(Date.UTC(y, m - 1, d)).getUTCDay() + 6) % 7; // Monday first
+      const monday = new Date(Date.UTC(y, m - 1, d - dow));
+      return localMidnight(monday.getUTCFullYear(), monday.getUTCMonth() + 1, monday.getUTCDate(), tz);
+    }
+    case 'month':
+      return localMidnight(y, m, 1, tz);
+    case 'year':
+      return localMidnight(y, 1, 1, tz);
+  }
+}
+
+function nextBucket(start: number, agg: Extract<Agg, { kind: 'histogram' }>): number {
+  if (!agg.interval) return start + agg.intervalMs;
+  const { y, m, d } = zoneParts(start + 12 * 3600 * 1000, agg.timeZone);
+  switch (agg.interval) {
+    case 'day': {
+      const n = new Date(Date.UTC(y, m - 1, d + 1));
+      return localMidnight(n.getUTCFullYear(), n.getUTCMonth() + 1, n.getUTCDate(), agg.timeZone);
+    }
+    case 'week': {
+      const n = new Date(Date.UTC(y, m - 1, d + 7));
+      return localMidnight(n.getUTCFullYear(), n.getUTCMonth() + 1, n.getUTCDate(), agg.timeZone);
+    }
+    case 'month':
+      return m === 12 ? localMidnight(y + 1, 1, 1, agg.timeZone) : localMidnight(y, m + 1, 1, agg.timeZone);
+    case 'year':
+      return localMidnight(y + 1, 1, 1, agg.timeZone);
+  }
+}
+
+function num(v: unknown): number | undefined {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  return undefined;
+}
+
+export function aggregateDocs(docs: readonly Doc[], aggs: readonly Agg[]): AggResult {
+  const out: AggResult = {};
+  for (const agg of aggs) out[agg.name] = one(docs, agg);
+  return out;
+}
+
+function one(docs: readonly Doc[], agg: Agg): AggValue {
+  const visitors: { [K in AggKind]: (a: Extract<Agg, { kind: K }>) => AggValue } = {
+    count: () => docs.length,
+    metric: (a) => {
+      const vals = docs.flatMap((d) => fieldValues(d, a.field).map(num).filter((n): n is number => n !== undefined));
+      if (vals.length === 0) return a.fn === 'sum' ? 0 : null;
+      if (a.fn === 'sum') return vals.reduce((x, y) => x + y, 0);
+      if (a.fn === 'avg') return vals.reduce((x, y) => x + y, 0) / vals.length;
+      return a.fn === 'min' ? Math.min(...vals) : Math.max(...vals);
+    },
+    filter: (a) => {
+      const sub = docs.filter((d) => evaluate(a.where, d));
+      return { count: sub.length, aggs: aggregateDocs(sub, a.aggs) };
+    },
+    terms: (a) => {
+      const groups = new Map<string, { key: AggBucket['key']; docs: Doc[] }>();
+      for (const d of docs) {
+        const vals = new Set(fieldValues(d, a.field).map((v) => (typeof v === 'object' ? JSON.stringify(v) : (v as AggBucket['key']))));
+        for (const v of vals) {
+          const k = JSON.stringify(v);
+          let g = groups.get(k);
+          if (!g) groups.set(k, (g = { key: v, docs: [] }));
+          g.docs.push(d);
+        }
+      }
+      const sign = a.dir === 'asc' ? 1 : -1;
+      const buckets = [...groups.values()].sort((x, y) => {
+        if (a.order === 'count' && x.docs.length !== y.docs.length) return sign * (x.docs.length - y.docs.length);
+        const kx = String(x.key);
+        const ky = String(y.key);
+        return (a.order === 'key' ? sign : 1) * (kx < ky ? -1 : kx > ky ? 1 : 0);
+      });
+      return {
+        buckets: buckets.slice(0, a.size).map((g) => ({ key: g.key, count: g.docs.length, ...(a.aggs.length ? { aggs: aggregateDocs(g.docs, a.aggs) } : {}) })),
+      };
+    },
+    histogram: (a) => {
+      const groups = new Map<number, Doc[]>();
+      for (const d of docs) {
+        const v = num(fieldValues(d, a.field)[0]);
+        if (v === undefined) continue;
+        if ((a.from !== undefined && v < a.from) || (a.to !== undefined && v >= a.to)) continue;
+        const k = bucketStart(v, a);
+        let g = groups.get(k);
+        if (!g) groups.set(k, (g = []));
+        g.push(d);
+      }
+      const keys = [...groups.keys()];
+      if (a.from !== undefined) keys.push(bucketStart(a.from, a));
+      if (a.to !== undefined && a.to > (a.from ?? a.to)) keys.push(bucketStart(a.to - 1, a));
+      if (keys.length === 0) return { buckets: [] };
+      const first = Math.min(...keys);
+      const last = Math.max(...keys);
+      const buckets: AggBucket[] = [];
+      for (let k = first; k <= last && buckets.length < 10000; k = nextBucket(k, a)) {
+        const g = groups.get(k) ?? [];
+        buckets.push({ key: k, count: g.length, ...(a.aggs.length ? { aggs: aggregateDocs(g, a.aggs) } : {}) });
+      }
+      return { buckets };
+    },
+  };
+  return (visitors[agg.kind] as (a: Agg) => AggValue)(agg);
+}

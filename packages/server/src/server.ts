@@ -1,0 +1,50 @@
+/**
+ * The composition root of `waggle server`: config -> adapters -> services -> HTTP app.
+ * `startServer` is used by `main.ts` and by tests that need a real listening server.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { WaggleConfig } from './config/config.js';
+import { SqliteEntityStore } from './storage/sqlite/sqlite-entity-store.js';
+import { LocalFsBlobStore } from './storage/localfs/localfs-blob-store.js';
+import { createServices, type Services } from './services/index.js';
+import { bootstrap, type BootstrapResult } from './services/bootstrap.js';
+import { buildApp } from './http/app.js';
+
+/** The server secret (session signing, API key sealing), created once in the data dir. */
+function serverSecret(dataDir: string): string {
+  const path = join(dataDir, 'secret.key');
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(path, secret, { mode: 0o600 });
+  return secret;
+}
+
+export interface Running {
+  app: FastifyInstance;
+  services: Services;
+  boot: BootstrapResult;
+  close: () => Promise<void>;
+}
+
+export async function createWaggle(config: WaggleConfig, opts: { logger?: boolean } = {}): Promise<Running> {
+  mkdirSync(config.dataDir, { recursive: true });
+  const store = new SqliteEntityStore({ path: join(config.dataDir, 'waggle.db'), synchronous: config.storage.sqlite.synchronous });
+  await store.init();
+  const blobs = new LocalFsBlobStore(join(config.dataDir, 'files'));
+  await blobs.init();
+  const services = createServices(config, store, blobs, serverSecret(config.dataDir));
+  const boot = await bootstrap(store, services.orgs, services.users, config.admin);
+  const app = await buildApp(services, opts);
+  return {
+    app,
+    services,
+    boot,
+    close: async () => {
+      await app.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,31 @@
+/** Who is acting: the authenticated user in their current organisation, with its permissions. */
+export interface Actor {
+  userId: string;
+  login: string;
+  name: string;
+  orgId: string;
+  orgName: string;
+  profile: string;
+  permissions: ReadonlySet<string>;
+  /** Whether the current organisation is the platform `admin` organisation. */
+  inAdminOrg: boolean;
+  /** How the request authenticated. */
+  via: 'key' | 'basic' | 'session' | 'system';
+  requestId: string;
+}
+
+/** The actor used for start-up and background jobs. */
+export function systemActor(orgId: string, orgName: string): Actor {
+  return {
+    userId: 'system',
+    login: 'system@thehive.local',
+    name: 'System',
+    orgId,
+    orgName,
+    profile: 'admin',
+    permissions: new Set(),
+    inAdminOrg: true,
+    via: 'system',
+    requestId: 'system',
+  };
+}

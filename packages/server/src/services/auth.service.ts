@@ -1,0 +1,161 @@
+/**
+ * Authentication: credentials (API key, login+password, session token) to an Actor in the
+ * requested organisation. Failures look the same whatever the cause, take the same time
+ * (unknown logins still run scrypt) and are throttled per login and per client address.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Actor } from './actor.js';
+import type { Doc, EntityStore } from '../storage/entity-store.js';
+import type { OrganisationService } from './organisation.service.js';
+import type { ProfileService } from './profile.service.js';
+import { UserService } from './user.service.js';
+import { AuthenticationError, AuthorizationError, RateLimitExceededError } from '../errors/errors.js';
+import { hashApiKey, verifyPassword } from '../auth/password.js';
+import { ADMIN_ORG } from '../auth/permissions.js';
+
+export type Credentials =
+  | { kind: 'key'; key: string }
+  | { kind: 'basic'; login: string; password: string }
+  | { kind: 'session'; token: string };
+
+const FAIL_WINDOW_MS = 15 * 60 * 1000;
+const MAX_FAILS = 10;
+const SESSION_TTL_MS = 8 * 3600 * 1000;
+
+export interface Session {
+  userId: string;
+  csrf: string;
+  expiresAt: number;
+}
+
+export class AuthService {
+  private readonly failures = new Map<string, { count: number; first: number }>();
+  /** Recently verified login+password pairs (keyed by HMAC), valid while the stored hash is unchanged. */
+  private readonly verified = new Map<string, { hash: string; expires: number }>();
+
+  constructor(
+    private readonly store: EntityStore,
+    private readonly users: UserService,
+    private readonly orgs: OrganisationService,
+    private readonly profiles: ProfileService,
+    private readonly secret: string,
+  ) {}
+
+  private throttleKey(login: string, client: string): string[] {
+    return [`l:${login.toLowerCase()}`, `c:${client}`];
+  }
+
+  private checkThrottle(keys: string[]): void {
+    const now = Date.now();
+    for (const k of keys) {
+      const f = this.failures.get(k);
+      if (f && now - f.first < FAIL_WINDOW_MS && f.count >= MAX_FAILS * (k.startsWith('c:') ? 5 : 1)) {
+        throw new RateLimitExceededError('Too many failed logins; try again later');
+      }
+    }
+  }
+
+  private recordFailure(keys: string[]): void {
+    const now = Date.now();
+    if (this.failures.size > 100_000) this.failures.clear();
+    for (const k of keys) {
+      const f = this.failures.get(k);
+      if (!f || now - f.first >= FAIL_WINDOW_MS) this.failures.set(k, { count: 1, first: now });
+      else f.count++;
+    }
+  }
+
+  /** Verifies credentials and returns the user. Throws AuthenticationError with one message for every failure. */
+  async verify(creds: Credentials, client: string): Promise<Doc> {
+    const fail = (): never => {
+      throw new AuthenticationError('Authentication failure');
+    };
+    if (creds.kind === 'key') {
+      const owner = await this.store.uniqueOwner('user.key', hashApiKey(creds.key));
+      const user = owner ? await this.store.get('user', owner) : undefined;
+      if (!user || user.locked === true) return fail();
+      return user;
+    }
+    if (creds.kind === 'session') {
+      const s = this.openSession(creds.token);
+      const user = s ? await this.store.get('user', s.userId) : undefined;
+      if (!user || user.locked === true) return fail();
+      return user;
+    }
+    const keys = this.throttleKey(creds.login, client);
+    this.checkThrottle(keys);
+    const user = creds.login ? await this.users.findByLogin(creds.login) : undefined;
+    const cacheKey = createHmac('sha256', this.secret).update(`${creds.login.toLowerCase()}\0${creds.password}`).digest('base64url');
+    const cached = this.verified.get(cacheKey);
+    if (user && cached && cached.expires > Date.now() && cached.hash === user.passwordHash && user.locked !== true && creds.password.length > 0) return user;
+    // Empty passwords never authenticate (no "anonymous bind" class of bug), but still cost the same.
+    const ok = await verifyPassword(creds.password, user?.passwordHash as string | undefined);
+    if (!user || !ok || creds.password.length === 0 || user.locked === true) {
+      this.recordFailure(keys);
+      return fail();
+    }
+    for (const k of keys) this.failures.delete(k);
+    if (this.verified.size > 10_000) this.verified.clear();
+    this.verified.set(cacheKey, { hash: String(user.passwordHash), expires: Date.now() + 5 * 60_000 });
+    return user;
+  }
+
+  /** The actor for `user` in `orgHeader` (name or id), or in their default organisation. */
+  async actorFor(user: Doc, orgHeader: string | undefined, via: Actor['via'], requestId: string): Promise<Actor> {
+    const ms = UserService.memberships(user);
+    let membership;
+    if (orgHeader) {
+      const org = await this.orgs.resolve(orgHeader);
+      membership = org ? ms.find((m) => m.orgId === org._id) : undefined;
+      if (!membership) throw new AuthorizationError(`You are not a member of organisation ${orgHeader}`);
+    } else {
+      membership = ms.find((m) => m.orgId === user.defaultOrganisation) ?? ms[0];
+      if (!membership) throw new AuthorizationError('You belong to no organisation');
+    }
+    const org = await this.store.get('organisation', membership.orgId);
+    if (!org) throw new AuthorizationError('Your organisation no longer exists');
+    if (org.locked === true) throw new AuthorizationError(`Organisation ${String(org.name)} is locked`);
+    const profile = await this.profiles.findByName(membership.profile);
+    return {
+      userId: user._id,
+      login: String(user.login),
+      name: String(user.name ?? user.login),
+      orgId: org._id,
+      orgName: String(org.name),
+      profile: membership.profile,
+      permissions: new Set((profile?.permissions as string[]) ?? []),
+      inAdminOrg: org.name === ADMIN_ORG,
+      via,
+      requestId,
+    };
+  }
+
+  // ---- sessions: stateless tokens signed with the server secret ----
+
+  private sign(payload: string): string {
+    return createHmac('sha256', this.secret).update(payload).digest('base64url');
+  }
+
+  /** A session token for `userId`, and the CSRF token bound to it. */
+  newSession(userId: string): { token: string; session: Session } {
+    const session: Session = { userId, csrf: randomBytes(18).toString('base64url'), expiresAt: Date.now() + SESSION_TTL_MS };
+    const payload = Buffer.from(JSON.stringify(session)).toString('base64url');
+    return { token: `${payload}.${this.sign(payload)}`, session };
+  }
+
+  /** The session in a token, or undefined when forged or expired. */
+  openSession(token: string): Session | undefined {
+    const [payload, sig] = token.split('.');
+    if (!payload || !sig) return undefined;
+    const expected = Buffer.from(this.sign(payload));
+    const given = Buffer.from(sig);
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return undefined;
+    try {
+      const s = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Session;
+      if (typeof s.userId !== 'string' || typeof s.csrf !== 'string' || typeof s.expiresAt !== 'number' || s.expiresAt < Date.now()) return undefined;
+      return s;
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,44 @@
+/** Builds every service with plain constructors: the wiring shared by the server and the CLI. */
+import type { EntityStore } from '../storage/entity-store.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import type { WaggleConfig } from '../config/config.js';
+import { EventBus } from './events.js';
+import { AuditService } from './audit.service.js';
+import { OrganisationService } from './organisation.service.js';
+import { ProfileService } from './profile.service.js';
+import { UserService } from './user.service.js';
+import { AuthService } from './auth.service.js';
+import { CaseService } from './case.service.js';
+import { QueryService } from './query.service.js';
+import { SecretBox } from '../auth/secret-box.js';
+import { registerCoreQueries } from './core-queries.js';
+
+export interface Services {
+  config: WaggleConfig;
+  store: EntityStore;
+  blobs: BlobStore;
+  bus: EventBus;
+  audit: AuditService;
+  orgs: OrganisationService;
+  profiles: ProfileService;
+  users: UserService;
+  auth: AuthService;
+  cases: CaseService;
+  query: QueryService;
+  /** Replaces plain case creation once templates/tasks/sharing are wired (see case-create.ts). */
+  caseCreator?: (actor: import('./actor.js').Actor, body: Record<string, unknown> & import('./case.service.js').CaseInput) => Promise<import('../storage/entity-store.js').Doc>;
+}
+
+export function createServices(config: WaggleConfig, store: EntityStore, blobs: BlobStore, secret: string): Services {
+  const bus = new EventBus();
+  const audit = new AuditService(store, bus);
+  const orgs = new OrganisationService(store, audit);
+  const profiles = new ProfileService(store, audit);
+  const users = new UserService(store, audit, orgs, profiles, new SecretBox(secret));
+  const auth = new AuthService(store, users, orgs, profiles, secret);
+  const cases = new CaseService(store, audit);
+  const query = new QueryService(store, { maxDepth: config.query.maxFilterDepth, maxPageSize: config.query.maxPageSize });
+  const services: Services = { config, store, blobs, bus, audit, orgs, profiles, users, auth, cases, query };
+  registerCoreQueries(services);
+  return services;
+}

@@ -1,0 +1,88 @@
+/**
+ * BlobStore on the local file system: `<root>/<aa>/<bb>/<sha256>`. Content is streamed to a
+ * temporary file while hashed, fsynced, then renamed into place, so a blob is either whole
+ * or absent. Keys are validated as SHA-256 hex, so no path can escape the root.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, stat, unlink, open } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { BlobInfo, BlobStore } from '../blob-store.js';
+import { SHA256_RE } from '../blob-store.js';
+import { NotFoundError } from '../../errors/errors.js';
+
+export class LocalFsBlobStore implements BlobStore {
+  constructor(private readonly root: string) {}
+
+  async init(): Promise<void> {
+    await mkdir(join(this.root, 'tmp'), { recursive: true });
+  }
+
+  private pathOf(sha: string): string {
+    if (!SHA256_RE.test(sha)) throw new NotFoundError('Unknown file');
+    return join(this.root, sha.slice(0, 2), sha.slice(2, 4), sha);
+  }
+
+  async put(content: Readable | Buffer): Promise<BlobInfo> {
+    const tmp = join(this.root, 'tmp', `${Date.now()}-${randomBytes(8).toString('hex')}`);
+    const hash = createHash('sha256');
+    let size = 0;
+    const source = Buffer.isBuffer(content) ? Readable.from([content]) : content;
+    try {
+      await pipeline(
+        source,
+        async function* (src: AsyncIterable<Buffer>) {
+          for await (const chunk of src) {
+            hash.update(chunk);
+            size += chunk.length;
+            yield chunk;
+          }
+        },
+        createWriteStream(tmp),
+      );
+      const fh = await open(tmp, 'r');
+      await fh.sync();
+      await fh.close();
+      const sha256 = hash.digest('hex');
+      const dest = this.pathOf(sha256);
+      await mkdir(join(dest, '..'), { recursive: true });
+      await rename(tmp, dest);
+      return { sha256, size };
+    } catch (e) {
+      await unlink(tmp).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  async get(sha256: string): Promise<Readable> {
+    const p = this.pathOf(sha256);
+    try {
+      await stat(p);
+    } catch {
+      throw new NotFoundError('Unknown file');
+    }
+    return createReadStream(p);
+  }
+
+  async has(sha256: string): Promise<boolean> {
+    if (!SHA256_RE.test(sha256)) return false;
+    try {
+      await stat(this.pathOf(sha256));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async delete(sha256: string): Promise<boolean> {
+    if (!SHA256_RE.test(sha256)) return false;
+    try {
+      await unlink(this.pathOf(sha256));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}

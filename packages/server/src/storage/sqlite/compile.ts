@@ -1,0 +1,190 @@
+/**
+ * Compiles the query IR to SQLite SQL. The visitor is a `Record<ExprKind, …>`, so adding a
+ * node kind to the IR fails the build here until it is handled.
+ */
+import type { Expr, ExprKind, Query, Scalar, SortKey } from '../../query/ir.js';
+import { entityDef, fieldDef, ALL_ORGS, type EntityDef, type FieldDef } from '../../entities/registry.js';
+import { SearchError } from '../../errors/errors.js';
+import { fieldColumn, jsonPath, mvTable, parentColumn, table } from './schema.js';
+
+export interface Compiled {
+  sql: string;
+  params: unknown[];
+}
+
+interface Ctx {
+  params: unknown[];
+  aliasCounter: { n: number };
+}
+
+type FieldRef =
+  | { kind: 'column'; sql: string; def: FieldDef }
+  | { kind: 'multi'; mvField: string; def: FieldDef };
+
+function resolveField(def: EntityDef, alias: string, field: string): FieldRef {
+  const fd = fieldDef(def, field);
+  if (!fd) throw new SearchError(`Unknown field "${field}" for ${def.apiType}`);
+  if (field === '_id') return { kind: 'column', sql: `${alias}._id`, def: fd };
+  if (field.startsWith('customFields.')) {
+    const name = field.slice('customFields.'.length);
+    if (!/^[A-Za-z0-9_\-.]+$/.test(name)) throw new SearchError(`Invalid custom field name "${name}"`);
+    return { kind: 'multi', mvField: `cf.${name}`, def: fd };
+  }
+  if (fd.type === 'string[]') return { kind: 'multi', mvField: field, def: fd };
+  if (fd.indexed) return { kind: 'column', sql: `${alias}.${fieldColumn(field)}`, def: fd };
+  return { kind: 'column', sql: `json_extract(${alias}.doc, ${jsonPath(field)})`, def: fd };
+}
+
+/** Coerces a filter value to what the field stores, so `"2"` finds severity 2. */
+function coerce(fd: FieldDef, value: Scalar, field: string): unknown {
+  if (value === null) return null;
+  switch (fd.type) {
+    case 'integer':
+    case 'float':
+    case 'date': {
+      if (typeof value === 'number') return value;
+      if (typeof value === 'boolean') return value ? 1 : 0;
+      const n = Number(value);
+      if (value.trim() === '' || !Number.isFinite(n)) throw new SearchError(`Field "${field}" is numeric; "${value}" is not a number`);
+      return n;
+    }
+    case 'boolean':
+      if (typeof value === 'boolean') return value ? 1 : 0;
+      if (typeof value === 'number') return value ? 1 : 0;
+      if (value.toLowerCase() === 'true') return 1;
+      if (value.toLowerCase() === 'false') return 0;
+      throw new SearchError(`Field "${field}" is a boolean; "${value}" is not`);
+    default:
+      if (typeof value === 'boolean') return value ? 1 : 0;
+      return value;
+  }
+}
+
+const escapeLike = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+const SQL_OP = { eq: '=', ne: 'IS NOT', gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
+
+function compileExpr(expr: Expr, def: EntityDef, alias: string, ctx: Ctx): string {
+  const p = (v: unknown): string => {
+    ctx.params.push(v);
+    return '?';
+  };
+  const mv = (mvField: string, cond: string): string =>
+    `EXISTS (SELECT 1 FROM ${mvTable(def.name)} mv WHERE mv.f = ${p(mvField)} AND mv.id = ${alias}._id${cond ? ` AND ${cond}` : ''})`;
+  const sub = (e: Expr): string => compileExpr(e, def, alias, ctx);
+
+  const visitors: { [K in ExprKind]: (e: Extract<Expr, { kind: K }>) => string } = {
+    true: () => '1',
+    false: () => '0',
+    and: (e) => `(${e.items.map(sub).join(' AND ')})`,
+    or: (e) => `(${e.items.map(sub).join(' OR ')})`,
+    not: (e) => `(NOT ${sub(e.item)})`,
+    compare: (e) => {
+      const ref = resolveField(def, alias, e.field);
+      const v = coerce(ref.def, e.value, e.field);
+      if (ref.kind === 'multi') {
+        if (e.op === 'ne') return `(NOT ${mv(ref.mvField, `mv.v = ${p(v)}`)})`;
+        return mv(ref.mvField, `mv.v ${SQL_OP[e.op]} ${p(v)}`);
+      }
+      if (v === null) return e.op === 'eq' ? `${ref.sql} IS NULL` : e.op === 'ne' ? `${ref.sql} IS NOT NULL` : '0';
+      return `${ref.sql} ${SQL_OP[e.op]} ${p(v)}`;
+    },
+    between: (e) => {
+      const ref = resolveField(def, alias, e.field);
+      const from = coerce(ref.def, e.from, e.field);
+      const to = coerce(ref.def, e.to, e.field);
+      if (ref.kind === 'multi') return mv(ref.mvField, `mv.v >= ${p(from)} AND mv.v < ${p(to)}`);
+      return `(${ref.sql} >= ${p(from)} AND ${ref.sql} < ${p(to)})`;
+    },
+    in: (e) => {
+      if (e.values.length === 0) return '0';
+      const ref = resolveField(def, alias, e.field);
+      const vals = e.values.map((v) => p(coerce(ref.def, v, e.field))).join(', ');
+      if (ref.kind === 'multi') return mv(ref.mvField, `mv.v IN (${vals})`);
+      return `${ref.sql} IN (${vals})`;
+    },
+    like: (e) => {
+      const ref = resolveField(def, alias, e.field);
+      const v = escapeLike(e.value);
+      const pattern = e.mode === 'contains' ? `%${v}%` : e.mode === 'startsWith' ? `${v}%` : `%${v}`;
+      if (ref.kind === 'multi') return mv(ref.mvField, `mv.v LIKE ${p(pattern)} ESCAPE '\\'`);
+      return `${ref.sql} LIKE ${p(pattern)} ESCAPE '\\'`;
+    },
+    match: (e) => {
+      const ref = resolveField(def, alias, e.field);
+      const words = e.value.split(/\s+/).filter(Boolean);
+      if (words.length === 0) return '1';
+      const conds = words.map((w) => `LIKE ${p(`%${escapeLike(w)}%`)} ESCAPE '\\'`);
+      if (ref.kind === 'multi') return `(${conds.map((c) => mv(ref.mvField, `mv.v ${c}`)).join(' AND ')})`;
+      return `(${conds.map((c) => `${ref.sql} ${c}`).join(' AND ')})`;
+    },
+    has: (e) => {
+      const ref = resolveField(def, alias, e.field);
+      if (ref.kind === 'multi') return mv(ref.mvField, '');
+      return `${ref.sql} IS NOT NULL`;
+    },
+    parentId: (e) => {
+      if (!def.parents.includes(e.relation)) throw new SearchError(`${def.apiType} has no parent ${e.relation}`);
+      if (e.ids.length === 0) return '0';
+      return `${alias}.${parentColumn(e.relation)} IN (${e.ids.map((id) => p(id)).join(', ')})`;
+    },
+    parent: (e) => {
+      if (!def.parents.includes(e.relation)) throw new SearchError(`${def.apiType} has no parent ${e.relation}`);
+      const pdef = entityDef(e.parentType);
+      const a = `t${++ctx.aliasCounter.n}`;
+      return `${alias}.${parentColumn(e.relation)} IN (SELECT ${a}._id FROM ${table(pdef.name)} ${a} WHERE ${compileExpr(e.where, pdef, a, ctx)})`;
+    },
+    child: (e) => {
+      const cdef = entityDef(e.childType);
+      if (!cdef.parents.includes(e.relation)) throw new SearchError(`${cdef.apiType} has no parent ${e.relation}`);
+      const a = `t${++ctx.aliasCounter.n}`;
+      return `EXISTS (SELECT 1 FROM ${table(cdef.name)} ${a} WHERE ${a}.${parentColumn(e.relation)} = ${alias}._id AND ${compileExpr(e.where, cdef, a, ctx)})`;
+    },
+    visible: (e) => {
+      const orgs = [...e.orgIds, ALL_ORGS];
+      return `EXISTS (SELECT 1 FROM ${mvTable(def.name)} vis WHERE vis.f = '_orgs' AND vis.v IN (${orgs.map((o) => p(o)).join(', ')}) AND vis.id = ${alias}._id)`;
+    },
+  };
+  return (visitors[expr.kind] as (e: Expr) => string)(expr);
+}
+
+function compileSort(sort: readonly SortKey[], def: EntityDef, alias: string): string {
+  const parts = sort.map((k) => {
+    const fd = fieldDef(def, k.field);
+    if (!fd) throw new SearchError(`Unknown sort field "${k.field}" for ${def.apiType}`);
+    let sql: string;
+    if (k.field === '_id') sql = `${alias}._id`;
+    else if (fd.indexed && fd.type !== 'string[]') sql = `${alias}.${fieldColumn(k.field)}`;
+    else if (k.field.startsWith('customFields.')) {
+      const name = k.field.slice('customFields.'.length);
+      if (!/^[A-Za-z0-9_\-.]+$/.test(name)) throw new SearchError(`Invalid custom field name "${name}"`);
+      sql = `(SELECT min(v) FROM ${mvTable(def.name)} s WHERE s.f = 'cf.${name}' AND s.id = ${alias}._id)`;
+    } else if (fd.type === 'string[]') sql = `json_extract(${alias}.doc, ${jsonPath(k.field)}||'[0]')`;
+    else sql = `json_extract(${alias}.doc, ${jsonPath(k.field)})`;
+    return `${sql} ${k.dir === 'asc' ? 'ASC' : 'DESC'}`;
+  });
+  if (!sort.some((k) => k.field === '_id')) parts.push(`${alias}._id ${sort[0]?.dir === 'asc' ? 'ASC' : 'DESC'}`);
+  return parts.join(', ');
+}
+
+/** The WHERE clause of `q` for alias `t0`, with its parameters. */
+export function compileWhere(q: Pick<Query, 'entity' | 'where'>, params: unknown[]): string {
+  const def = entityDef(q.entity);
+  return compileExpr(q.where, def, 't0', { params, aliasCounter: { n: 0 } });
+}
+
+/** Compiles a rows or count query. Aggregations are compiled by `compile-aggs.ts`. */
+export function compileQuery(q: Query): Compiled {
+  const def = entityDef(q.entity);
+  const params: unknown[] = [];
+  const where = compileWhere(q, params);
+  const from = `FROM ${table(def.name)} t0 WHERE ${where}`;
+  if (q.output.kind === 'count') return { sql: `SELECT count(*) AS n ${from}`, params };
+  if (q.output.kind === 'rows') {
+    const order = compileSort(q.sort.length ? q.sort : [{ field: '_createdAt', dir: 'desc' }], def, 't0');
+    const limit = Math.max(0, q.output.to - q.output.from);
+    params.push(limit, q.output.from);
+    return { sql: `SELECT t0.doc AS doc, t0._version AS v ${from} ORDER BY ${order} LIMIT ? OFFSET ?`, params };
+  }
+  throw new SearchError('Aggregations are compiled separately');
+}
