@@ -80,7 +80,7 @@ export class OrganisationService {
       links: [] as Array<{ orgId: string; linkType: string; otherLinkType: string }>,
     };
     try {
-      const [created] = await this.audit.commit([
+      const [, created] = await this.audit.commit([
         { op: 'claim', scope: 'organisation.name', key: input.name, owner: id },
         { op: 'insert', doc },
         this.audit.op(actor, 'create', doc),

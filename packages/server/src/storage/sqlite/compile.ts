@@ -70,7 +70,7 @@ function compileExpr(expr: Expr, def: EntityDef, alias: string, ctx: Ctx): strin
     return '?';
   };
   const mv = (mvField: string, cond: string): string =>
-    `EXISTS (SELECT 1 FROM ${mvTable(def.name)} mv WHERE mv.f = ${p(mvField)} AND mv.id = ${alias}._id${cond ? ` AND ${cond}` : ''})`;
+    `EXISTS (SELECT 1 FROM ${mvTable(def.name)} mv WHERE mv.f = '${mvField.replace(/'/g, "''")}' AND mv.id = ${alias}._id${cond ? ` AND ${cond}` : ''})`;
   const sub = (e: Expr): string => compileExpr(e, def, alias, ctx);
 
   const visitors: { [K in ExprKind]: (e: Extract<Expr, { kind: K }>) => string } = {
