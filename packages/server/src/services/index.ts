@@ -12,6 +12,7 @@ import { CaseService } from './case.service.js';
 import { QueryService } from './query.service.js';
 import { SecretBox } from '../auth/secret-box.js';
 import { registerCoreQueries } from './core-queries.js';
+import { AttachmentService } from './attachment.service.js';
 
 export interface Services {
   config: WaggleConfig;
@@ -25,6 +26,7 @@ export interface Services {
   auth: AuthService;
   cases: CaseService;
   query: QueryService;
+  attachments: AttachmentService;
   /** Replaces plain case creation once templates/tasks/sharing are wired (see case-create.ts). */
   caseCreator?: (actor: import('./actor.js').Actor, body: Record<string, unknown> & import('./case.service.js').CaseInput) => Promise<import('../storage/entity-store.js').Doc>;
 }
@@ -38,7 +40,8 @@ export function createServices(config: WaggleConfig, store: EntityStore, blobs: 
   const auth = new AuthService(store, users, orgs, profiles, secret);
   const cases = new CaseService(store, audit);
   const query = new QueryService(store, { maxDepth: config.query.maxFilterDepth, maxPageSize: config.query.maxPageSize });
-  const services: Services = { config, store, blobs, bus, audit, orgs, profiles, users, auth, cases, query };
+  const attachments = new AttachmentService(store, blobs, audit);
+  const services: Services = { config, store, blobs, bus, audit, orgs, profiles, users, auth, cases, query, attachments };
   registerCoreQueries(services);
   return services;
 }
