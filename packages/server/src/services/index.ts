@@ -13,6 +13,12 @@ import { QueryService } from './query.service.js';
 import { SecretBox } from '../auth/secret-box.js';
 import { registerCoreQueries } from './core-queries.js';
 import { AttachmentService } from './attachment.service.js';
+import { TaskService } from './task.service.js';
+import { LogService } from './log.service.js';
+import { CommentService } from './comment.service.js';
+import { CustomEventService } from './custom-event.service.js';
+import { TimelineService } from './timeline.service.js';
+import { registerTaskQueries } from './task-queries.js';
 
 export interface Services {
   config: WaggleConfig;
@@ -27,6 +33,11 @@ export interface Services {
   cases: CaseService;
   query: QueryService;
   attachments: AttachmentService;
+  tasks: TaskService;
+  logs: LogService;
+  comments: CommentService;
+  customEvents: CustomEventService;
+  timeline: TimelineService;
   /** Replaces plain case creation once templates/tasks/sharing are wired (see case-create.ts). */
   caseCreator?: (actor: import('./actor.js').Actor, body: Record<string, unknown> & import('./case.service.js').CaseInput) => Promise<import('../storage/entity-store.js').Doc>;
 }
@@ -41,7 +52,13 @@ export function createServices(config: WaggleConfig, store: EntityStore, blobs: 
   const cases = new CaseService(store, audit);
   const query = new QueryService(store, { maxDepth: config.query.maxFilterDepth, maxPageSize: config.query.maxPageSize });
   const attachments = new AttachmentService(store, blobs, audit);
-  const services: Services = { config, store, blobs, bus, audit, orgs, profiles, users, auth, cases, query, attachments };
+  const tasks = new TaskService(store, audit, cases, orgs, users);
+  const logs = new LogService(store, audit, tasks, attachments);
+  const comments = new CommentService(store, audit, cases);
+  const customEvents = new CustomEventService(store, audit, cases);
+  const timeline = new TimelineService(store, cases);
+  const services: Services = { config, store, blobs, bus, audit, orgs, profiles, users, auth, cases, query, attachments, tasks, logs, comments, customEvents, timeline };
   registerCoreQueries(services);
+  registerTaskQueries(services);
   return services;
 }

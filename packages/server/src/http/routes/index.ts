@@ -9,6 +9,10 @@ import { profileRoutes } from './profile/routes.js';
 import { caseRoutes } from './case/routes.js';
 import { queryRoutes } from './query/routes.js';
 import { streamRoutes } from './stream/routes.js';
+import { taskRoutes } from './task/routes.js';
+import { logRoutes } from './log/routes.js';
+import { commentRoutes } from './comment/routes.js';
+import { timelineRoutes } from './timeline/routes.js';
 
 export type RouteModule = (app: FastifyInstance, services: Services) => Promise<void> | void;
 
@@ -21,4 +25,8 @@ export const routeModules: RouteModule[] = [
   caseRoutes,
   queryRoutes,
   streamRoutes,
+  taskRoutes,
+  logRoutes,
+  commentRoutes,
+  timelineRoutes,
 ];
