@@ -336,3 +336,14 @@ export function fieldDef(def: EntityDef, field: string): FieldDef | undefined {
 
 /** The special organisation id that makes a document visible to every organisation. */
 export const ALL_ORGS = '*';
+
+/**
+ * Internal system field: the principals (user logins, `orgadmin:<orgId>`) a case and its
+ * children are restricted to (UserAccessKind). Absent = no restriction. Multi-valued, stored
+ * in the side table next to `_orgs` for every type, never queryable through the Query API;
+ * only the `visible` IR node reads it (see services/policy.ts).
+ */
+export const RESTRICTED_TO = '_restrictedTo';
+
+/** System fields stored in every type's multi-valued side table. */
+export const SYSTEM_MULTI_VALUED = ['_orgs', RESTRICTED_TO] as const;

@@ -4,7 +4,7 @@
  * are not supported here.
  */
 import type { Expr, ExprKind, Scalar } from './ir.js';
-import { ALL_ORGS } from '../entities/registry.js';
+import { ALL_ORGS, RESTRICTED_TO } from '../entities/registry.js';
 import type { Doc } from '../storage/entity-store.js';
 
 /** The values at `field` of `doc`: arrays are spread, custom fields resolved by name. */
@@ -78,7 +78,12 @@ export function evaluate(expr: Expr, doc: Doc): boolean {
     child: () => {
       throw new Error('child traversal cannot be evaluated in memory');
     },
-    visible: (e) => doc._orgs.some((o) => o === ALL_ORGS || e.orgIds.includes(o)),
+    visible: (e) => {
+      if (!doc._orgs.some((o) => o === ALL_ORGS || e.orgIds.includes(o))) return false;
+      const restricted = doc[RESTRICTED_TO];
+      if (!e.principals || !Array.isArray(restricted)) return true;
+      return restricted.some((r) => e.principals!.includes(String(r)));
+    },
   };
   return (visitors[expr.kind] as (e: Expr) => boolean)(expr);
 }

@@ -32,8 +32,12 @@ export type Expr =
   | { readonly kind: 'parent'; readonly relation: string; readonly parentType: string; readonly where: Expr }
   /** Some child of type `childType`, linked by its relation `relation`, matches `where`. */
   | { readonly kind: 'child'; readonly childType: string; readonly relation: string; readonly where: Expr }
-  /** Visible to at least one of these organisations (added by the service layer, never by routes). */
-  | { readonly kind: 'visible'; readonly orgIds: readonly string[] };
+  /**
+   * Visible to at least one of these organisations (added by the service layer, never by routes).
+   * With `principals`, documents restricted to named users (`_restrictedTo`, see policy.ts) also
+   * need one of these principals in their restriction list; without it, restrictions are ignored.
+   */
+  | { readonly kind: 'visible'; readonly orgIds: readonly string[]; readonly principals?: readonly string[] };
 
 export type ExprKind = Expr['kind'];
 
@@ -100,5 +104,5 @@ export const q = {
   eq: (field: string, value: Scalar): Expr => ({ kind: 'compare', op: 'eq', field, value }),
   in: (field: string, values: readonly Scalar[]): Expr => ({ kind: 'in', field, values }),
   parentId: (relation: string, ...ids: string[]): Expr => ({ kind: 'parentId', relation, ids }),
-  visible: (orgIds: readonly string[]): Expr => ({ kind: 'visible', orgIds }),
+  visible: (orgIds: readonly string[], principals?: readonly string[]): Expr => (principals ? { kind: 'visible', orgIds, principals } : { kind: 'visible', orgIds }),
 };

@@ -163,7 +163,7 @@ export class CaseService {
       patch.status = input.status;
       patch.stage = to;
       if (to === 'Closed' && from !== 'Closed') {
-        requirePermission(actor, 'manageCase/update');
+        requirePermission(actor, 'manageCase/update', doc);
         checkMandatory((patch.customFields as StoredCustomField[]) ?? (doc.customFields as StoredCustomField[]) ?? [], defs);
         patch.closedDate = now;
         if (input.endDate === undefined) patch.endDate = now;
@@ -171,7 +171,7 @@ export class CaseService {
         patch.handlingDuration = now - Number(doc.startDate ?? doc._createdAt);
         if (!doc.inProgressDate) patch.inProgressDate = now;
       } else if (to !== 'Closed' && from === 'Closed') {
-        requirePermission(actor, 'manageCase/reopen');
+        requirePermission(actor, 'manageCase/reopen', doc);
         patch.closedDate = null;
         patch.endDate = input.endDate ?? null;
         patch.timeToResolve = null;
@@ -195,7 +195,7 @@ export class CaseService {
     requirePermission(actor, 'manageCase/update');
     const ops: BatchOp[] = [];
     for (const id of new Set(ids)) {
-      const doc = await this.resolve(actor, id);
+      const doc = assertCan(actor, await this.resolve(actor, id), 'Case', id, 'manageCase/update');
       const patch = await this.patchFor(actor, doc, input);
       ops.push({ op: 'update', type: 'case', id: doc._id, patch, by: actor.login }, this.audit.op(actor, 'update', doc, patch));
     }

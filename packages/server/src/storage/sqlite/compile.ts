@@ -3,7 +3,7 @@
  * node kind to the IR fails the build here until it is handled.
  */
 import type { Expr, ExprKind, Query, Scalar, SortKey } from '../../query/ir.js';
-import { entityDef, fieldDef, ALL_ORGS, type EntityDef, type FieldDef } from '../../entities/registry.js';
+import { entityDef, fieldDef, ALL_ORGS, RESTRICTED_TO, type EntityDef, type FieldDef } from '../../entities/registry.js';
 import { SearchError } from '../../errors/errors.js';
 import { fieldColumn, jsonPath, mvTable, parentColumn, table } from './schema.js';
 
@@ -142,7 +142,12 @@ function compileExpr(expr: Expr, def: EntityDef, alias: string, ctx: Ctx): strin
     },
     visible: (e) => {
       const orgs = [...e.orgIds, ALL_ORGS];
-      return `EXISTS (SELECT 1 FROM ${mvTable(def.name)} vis WHERE vis.f = '_orgs' AND vis.v IN (${orgs.map((o) => p(o)).join(', ')}) AND vis.id = ${alias}._id)`;
+      const byOrg = `EXISTS (SELECT 1 FROM ${mvTable(def.name)} vis WHERE vis.f = '_orgs' AND vis.v IN (${orgs.map((o) => p(o)).join(', ')}) AND vis.id = ${alias}._id)`;
+      if (!e.principals) return byOrg;
+      const restricted = `EXISTS (SELECT 1 FROM ${mvTable(def.name)} rst WHERE rst.f = '${RESTRICTED_TO}' AND rst.id = ${alias}._id)`;
+      if (e.principals.length === 0) return `(${byOrg} AND NOT ${restricted})`;
+      const allowed = `EXISTS (SELECT 1 FROM ${mvTable(def.name)} rst WHERE rst.f = '${RESTRICTED_TO}' AND rst.v IN (${e.principals.map((x) => p(x)).join(', ')}) AND rst.id = ${alias}._id)`;
+      return `(${byOrg} AND (NOT ${restricted} OR ${allowed}))`;
     },
   };
   return (visitors[expr.kind] as (e: Expr) => string)(expr);

@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { BatchOp, Doc, EntityStore, NewDoc, Patch } from '../entity-store.js';
 import type { Query, QueryResult } from '../../query/ir.js';
-import { ENTITIES, entityDef } from '../../entities/registry.js';
+import { ENTITIES, entityDef, SYSTEM_MULTI_VALUED } from '../../entities/registry.js';
 import { ConflictError, NotFoundError } from '../../errors/errors.js';
 import { compileQuery } from './compile.js';
 import { migrationFor, multiValuedFields, mvTable, table } from './schema.js';
@@ -180,7 +180,10 @@ export class SqliteEntityStore implements EntityStore {
     const mt = mvTable(def.name);
     this.stmt(`DELETE FROM ${mt} WHERE id = ?`).run(doc._id);
     const ins = this.stmt(`INSERT OR IGNORE INTO ${mt} (f, v, id) VALUES (?, ?, ?)`);
-    for (const o of doc._orgs) ins.run('_orgs', o, doc._id);
+    for (const f of SYSTEM_MULTI_VALUED) {
+      const vals = doc[f];
+      if (Array.isArray(vals)) for (const v of vals) if (typeof v === 'string') ins.run(f, v, doc._id);
+    }
     for (const f of multiValuedFields(def)) {
       const vals = doc[f];
       if (Array.isArray(vals)) for (const v of vals) if (typeof v === 'string' || typeof v === 'number') ins.run(f, v, doc._id);
