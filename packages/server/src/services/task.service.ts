@@ -130,7 +130,10 @@ export class TaskService {
     const doc = await this.writable(actor, id);
     const patch = await this.patchFor(actor, doc, input);
     if (Object.keys(patch).length === 0) return doc;
-    const [updated] = await this.audit.commit([{ op: 'update', type: 'task', id: doc._id, patch, by: actor.login }, this.audit.op(actor, 'update', doc, patch)]);
+    const [updated] = await this.audit.commit([
+      { op: 'update', type: 'task', id: doc._id, patch, by: actor.login },
+      this.audit.op(actor, 'update', doc, patch),
+    ]);
     return updated as Doc;
   }
 

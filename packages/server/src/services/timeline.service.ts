@@ -52,12 +52,20 @@ export class TimelineService {
       this.rows('customEvent', under),
       this.rows('log', q.and(under, { kind: 'has', field: 'includeInTimeline' })),
     ]);
-    const events: TimelineEvent[] = [{ date: c._createdAt, kind: 'CaseCreated', entity: 'Case', entityId: c._id, details: defined({ title: c.title, number: c.number }) }];
+    const events: TimelineEvent[] = [
+      { date: c._createdAt, kind: 'CaseCreated', entity: 'Case', entityId: c._id, details: defined({ title: c.title, number: c.number }) },
+    ];
 
     for (const a of audits) {
       const d = (a.details as Record<string, unknown> | undefined) ?? {};
       if (a.operation === 'update' && d.stage === 'Closed') {
-        events.push({ date: num(d.closedDate) ?? a._createdAt, kind: 'CaseClosed', entity: 'Case', entityId: c._id, details: defined({ status: d.status, impactStatus: d.impactStatus, summary: d.summary }) });
+        events.push({
+          date: num(d.closedDate) ?? a._createdAt,
+          kind: 'CaseClosed',
+          entity: 'Case',
+          entityId: c._id,
+          details: defined({ status: d.status, impactStatus: d.impactStatus, summary: d.summary }),
+        });
       } else if (a.operation === 'update' && d.closedDate === null && typeof d.stage === 'string') {
         events.push({ date: a._createdAt, kind: 'CaseReopened', entity: 'Case', entityId: c._id, details: defined({ status: d.status }) });
       } else if (a.operation === 'merge') {
@@ -73,7 +81,13 @@ export class TimelineService {
     }
     for (const o of observables) {
       const att = o.attachment as { name?: string } | undefined;
-      events.push({ date: o._createdAt, kind: 'ObservableAdded', entity: 'Observable', entityId: o._id, details: defined({ dataType: o.dataType, data: o.data ?? att?.name, ioc: o.ioc === true, message: o.message }) });
+      events.push({
+        date: o._createdAt,
+        kind: 'ObservableAdded',
+        entity: 'Observable',
+        entityId: o._id,
+        details: defined({ dataType: o.dataType, data: o.data ?? att?.name, ioc: o.ioc === true, message: o.message }),
+      });
     }
     for (const a of alerts) {
       events.push({
@@ -86,12 +100,25 @@ export class TimelineService {
     }
     for (const e of customEvents) {
       const endDate = num(e.endDate);
-      events.push({ date: Number(e.date), kind: 'CustomEvent', entity: 'CustomEvent', entityId: e._id, details: defined({ title: e.title, description: e.description }), ...(endDate !== undefined ? { endDate } : {}) });
+      events.push({
+        date: Number(e.date),
+        kind: 'CustomEvent',
+        entity: 'CustomEvent',
+        entityId: e._id,
+        details: defined({ title: e.title, description: e.description }),
+        ...(endDate !== undefined ? { endDate } : {}),
+      });
     }
     for (const l of logs) {
       const date = num(l.includeInTimeline);
       if (date === undefined) continue;
-      events.push({ date, kind: 'LogAdded', entity: 'Log', entityId: l._id, details: defined({ message: l.message, taskId: l._parents.task, owner: l.owner }) });
+      events.push({
+        date,
+        kind: 'LogAdded',
+        entity: 'Log',
+        entityId: l._id,
+        details: defined({ message: l.message, taskId: l._parents.task, owner: l.owner }),
+      });
     }
     events.sort((x, y) => x.date - y.date);
     return { events };

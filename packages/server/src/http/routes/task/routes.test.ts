@@ -19,7 +19,7 @@ async function newCase(org: TestOrg, title = 'case'): Promise<{ _id: string; num
   return r.body;
 }
 
-test('create a task: defaults, and create == GET == query', async () => {
+void test('create a task: defaults, and create == GET == query', async () => {
   const c = await newCase(a);
   const api = t.as(a.analyst);
   const created = await api.post(`/api/v1/case/${c._id}/task`, { title: 'triage' });
@@ -56,10 +56,13 @@ test('create a task: defaults, and create == GET == query', async () => {
   const count = await api.query([{ _name: 'listTask' }, { _name: 'filter', _eq: { _field: 'group', _value: 'g' } }, { _name: 'count' }]);
   assert.equal(count.body, 1);
   const parentCase = await api.query([{ _name: 'getTask', idOrName: task._id }, { _name: 'case' }]);
-  assert.deepEqual(parentCase.body.map((x: { _id: string }) => x._id), [c._id]);
+  assert.deepEqual(
+    parentCase.body.map((x: { _id: string }) => x._id),
+    [c._id],
+  );
 });
 
-test('status rules: InProgress sets startDate and assignee, Completed sets endDate, Cancel allowed', async () => {
+void test('status rules: InProgress sets startDate and assignee, Completed sets endDate, Cancel allowed', async () => {
   const c = await newCase(a);
   const api = t.as(a.analyst);
   const task = (await api.post(`/api/v1/case/${c._id}/task`, { title: 'work' })).body;
@@ -87,7 +90,7 @@ test('status rules: InProgress sets startDate and assignee, Completed sets endDa
   assert.equal(typeof completed.endDate, 'number');
 });
 
-test('update fields, assignee must be a member of the organisation, nullable fields', async () => {
+void test('update fields, assignee must be a member of the organisation, nullable fields', async () => {
   const c = await newCase(a);
   const api = t.as(a.analyst);
   const task = (await api.post(`/api/v1/case/${c._id}/task`, { title: 't', assignee: a.admin.login, dueDate: 5000, description: 'd' })).body;
@@ -114,7 +117,7 @@ test('update fields, assignee must be a member of the organisation, nullable fie
   assert.equal(cleared.description, undefined);
 });
 
-test('bad input gets 4xx with {type, message}', async () => {
+void test('bad input gets 4xx with {type, message}', async () => {
   const c = await newCase(a);
   const api = t.as(a.analyst);
   const noTitle = await api.post(`/api/v1/case/${c._id}/task`, { group: 'x' });
@@ -139,7 +142,7 @@ test('bad input gets 4xx with {type, message}', async () => {
   assert.equal(emptyBulk.status, 400);
 });
 
-test('bulk update applies to every task, all or none', async () => {
+void test('bulk update applies to every task, all or none', async () => {
   const c = await newCase(a);
   const api = t.as(a.analyst);
   const t1 = (await api.post(`/api/v1/case/${c._id}/task`, { title: 'one' })).body;
@@ -158,7 +161,7 @@ test('bulk update applies to every task, all or none', async () => {
   assert.equal((await t.as(b.analyst).get(`/api/v1/task/${bOnly._id}`)).body.title, 'b task');
 });
 
-test('action required / done per organisation, keyed by organisation name', async () => {
+void test('action required / done per organisation, keyed by organisation name', async () => {
   const c = await newCase(a);
   const api = t.as(a.analyst);
   const task = (await api.post(`/api/v1/case/${c._id}/task`, { title: 'ar' })).body;
@@ -176,7 +179,7 @@ test('action required / done per organisation, keyed by organisation name', asyn
   assert.deepEqual(Object.keys((await api.get(`/api/v1/task/${task._id}`)).body).includes('actionRequired'), false);
 });
 
-test('delete a task removes it and its logs', async () => {
+void test('delete a task removes it and its logs', async () => {
   const c = await newCase(a);
   const api = t.as(a.analyst);
   const task = (await api.post(`/api/v1/case/${c._id}/task`, { title: 'gone' })).body;
@@ -187,7 +190,7 @@ test('delete a task removes it and its logs', async () => {
   assert.equal((await api.delete(`/api/v1/task/${task._id}`)).status, 404);
 });
 
-test('another organisation gets 404 on every task endpoint and sees nothing in queries', async () => {
+void test('another organisation gets 404 on every task endpoint and sees nothing in queries', async () => {
   const c = await newCase(a);
   const task = (await t.as(a.analyst).post(`/api/v1/case/${c._id}/task`, { title: 'a-secret' })).body;
   const other = t.as(b.admin);
@@ -205,7 +208,7 @@ test('another organisation gets 404 on every task endpoint and sees nothing in q
   assert.equal((await t.as(a.analyst).get(`/api/v1/task/${task._id}`)).body.title, 'a-secret');
 });
 
-test('read-only users can read tasks but get 403 on writes', async () => {
+void test('read-only users can read tasks but get 403 on writes', async () => {
   const c = await newCase(a);
   const task = (await t.as(a.analyst).post(`/api/v1/case/${c._id}/task`, { title: 'ro' })).body;
   const ro = t.as(a.readonly);

@@ -20,7 +20,10 @@ export const InputUpdateTask = Type.Object({
   mandatory: Type.Optional(Type.Boolean()),
 });
 
-export const BulkUpdateTask = Type.Intersect([InputUpdateTask, Type.Object({ ids: Type.Array(Type.String({ maxLength: 256 }), { minItems: 1, maxItems: 10000 }) })]);
+export const BulkUpdateTask = Type.Intersect([
+  InputUpdateTask,
+  Type.Object({ ids: Type.Array(Type.String({ maxLength: 256 }), { minItems: 1, maxItems: 10000 }) }),
+]);
 
 /** `{ organisationName: actionRequired }` */
 export const ActionRequired = Type.Record(Type.String(), Type.Boolean());
