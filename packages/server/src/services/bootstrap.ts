@@ -1,6 +1,6 @@
 /**
  * First-start initialisation, idempotent: the `admin` organisation, the built-in profiles,
- * the bootstrap administrator and the default observable types.
+ * the bootstrap administrator, the default observable types and the MITRE ATT&CK patterns.
  */
 import type { EntityStore } from '../storage/entity-store.js';
 import type { OrganisationService } from './organisation.service.js';
@@ -9,6 +9,7 @@ import { systemActor } from './actor.js';
 import { BUILTIN_PROFILES, ADMIN_ORG } from '../auth/permissions.js';
 import { ALL_ORGS } from '../entities/registry.js';
 import { hashPassword } from '../auth/password.js';
+import { loadAttackCatalog } from './attack-catalog.js';
 
 export const DEFAULT_OBSERVABLE_TYPES: Array<{ name: string; isAttachment: boolean }> = [
   'autonomous-system', 'domain', 'file', 'filename', 'fqdn', 'hash', 'hostname', 'ip', 'mail', 'mail-subject',
@@ -40,6 +41,7 @@ export async function bootstrap(
       await store.insert({ _id: id, _type: 'observableType', _createdAt: now, _createdBy: sys.login, _orgs: [ALL_ORGS], _parents: {}, name: t.name, isAttachment: t.isAttachment });
     }
   }
+  await loadAttackCatalog(store);
   let adminOrg = await orgs.findByName(ADMIN_ORG);
   if (!adminOrg) adminOrg = await orgs.createUnchecked(sys, { name: ADMIN_ORG, description: 'Organisation of the platform administrators' });
   const login = admin.login.toLowerCase();

@@ -20,6 +20,13 @@ import { CustomEventService } from './custom-event.service.js';
 import { TimelineService } from './timeline.service.js';
 import { registerTaskQueries } from './task-queries.js';
 
+import { CustomFieldService } from './custom-field.service.js';
+import { PageTemplateService } from './page-template.service.js';
+import { CasePageService } from './case-page.service.js';
+import { CaseTemplateService } from './case-template.service.js';
+import { ProcedureService } from './procedure.service.js';
+import { CaseCreationService, type FullCaseInput } from './case-create.js';
+import { registerTemplateQueries } from './template-queries.js';
 export interface Services {
   config: WaggleConfig;
   store: EntityStore;
@@ -38,6 +45,13 @@ export interface Services {
   comments: CommentService;
   customEvents: CustomEventService;
   timeline: TimelineService;
+  customFields: CustomFieldService;
+  pageTemplates: PageTemplateService;
+  pages: CasePageService;
+  caseTemplates: CaseTemplateService;
+  procedures: ProcedureService;
+  /** Case creation with templates, tasks and pages, and bulk template application. */
+  caseCreation: CaseCreationService;
   /** Replaces plain case creation once templates/tasks/sharing are wired (see case-create.ts). */
   caseCreator?: (actor: import('./actor.js').Actor, body: Record<string, unknown> & import('./case.service.js').CaseInput) => Promise<import('../storage/entity-store.js').Doc>;
 }
@@ -57,8 +71,16 @@ export function createServices(config: WaggleConfig, store: EntityStore, blobs: 
   const comments = new CommentService(store, audit, cases);
   const customEvents = new CustomEventService(store, audit, cases);
   const timeline = new TimelineService(store, cases);
-  const services: Services = { config, store, blobs, bus, audit, orgs, profiles, users, auth, cases, query, attachments, tasks, logs, comments, customEvents, timeline };
+  const customFields = new CustomFieldService(store, audit);
+  const pageTemplates = new PageTemplateService(store, audit);
+  const pages = new CasePageService(store, audit, cases);
+  const caseTemplates = new CaseTemplateService(store, audit, pageTemplates);
+  const procedures = new ProcedureService(store, audit, cases);
+  const caseCreation = new CaseCreationService(store, audit, cases, caseTemplates, pageTemplates, pages);
+  const services: Services = { config, store, blobs, bus, audit, orgs, profiles, users, auth, cases, query, attachments, tasks, logs, comments, customEvents, timeline, customFields, pageTemplates, pages, caseTemplates, procedures, caseCreation };
+  services.caseCreator = (actor, body) => caseCreation.create(actor, body as FullCaseInput);
   registerCoreQueries(services);
   registerTaskQueries(services);
+  registerTemplateQueries(services);
   return services;
 }

@@ -22,14 +22,22 @@ export interface SourceDef {
   resolve?: (actor: Actor, idOrName: string) => Promise<string[]>;
 }
 
-export interface TraversalDef {
-  /** The entity reached. */
-  entity: string;
-  /** `child`: the reached entity has the previous one as parent `relation`; `parent`: the opposite. */
-  direction: 'child' | 'parent';
-  relation: string;
-  where?: (actor: Actor) => Expr | Promise<Expr>;
-}
+export type TraversalDef =
+  | {
+      /** The entity reached. */
+      entity: string;
+      /** `child`: the reached entity has the previous one as parent `relation`; `parent`: the opposite. */
+      direction: 'child' | 'parent';
+      relation: string;
+      where?: (actor: Actor) => Expr | Promise<Expr>;
+    }
+  | {
+      entity: string;
+      /** Many-to-many links kept as id lists: the chain so far is run (with its page) and `resolveIds` maps its documents to the ids reached. */
+      direction: 'ids';
+      resolveIds: (actor: Actor, from: Doc[]) => Promise<string[]>;
+      where?: (actor: Actor) => Expr | Promise<Expr>;
+    };
 
 export type Renderer = (doc: Doc, actor: Actor) => Record<string, unknown> | Promise<Record<string, unknown>>;
 export type ExtraDataProvider = (docs: Doc[], actor: Actor) => Promise<Map<string, unknown>>;
@@ -138,6 +146,13 @@ export class QueryService {
           const def = this.traversals.get(`${state.entity}.${step.name}`);
           if (!def) throw new BadRequestError(`Unknown operation "${step.name}" after ${state.entity}`);
           const vis = await this.visibility(actor, def);
+          if (def.direction === 'ids') {
+            const from = state.page?.from ?? 0;
+            const r = await this.store.query({ entity: state.entity, where: state.where, sort: state.sort, output: { kind: 'rows', from, to: state.page?.to ?? from + this.limits.maxPageSize } });
+            const ids = await def.resolveIds(actor, r.kind === 'rows' ? r.rows : []);
+            state = { entity: def.entity, where: q.and(vis, ids.length ? q.in('_id', ids) : { kind: 'false' }), sort: [], count: false };
+            break;
+          }
           const link: Expr =
             def.direction === 'child'
               ? { kind: 'parent', relation: def.relation, parentType: state.entity, where: state.where }

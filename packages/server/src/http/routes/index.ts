@@ -13,6 +13,11 @@ import { taskRoutes } from './task/routes.js';
 import { logRoutes } from './log/routes.js';
 import { commentRoutes } from './comment/routes.js';
 import { timelineRoutes } from './timeline/routes.js';
+import { customFieldRoutes } from './custom-field/routes.js';
+import { caseTemplateRoutes } from './case-template/routes.js';
+import { pageTemplateRoutes } from './page-template/routes.js';
+import { casePageRoutes } from './case-page/routes.js';
+import { procedureRoutes } from './procedure/routes.js';
 
 export type RouteModule = (app: FastifyInstance, services: Services) => Promise<void> | void;
 
@@ -29,4 +34,9 @@ export const routeModules: RouteModule[] = [
   logRoutes,
   commentRoutes,
   timelineRoutes,
+  customFieldRoutes,
+  caseTemplateRoutes,
+  pageTemplateRoutes,
+  casePageRoutes,
+  procedureRoutes,
 ];
