@@ -12,6 +12,7 @@ import { CaseService } from './case.service.js';
 import { QueryService } from './query.service.js';
 import { SecretBox } from '../auth/secret-box.js';
 import { registerCoreQueries } from './core-queries.js';
+import { MispService } from './misp.service.js';
 import { AttachmentService } from './attachment.service.js';
 import { TaskService } from './task.service.js';
 import { LogService } from './log.service.js';
@@ -19,7 +20,10 @@ import { CommentService } from './comment.service.js';
 import { CustomEventService } from './custom-event.service.js';
 import { TimelineService } from './timeline.service.js';
 import { registerTaskQueries } from './task-queries.js';
-
+import { ObservableTypeService } from './observable-type.service.js';
+import { ObservableService } from './observable.service.js';
+import { AttachmentAccessService } from './attachment-access.service.js';
+import { registerObservableQueries } from './observable-queries.js';
 import { CustomFieldService } from './custom-field.service.js';
 import { PageTemplateService } from './page-template.service.js';
 import { CasePageService } from './case-page.service.js';
@@ -27,6 +31,8 @@ import { CaseTemplateService } from './case-template.service.js';
 import { ProcedureService } from './procedure.service.js';
 import { CaseCreationService, type FullCaseInput } from './case-create.js';
 import { registerTemplateQueries } from './template-queries.js';
+import { ShareService } from './share.service.js';
+
 export interface Services {
   config: WaggleConfig;
   store: EntityStore;
@@ -45,6 +51,10 @@ export interface Services {
   comments: CommentService;
   customEvents: CustomEventService;
   timeline: TimelineService;
+  observableTypes: ObservableTypeService;
+  observables: ObservableService;
+  misp: MispService;
+  attachmentAccess: AttachmentAccessService;
   customFields: CustomFieldService;
   pageTemplates: PageTemplateService;
   pages: CasePageService;
@@ -52,8 +62,14 @@ export interface Services {
   procedures: ProcedureService;
   /** Case creation with templates, tasks and pages, and bulk template application. */
   caseCreation: CaseCreationService;
+  shares: ShareService;
   /** Replaces plain case creation once templates/tasks/sharing are wired (see case-create.ts). */
-  caseCreator?: (actor: import('./actor.js').Actor, body: Record<string, unknown> & import('./case.service.js').CaseInput) => Promise<import('../storage/entity-store.js').Doc>;
+  caseCreator?: (
+    actor: import('./actor.js').Actor,
+    body: Record<string, unknown> & import('./case.service.js').CaseInput,
+    more?: import('./case.service.js').ChildOps,
+    extraFields?: Record<string, unknown>,
+  ) => Promise<import('../storage/entity-store.js').Doc>;
 }
 
 export function createServices(config: WaggleConfig, store: EntityStore, blobs: BlobStore, secret: string): Services {
@@ -71,16 +87,22 @@ export function createServices(config: WaggleConfig, store: EntityStore, blobs: 
   const comments = new CommentService(store, audit, cases);
   const customEvents = new CustomEventService(store, audit, cases);
   const timeline = new TimelineService(store, cases);
+  const observableTypes = new ObservableTypeService(store, audit);
+  const observables = new ObservableService(store, audit, attachments, observableTypes, cases);
+  const attachmentAccess = new AttachmentAccessService(store, attachments, cases, audit);
   const customFields = new CustomFieldService(store, audit);
   const pageTemplates = new PageTemplateService(store, audit);
   const pages = new CasePageService(store, audit, cases);
   const caseTemplates = new CaseTemplateService(store, audit, pageTemplates);
   const procedures = new ProcedureService(store, audit, cases);
   const caseCreation = new CaseCreationService(store, audit, cases, caseTemplates, pageTemplates, pages);
-  const services: Services = { config, store, blobs, bus, audit, orgs, profiles, users, auth, cases, query, attachments, tasks, logs, comments, customEvents, timeline, customFields, pageTemplates, pages, caseTemplates, procedures, caseCreation };
-  services.caseCreator = (actor, body) => caseCreation.create(actor, body as FullCaseInput);
+  const shares = new ShareService(store, audit, cases, orgs, profiles, users);
+  caseCreation.sharer = (actor, caseDoc, params) => shares.shareNewCase(actor, caseDoc, params);
+  const services: Services = { config, store, blobs, bus, audit, orgs, profiles, users, auth, cases, query, attachments, tasks, logs, comments, customEvents, timeline, observableTypes, observables, attachmentAccess, customFields, pageTemplates, pages, caseTemplates, procedures, caseCreation, shares, misp: new MispService([], caseCreation, observables, (sha) => blobs.get(sha)) };
+  services.caseCreator = (actor, body, more, extraFields) => caseCreation.create(actor, body as FullCaseInput, more, extraFields);
   registerCoreQueries(services);
   registerTaskQueries(services);
+  registerObservableQueries(services);
   registerTemplateQueries(services);
   return services;
 }

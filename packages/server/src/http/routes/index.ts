@@ -9,10 +9,16 @@ import { profileRoutes } from './profile/routes.js';
 import { caseRoutes } from './case/routes.js';
 import { queryRoutes } from './query/routes.js';
 import { streamRoutes } from './stream/routes.js';
+import { mispConnectorRoutes } from './connector-misp/routes.js';
 import { taskRoutes } from './task/routes.js';
 import { logRoutes } from './log/routes.js';
 import { commentRoutes } from './comment/routes.js';
 import { timelineRoutes } from './timeline/routes.js';
+import { observableTypeRoutes } from './observable-type/routes.js';
+import { observableRoutes } from './observable/routes.js';
+import { attachmentRoutes } from './attachment/routes.js';
+
+import { shareRoutes } from './share/routes.js';
 import { customFieldRoutes } from './custom-field/routes.js';
 import { caseTemplateRoutes } from './case-template/routes.js';
 import { pageTemplateRoutes } from './page-template/routes.js';
@@ -30,10 +36,15 @@ export const routeModules: RouteModule[] = [
   caseRoutes,
   queryRoutes,
   streamRoutes,
+  mispConnectorRoutes,
   taskRoutes,
   logRoutes,
   commentRoutes,
   timelineRoutes,
+  observableTypeRoutes,
+  observableRoutes,
+  attachmentRoutes,
+  shareRoutes,
   customFieldRoutes,
   caseTemplateRoutes,
   pageTemplateRoutes,
