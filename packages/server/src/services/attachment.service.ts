@@ -9,7 +9,7 @@ import type { Actor } from './actor.js';
 import type { BatchOp, Doc, EntityStore, NewDoc } from '../storage/entity-store.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { AuditService } from './audit.service.js';
-import { assertVisible } from './policy.js';
+import { assertVisible, inheritAccess } from './policy.js';
 import { systemFields } from './render.js';
 import { BadRequestError } from '../errors/errors.js';
 
@@ -55,7 +55,7 @@ export class AttachmentService {
       _type: 'attachment',
       _createdAt: Date.now(),
       _createdBy: actor.login,
-      _orgs: parent.doc._orgs,
+      ...inheritAccess(parent.doc),
       _parents: { ...parent.doc._parents, ...extraParents, [parent.relation]: parent.doc._id },
       name: safeFileName(file.filename),
       hashes: [file.sha256],

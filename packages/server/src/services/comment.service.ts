@@ -7,7 +7,7 @@ import type { Doc, EntityStore, NewDoc } from '../storage/entity-store.js';
 import type { AuditService } from './audit.service.js';
 import type { CaseService } from './case.service.js';
 import { AuthorizationError } from '../errors/errors.js';
-import { assertVisible, requirePermission } from './policy.js';
+import { assertVisible, childAccess, permissionsOn, requirePermission } from './policy.js';
 import { systemFields } from './render.js';
 
 /** The entity a comment is attached to. The caller resolves it; visibility is checked again here. */
@@ -48,13 +48,13 @@ export class CommentService {
   async create(actor: Actor, parent: CommentParent, message: string): Promise<Doc> {
     const what = parent.relation === 'case' ? 'Case' : 'Alert';
     const p = assertVisible(actor, parent.doc, what, parent.doc._id);
-    requirePermission(actor, 'manageComment');
+    requirePermission(actor, 'manageComment', p);
     const doc: NewDoc = {
       _id: this.store.newId(),
       _type: 'comment',
       _createdAt: Date.now(),
       _createdBy: actor.login,
-      _orgs: p._orgs,
+      ...(parent.relation === 'case' ? childAccess(p, 'other') : { _orgs: p._orgs }),
       _parents: { [parent.relation]: p._id },
       message,
       isEdited: false,
@@ -71,7 +71,7 @@ export class CommentService {
   /** Changes the message; only the author may. */
   async update(actor: Actor, id: string, message: string): Promise<void> {
     const doc = await this.resolve(actor, id);
-    requirePermission(actor, 'manageComment');
+    requirePermission(actor, 'manageComment', doc);
     if (doc._createdBy !== actor.login) throw new AuthorizationError('Only the author of a comment may edit it');
     const patch = { message, isEdited: true };
     await this.audit.commit([{ op: 'update', type: 'comment', id: doc._id, patch, by: actor.login }, this.audit.op(actor, 'update', doc, { message })]);
@@ -80,8 +80,9 @@ export class CommentService {
   /** Deletes a comment: its author (with manageComment) or a user who may delete the parent. */
   async delete(actor: Actor, id: string): Promise<void> {
     const doc = await this.resolve(actor, id);
-    const isAuthor = doc._createdBy === actor.login && actor.permissions.has('manageComment');
-    const canDeleteParent = actor.via === 'system' || actor.permissions.has(doc._parents.alert ? 'manageAlert/delete' : 'manageCase/delete');
+    const perms = permissionsOn(actor, doc);
+    const isAuthor = doc._createdBy === actor.login && perms.has('manageComment');
+    const canDeleteParent = actor.via === 'system' || perms.has(doc._parents.alert ? 'manageAlert/delete' : 'manageCase/delete');
     if (!isAuthor && !canDeleteParent) throw new AuthorizationError('Only the author of a comment or a user who may delete its parent may delete it');
     await this.audit.commit([{ op: 'delete', type: 'comment', id: doc._id }, this.audit.op(actor, 'delete', doc, { message: doc.message })]);
   }

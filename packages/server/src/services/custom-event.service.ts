@@ -4,7 +4,7 @@ import type { Doc, EntityStore, NewDoc } from '../storage/entity-store.js';
 import type { AuditService } from './audit.service.js';
 import type { CaseService } from './case.service.js';
 import { AttributeCheckingError } from '../errors/errors.js';
-import { assertVisible, requirePermission } from './policy.js';
+import { assertVisible, childAccess, requirePermission } from './policy.js';
 import { pick, systemFields } from './render.js';
 
 export interface CustomEventInput {
@@ -42,14 +42,14 @@ export class CustomEventService {
   /** Adds a custom event to a visible case. Requires manageCustomEvent. */
   async create(actor: Actor, caseIdOrNumber: string, input: CustomEventInput): Promise<Doc> {
     const caseDoc = await this.cases.resolve(actor, caseIdOrNumber);
-    requirePermission(actor, 'manageCustomEvent');
+    requirePermission(actor, 'manageCustomEvent', caseDoc);
     checkRange(input.date, input.endDate);
     const doc: NewDoc = {
       _id: this.store.newId(),
       _type: 'customEvent',
       _createdAt: Date.now(),
       _createdBy: actor.login,
-      _orgs: caseDoc._orgs,
+      ...childAccess(caseDoc, 'other'),
       _parents: { case: caseDoc._id },
       date: input.date,
       ...(input.endDate !== undefined ? { endDate: input.endDate } : {}),
@@ -62,7 +62,7 @@ export class CustomEventService {
 
   async update(actor: Actor, id: string, input: CustomEventUpdate): Promise<void> {
     const doc = await this.resolve(actor, id);
-    requirePermission(actor, 'manageCustomEvent');
+    requirePermission(actor, 'manageCustomEvent', doc);
     const patch: Record<string, unknown> = {};
     for (const f of ['date', 'endDate', 'title', 'description'] as const) if (input[f] !== undefined) patch[f] = input[f];
     if (Object.keys(patch).length === 0) return;
@@ -73,7 +73,7 @@ export class CustomEventService {
 
   async delete(actor: Actor, id: string): Promise<void> {
     const doc = await this.resolve(actor, id);
-    requirePermission(actor, 'manageCustomEvent');
+    requirePermission(actor, 'manageCustomEvent', doc);
     await this.audit.commit([{ op: 'delete', type: 'customEvent', id: doc._id }, this.audit.op(actor, 'delete', doc, { title: doc.title })]);
   }
 

@@ -10,7 +10,7 @@ import type { TaskService } from './task.service.js';
 import type { AttachmentService, StoredFile } from './attachment.service.js';
 import { allRows } from './task.service.js';
 import { NotFoundError } from '../errors/errors.js';
-import { assertVisible, requirePermission } from './policy.js';
+import { assertVisible, inheritAccess, requirePermission } from './policy.js';
 import { q } from '../query/ir.js';
 import { pick, systemFields } from './render.js';
 
@@ -48,7 +48,7 @@ export class LogService {
   /** Tenant check, then manageTask (also used to authorize before an upload is read). */
   async writable(actor: Actor, id: string): Promise<Doc> {
     const doc = await this.resolve(actor, id);
-    requirePermission(actor, 'manageTask');
+    requirePermission(actor, 'manageTask', doc);
     return doc;
   }
 
@@ -64,7 +64,7 @@ export class LogService {
       _type: 'log',
       _createdAt: now,
       _createdBy: actor.login,
-      _orgs: task._orgs,
+      ...inheritAccess(task),
       _parents: { task: task._id, case: String(task._parents.case) },
       message: input.message,
       date: input.startDate ?? now,

@@ -2,6 +2,7 @@
 import type { Actor } from './actor.js';
 import type { EntityStore, NewDoc } from '../storage/entity-store.js';
 import { AttributeCheckingError } from '../errors/errors.js';
+import { childAccess } from './policy.js';
 
 export const TASK_STATUSES = ['Waiting', 'InProgress', 'Completed', 'Cancel'] as const;
 
@@ -35,7 +36,7 @@ export function buildTaskDoc(
     _type: 'task',
     _createdAt: now,
     _createdBy: actor.login,
-    _orgs: parent._orgs,
+    ...(parentRelation === 'case' ? childAccess(parent, 'task') : { _orgs: parent._orgs }),
     _parents: { [parentRelation]: parent._id },
     title: input.title,
     group: input.group ?? 'default',

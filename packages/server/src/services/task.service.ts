@@ -66,7 +66,7 @@ export class TaskService {
 
   /** Builds a new task in a visible case (not written). Requires manageTask. */
   async build(actor: Actor, caseDoc: Doc, input: TaskInput): Promise<NewDoc> {
-    requirePermission(actor, 'manageTask');
+    requirePermission(actor, 'manageTask', caseDoc);
     await this.checkAssignee(actor, input.assignee);
     const doc = buildTaskDoc(this.store, actor, caseDoc, input);
     if (doc.status === 'Completed' && doc.endDate === undefined) doc.endDate = doc._createdAt;
@@ -88,7 +88,7 @@ export class TaskService {
   /** Tenant check, then manageTask. */
   async writable(actor: Actor, id: string): Promise<Doc> {
     const doc = await this.resolve(actor, id);
-    requirePermission(actor, 'manageTask');
+    requirePermission(actor, 'manageTask', doc);
     return doc;
   }
 
