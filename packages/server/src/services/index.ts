@@ -32,6 +32,8 @@ import { ProcedureService } from './procedure.service.js';
 import { CaseCreationService, type FullCaseInput } from './case-create.js';
 import { registerTemplateQueries } from './template-queries.js';
 import { ShareService } from './share.service.js';
+import { CaseLinkService } from './case-link.service.js';
+import { CaseMergeService } from './case-merge.service.js';
 
 export interface Services {
   config: WaggleConfig;
@@ -63,6 +65,8 @@ export interface Services {
   /** Case creation with templates, tasks and pages, and bulk template application. */
   caseCreation: CaseCreationService;
   shares: ShareService;
+  caseLinks: CaseLinkService;
+  caseMerge: CaseMergeService;
   /** Replaces plain case creation once templates/tasks/sharing are wired (see case-create.ts). */
   caseCreator?: (
     actor: import('./actor.js').Actor,
@@ -98,7 +102,10 @@ export function createServices(config: WaggleConfig, store: EntityStore, blobs: 
   const caseCreation = new CaseCreationService(store, audit, cases, caseTemplates, pageTemplates, pages);
   const shares = new ShareService(store, audit, cases, orgs, profiles, users);
   caseCreation.sharer = (actor, caseDoc, params) => shares.shareNewCase(actor, caseDoc, params);
-  const services: Services = { config, store, blobs, bus, audit, orgs, profiles, users, auth, cases, query, attachments, tasks, logs, comments, customEvents, timeline, observableTypes, observables, attachmentAccess, customFields, pageTemplates, pages, caseTemplates, procedures, caseCreation, shares, misp: new MispService([], caseCreation, observables, (sha) => blobs.get(sha)) };
+  const caseLinks = new CaseLinkService(store, audit, cases);
+  const caseMerge = new CaseMergeService(store, audit, cases);
+  query.registerExtraData('case', 'links', (docs, actor) => caseLinks.linksExtraData(docs, actor));
+  const services: Services = { config, store, blobs, bus, audit, orgs, profiles, users, auth, cases, query, attachments, tasks, logs, comments, customEvents, timeline, observableTypes, observables, attachmentAccess, customFields, pageTemplates, pages, caseTemplates, procedures, caseCreation, shares, caseLinks, caseMerge, misp: new MispService([], caseCreation, observables, (sha) => blobs.get(sha)) };
   services.caseCreator = (actor, body, more, extraFields) => caseCreation.create(actor, body as FullCaseInput, more, extraFields);
   registerCoreQueries(services);
   registerTaskQueries(services);

@@ -19,6 +19,8 @@ import { observableRoutes } from './observable/routes.js';
 import { attachmentRoutes } from './attachment/routes.js';
 
 import { shareRoutes } from './share/routes.js';
+import { caseLinkRoutes } from './case-link/routes.js';
+import { caseMergeRoutes } from './case-merge/routes.js';
 import { customFieldRoutes } from './custom-field/routes.js';
 import { caseTemplateRoutes } from './case-template/routes.js';
 import { pageTemplateRoutes } from './page-template/routes.js';
@@ -45,6 +47,8 @@ export const routeModules: RouteModule[] = [
   observableRoutes,
   attachmentRoutes,
   shareRoutes,
+  caseLinkRoutes,
+  caseMergeRoutes,
   customFieldRoutes,
   caseTemplateRoutes,
   pageTemplateRoutes,
