@@ -265,6 +265,21 @@ export class ObservableService {
   async createMany(actor: Actor, parent: ObservableParent, input: ObservableInput, files: StoredFile[] = [], opts: CreateOptions = {}): Promise<CreateObservablesResult> {
     const { items, failure } = await this.prepare(actor, parent, input, files);
     const success: Doc[] = [];
+    if (items.length > 1 && !opts.extraOps) {
+      // Fast path: one atomic batch for the whole list; on any conflict nothing was written
+      // and each observable is retried on its own below to report the duplicates.
+      try {
+        const results = await this.audit.commit(items.flatMap((i) => i.ops));
+        let at = 0;
+        for (const item of items) {
+          success.push(results[at + 1] as Doc);
+          at += item.ops.length;
+        }
+        return { success, failure };
+      } catch (e) {
+        if (!(e instanceof ConflictError)) throw e;
+      }
+    }
     for (const item of items) {
       try {
         const results = await this.audit.commit([...item.ops, ...(opts.extraOps?.(item.doc) ?? [])]);
