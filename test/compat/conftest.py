@@ -138,7 +138,17 @@ def prepare_instance(config: CompatConfig) -> List[str]:
     return problems
 
 
-def _try(problems: List[str], what: str, fn: Callable, *args):
+def _outcome(fn: Callable, *args) -> str | None:
+    try:
+        fn(*args)
+        return None
+    except TheHiveError as err:
+        if err.response is not None and err.response.status_code == 404:
+            return None  # already gone (e.g. a shared case deleted by its owner)
+        return describe_error(err)
+
+
+def _list(problems: List[str], what: str, fn: Callable, *args) -> List[dict]:
     try:
         return fn(*args)
     except TheHiveError as err:
@@ -146,59 +156,69 @@ def _try(problems: List[str], what: str, fn: Callable, *args):
         return []
 
 
-def _delete_all(problems: List[str], what: str, delete: Callable, ids: List[str]) -> None:
-    if not ids:
-        return
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        for entity_id, outcome in zip(ids, pool.map(lambda i: _outcome(delete, i), ids)):
-            if outcome:
-                problems.append(f"delete {what} {entity_id}: {outcome}")
-
-
-def _outcome(fn: Callable, arg) -> str | None:
-    try:
-        fn(arg)
-        return None
-    except TheHiveError as err:
-        return describe_error(err)
-
-
-def _reset_org(config: CompatConfig, organisation: str, problems: List[str]) -> None:
-    client = make_client(config, organisation)
-    alerts = _try(problems, f"list alerts of {organisation}", client.alert.find)
-    cases = _try(problems, f"list cases of {organisation}", client.case.find)
-    case_templates = _try(problems, f"list case templates of {organisation}", client.case_template.find)
-    page_templates = _try(problems, f"list page templates of {organisation}", client.page_template.find)
-    attachments = _try(
-        problems, f"list attachments of {organisation}", client.organisation.find_attachments, organisation
-    )
-    _delete_all(problems, "alert", client.alert.delete, [a["_id"] for a in alerts])
-    _delete_all(problems, "case", client.case.delete, [c["_id"] for c in cases])
-    _delete_all(problems, "case template", client.case_template.delete, [t["_id"] for t in case_templates])
-    _delete_all(problems, "page template", client.page_template.delete, [t["_id"] for t in page_templates])
-    _delete_all(problems, "attachment", client.organisation.delete_attachment, [a["_id"] for a in attachments])
-
-
-def _reset_admin_org(config: CompatConfig, problems: List[str]) -> None:
-    client = make_client(config, config.admin_org)
-    not_system = ~Eq("_createdBy", SYSTEM_LOGIN)
-    users = _try(problems, "list users", client.user.find, not_system & ~Eq("login", config.user))
-    profiles = _try(problems, "list profiles", client.profile.find, not_system)
-    observable_types = _try(problems, "list observable types", client.observable_type.find, not_system)
-    custom_fields = _try(problems, "list custom fields", client.custom_field.list)
-    _delete_all(problems, "user", client.user.delete, [u["_id"] for u in users])
-    _delete_all(problems, "profile", client.profile.delete, [p["_id"] for p in profiles])
-    _delete_all(problems, "observable type", client.observable_type.delete, [o["_id"] for o in observable_types])
-    _delete_all(problems, "custom field", client.custom_field.delete, [c["_id"] for c in custom_fields])
+def _delete_all(pool: ThreadPoolExecutor, problems: List[str], what: str, delete: Callable, entities: List[dict]) -> None:
+    ids = [entity["_id"] for entity in entities]
+    for entity_id, outcome in zip(ids, pool.map(lambda i: _outcome(delete, i), ids)):
+        if outcome:
+            problems.append(f"delete {what} {entity_id}: {outcome}")
 
 
 def reset_instance(config: CompatConfig) -> List[str]:
-    # One organisation after the other: a case of test-org shared with share-org is listed by
-    # both, and observable types can only go once the observables using them are gone.
+    """Empties the instance like thehive4py's ``reset_hive_instance``.
+
+    In test-org and share-org: alerts, cases, case templates, page templates and organisation
+    attachments. In the admin organisation: users, profiles and observable types not created
+    by ``system@thehive.local`` (the administrator excepted), and every custom field.
+    Everything is listed at once; deletions go test-org first (a case shared with share-org is
+    listed by both), then share-org, then the admin entities (an observable type can only go
+    once the observables using it are gone).
+    """
     problems: List[str] = []
-    _reset_org(config, config.main_org, problems)
-    _reset_org(config, config.share_org, problems)
-    _reset_admin_org(config, problems)
+    orgs = [config.main_org, config.share_org]
+    clients = {org: make_client(config, org) for org in [*orgs, config.admin_org]}
+    admin = clients[config.admin_org]
+    not_system = ~Eq("_createdBy", SYSTEM_LOGIN)
+    listings = {}
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        for org in orgs:
+            client = clients[org]
+            listings[(org, "alert")] = pool.submit(_list, problems, f"list alerts of {org}", client.alert.find)
+            listings[(org, "case")] = pool.submit(_list, problems, f"list cases of {org}", client.case.find)
+            listings[(org, "case template")] = pool.submit(
+                _list, problems, f"list case templates of {org}", client.case_template.find
+            )
+            listings[(org, "page template")] = pool.submit(
+                _list, problems, f"list page templates of {org}", client.page_template.find
+            )
+            listings[(org, "attachment")] = pool.submit(
+                _list, problems, f"list attachments of {org}", client.organisation.find_attachments, org
+            )
+        admin_listings = {
+            "user": pool.submit(_list, problems, "list users", admin.user.find, not_system & ~Eq("login", config.user)),
+            "profile": pool.submit(_list, problems, "list profiles", admin.profile.find, not_system),
+            "observable type": pool.submit(_list, problems, "list observable types", admin.observable_type.find, not_system),
+            "custom field": pool.submit(_list, problems, "list custom fields", admin.custom_field.list),
+        }
+
+        for org in orgs:
+            client = clients[org]
+            deleters = {
+                "alert": client.alert.delete,
+                "case": client.case.delete,
+                "case template": client.case_template.delete,
+                "page template": client.page_template.delete,
+                "attachment": client.organisation.delete_attachment,
+            }
+            for kind, delete in deleters.items():
+                _delete_all(pool, problems, f"{kind} of {org}", delete, listings[(org, kind)].result())
+        admin_deleters = {
+            "user": admin.user.delete,
+            "profile": admin.profile.delete,
+            "observable type": admin.observable_type.delete,
+            "custom field": admin.custom_field.delete,
+        }
+        for kind, delete in admin_deleters.items():
+            _delete_all(pool, problems, kind, delete, admin_listings[kind].result())
     return problems
 
 

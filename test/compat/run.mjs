@@ -17,7 +17,7 @@
 // WAGGLE_COMPAT_KEEP_DATA=1 (keep the temporary data directory and server log).
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, closeSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, openSync, closeSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -72,39 +72,91 @@ function pipEnv() {
   return { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1', PYTHONDONTWRITEBYTECODE: '1' };
 }
 
-/** Creates the venv if needed and installs requirements.txt when it changed. */
-function ensureVenv() {
-  const reqText = readFileSync(requirements, 'utf8');
-  let venvVersion = existsSync(venvPython) ? pythonVersion(venvPython) : null;
-  if (!venvVersion) {
-    const { py, version } = findPython();
-    if (existsSync(venv)) rmSync(venv, { recursive: true, force: true });
-    log(`creating virtualenv ${venv} with ${py} (Python ${version})`);
-    const r = run(py, ['-m', 'venv', venv]);
-    if (!r.ok) {
-      fail(
-        `could not create the virtualenv with "${py} -m venv" (on Debian/Ubuntu install the python3-venv package)`,
-        r.out,
-      );
-    }
-    venvVersion = pythonVersion(venvPython);
-    if (!venvVersion) fail('the new virtualenv has no working python');
-  }
-  const [maj, min] = venvVersion.split('.').map(Number);
-  if (maj !== 3 || min < 10) {
-    rmSync(venv, { recursive: true, force: true });
-    return ensureVenv();
-  }
-  const want = createHash('sha256').update(reqText).update(`\npython ${venvVersion}\n`).digest('hex');
+/** The stamp that says the venv holds exactly requirements.txt for its Python, or null. */
+function venvReady() {
+  const version = existsSync(venvPython) ? pythonVersion(venvPython) : null;
+  if (!version) return { version: null, ok: false };
+  const [maj, min] = version.split('.').map(Number);
+  if (maj !== 3 || min < 10) return { version: null, ok: false };
+  const want = createHash('sha256').update(readFileSync(requirements, 'utf8')).update(`\npython ${version}\n`).digest('hex');
   const have = existsSync(stampFile) ? readFileSync(stampFile, 'utf8').trim() : '';
-  if (have === want) return;
-  log(`installing ${requirements} into the virtualenv (Python ${venvVersion})`);
-  if (existsSync(stampFile)) rmSync(stampFile);
-  const r = run(venvPython, ['-m', 'pip', 'install', '--no-input', '--disable-pip-version-check', '-q', '-r', requirements], { env: pipEnv() });
-  if (!r.ok) fail('pip install failed', r.out);
-  const check = run(venvPython, ['-c', 'import thehive4py, pytest, pytest_timeout; print(thehive4py.__version__ if hasattr(thehive4py, "__version__") else "")'], { env: pipEnv() });
-  if (!check.ok) fail('the virtualenv cannot import thehive4py / pytest after installing', check.out);
-  writeFileSync(stampFile, `${want}\n`);
+  return { version, want, ok: have === want };
+}
+
+// Several runs may start at once (npm test in parallel sessions): creating or filling the venv
+// happens under a lock directory, taken over when its owner process is gone or it is too old.
+const lockDir = join(tmpdir(), `waggle-compat-venv-${createHash('sha256').update(venv).digest('hex').slice(0, 16)}.lock`);
+
+function lockOwnerAlive() {
+  try {
+    const pid = Number(readFileSync(join(lockDir, 'pid'), 'utf8'));
+    if (!pid) return false;
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e?.code === 'EPERM';
+  }
+}
+
+async function withVenvLock(fn) {
+  const end = Date.now() + 15 * 60_000;
+  let told = false;
+  for (;;) {
+    try {
+      mkdirSync(lockDir);
+      writeFileSync(join(lockDir, 'pid'), String(process.pid));
+      break;
+    } catch (e) {
+      if (e?.code !== 'EEXIST') throw e;
+      let age = 0;
+      try {
+        age = Date.now() - statSync(lockDir).mtimeMs;
+      } catch {
+        continue;
+      }
+      if ((age > 2000 && !lockOwnerAlive()) || age > 15 * 60_000) {
+        rmSync(lockDir, { recursive: true, force: true });
+        continue;
+      }
+      if (Date.now() > end) fail(`timed out waiting for ${lockDir} (another run is installing the virtualenv)`);
+      if (!told) log('another run is preparing the virtualenv; waiting for it');
+      told = true;
+      await sleep(500);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    rmSync(lockDir, { recursive: true, force: true });
+  }
+}
+
+/** Creates the venv if needed and installs requirements.txt when it changed. */
+async function ensureVenv() {
+  if (venvReady().ok) return;
+  await withVenvLock(() => {
+    let state = venvReady();
+    if (state.ok) return;
+    if (!state.version) {
+      const { py, version } = findPython();
+      if (existsSync(venv)) rmSync(venv, { recursive: true, force: true });
+      log(`creating virtualenv ${venv} with ${py} (Python ${version})`);
+      const r = run(py, ['-m', 'venv', venv]);
+      if (!r.ok) {
+        fail(`could not create the virtualenv with "${py} -m venv" (on Debian/Ubuntu install the python3-venv package)`, r.out);
+      }
+      state = venvReady();
+      if (!state.version) fail('the new virtualenv has no working python');
+      if (state.ok) return;
+    }
+    log(`installing ${requirements} into the virtualenv (Python ${state.version})`);
+    if (existsSync(stampFile)) rmSync(stampFile);
+    const r = run(venvPython, ['-m', 'pip', 'install', '--no-input', '--disable-pip-version-check', '-q', '-r', requirements], { env: pipEnv() });
+    if (!r.ok) fail('pip install failed', r.out);
+    const check = run(venvPython, ['-c', 'import thehive4py, pytest, pytest_timeout'], { env: pipEnv() });
+    if (!check.ok) fail('the virtualenv cannot import thehive4py / pytest after installing', check.out);
+    writeFileSync(stampFile, `${state.want}\n`);
+  });
 }
 
 function freePort() {
@@ -163,7 +215,7 @@ function tail(file, lines) {
 
 async function main() {
   const t0 = Date.now();
-  ensureVenv();
+  await ensureVenv();
   if (!existsSync(join(root, 'node_modules', 'tsx'))) fail('node_modules/tsx is missing: run "npm ci" at the repository root first');
 
   const port = await freePort();
