@@ -34,6 +34,10 @@ import { registerTemplateQueries } from './template-queries.js';
 import { ShareService } from './share.service.js';
 import { CaseLinkService } from './case-link.service.js';
 import { CaseMergeService } from './case-merge.service.js';
+import { AlertService } from './alert.service.js';
+import { AlertImportService } from './alert-import.service.js';
+import { AlertSimilarityService } from './alert-similarity.service.js';
+import { registerAlertQueries } from './alert-queries.js';
 
 export interface Services {
   config: WaggleConfig;
@@ -56,6 +60,9 @@ export interface Services {
   observableTypes: ObservableTypeService;
   observables: ObservableService;
   misp: MispService;
+  alerts: AlertService;
+  alertImport: AlertImportService;
+  alertSimilarity: AlertSimilarityService;
   attachmentAccess: AttachmentAccessService;
   customFields: CustomFieldService;
   pageTemplates: PageTemplateService;
@@ -105,11 +112,15 @@ export function createServices(config: WaggleConfig, store: EntityStore, blobs: 
   const caseLinks = new CaseLinkService(store, audit, cases);
   const caseMerge = new CaseMergeService(store, audit, cases);
   query.registerExtraData('case', 'links', (docs, actor) => caseLinks.linksExtraData(docs, actor));
-  const services: Services = { config, store, blobs, bus, audit, orgs, profiles, users, auth, cases, query, attachments, tasks, logs, comments, customEvents, timeline, observableTypes, observables, attachmentAccess, customFields, pageTemplates, pages, caseTemplates, procedures, caseCreation, shares, caseLinks, caseMerge, misp: new MispService([], caseCreation, observables, (sha) => blobs.get(sha)) };
+  const alerts = new AlertService(store, audit, { maxObservables: config.alert.maxObservables }, observables, procedures, comments, attachments);
+  const alertImport = new AlertImportService(store, audit, alerts, cases, caseTemplates, attachments, { maxBulkMerge: config.alert.maxBulkMerge }, () => services.caseCreator);
+  const alertSimilarity = new AlertSimilarityService(store, alerts, cases, observables);
+  const services: Services = { config, store, blobs, bus, audit, orgs, profiles, users, auth, cases, query, attachments, tasks, logs, comments, customEvents, timeline, observableTypes, observables, attachmentAccess, customFields, pageTemplates, pages, caseTemplates, procedures, caseCreation, shares, caseLinks, caseMerge, misp: new MispService([], caseCreation, observables, (sha) => blobs.get(sha)), alerts, alertImport, alertSimilarity };
   services.caseCreator = (actor, body, more, extraFields) => caseCreation.create(actor, body as FullCaseInput, more, extraFields);
   registerCoreQueries(services);
   registerTaskQueries(services);
   registerObservableQueries(services);
   registerTemplateQueries(services);
+  registerAlertQueries(services);
   return services;
 }

@@ -26,6 +26,7 @@ import { caseTemplateRoutes } from './case-template/routes.js';
 import { pageTemplateRoutes } from './page-template/routes.js';
 import { casePageRoutes } from './case-page/routes.js';
 import { procedureRoutes } from './procedure/routes.js';
+import { alertRoutes } from './alert/routes.js';
 
 export type RouteModule = (app: FastifyInstance, services: Services) => Promise<void> | void;
 
@@ -54,4 +55,5 @@ export const routeModules: RouteModule[] = [
   pageTemplateRoutes,
   casePageRoutes,
   procedureRoutes,
+  alertRoutes,
 ];
