@@ -24,21 +24,25 @@ function zoneParts(ms: number, timeZone: string): { y: number; m: number; d: num
   return { y: +parts.year!, m: +parts.month!, d: +parts.day!, offsetMs: asUtc - Math.floor(ms / 1000) * 1000 };
 }
 
+/** Epoch ms of a wall-clock time in `timeZone`, given as ms since the epoch as if the zone were UTC. */
+function fromLocal(local: number, timeZone: string): number {
+  const off = zoneParts(local, timeZone).offsetMs;
+  const off2 = zoneParts(local - off, timeZone).offsetMs;
+  return local - off2;
+}
+
 /** Epoch ms of local midnight `y-m-d` in `timeZone`. */
 function localMidnight(y: number, m: number, d: number, timeZone: string): number {
-  const guess = Date.UTC(y, m - 1, d);
-  const off = zoneParts(guess, timeZone).offsetMs;
-  const t = guess - off;
-  const off2 = zoneParts(t, timeZone).offsetMs;
-  return guess - off2;
+  return fromLocal(Date.UTC(y, m - 1, d), timeZone);
 }
 
 /** The start of the bucket holding `ms`. */
 export function bucketStart(ms: number, agg: Extract<Agg, { kind: 'histogram' }>): number {
   const tz = agg.timeZone;
   if (!agg.interval) {
-    const off = zoneParts(ms, tz).offsetMs;
-    return Math.floor((ms + off) / agg.intervalMs) * agg.intervalMs - off;
+    // fixed intervals are aligned on the local wall clock, so 12h buckets start at 00:00 and 12:00 local time
+    const local = ms + zoneParts(ms, tz).offsetMs;
+    return fromLocal(Math.floor(local / agg.intervalMs) * agg.intervalMs, tz);
   }
   const { y, m, d } = zoneParts(ms, tz);
   switch (agg.interval) {
@@ -57,7 +61,7 @@ export function bucketStart(ms: number, agg: Extract<Agg, { kind: 'histogram' }>
 }
 
 function nextBucket(start: number, agg: Extract<Agg, { kind: 'histogram' }>): number {
-  if (!agg.interval) return start + agg.intervalMs;
+  if (!agg.interval) return fromLocal(start + zoneParts(start, agg.timeZone).offsetMs + agg.intervalMs, agg.timeZone);
   const { y, m, d } = zoneParts(start + 12 * 3600 * 1000, agg.timeZone);
   switch (agg.interval) {
     case 'day': {
@@ -115,9 +119,9 @@ function one(docs: readonly Doc[], agg: Agg): AggValue {
       const sign = a.dir === 'asc' ? 1 : -1;
       const buckets = [...groups.values()].sort((x, y) => {
         if (a.order === 'count' && x.docs.length !== y.docs.length) return sign * (x.docs.length - y.docs.length);
-        const kx = String(x.key);
-        const ky = String(y.key);
-        return (a.order === 'key' ? sign : 1) * (kx < ky ? -1 : kx > ky ? 1 : 0);
+        // numbers order numerically, anything else by its text
+        const c = typeof x.key === 'number' && typeof y.key === 'number' ? x.key - y.key : String(x.key) < String(y.key) ? -1 : String(x.key) > String(y.key) ? 1 : 0;
+        return (a.order === 'key' ? sign : 1) * c;
       });
       return {
         buckets: buckets.slice(0, a.size).map((g) => ({ key: g.key, count: g.docs.length, ...(a.aggs.length ? { aggs: aggregateDocs(g.docs, a.aggs) } : {}) })),
@@ -140,11 +144,19 @@ function one(docs: readonly Doc[], agg: Agg): AggValue {
       if (keys.length === 0) return { buckets: [] };
       const first = Math.min(...keys);
       const last = Math.max(...keys);
-      const buckets: AggBucket[] = [];
-      for (let k = first; k <= last && buckets.length < 10000; k = nextBucket(k, a)) {
-        const g = groups.get(k) ?? [];
-        buckets.push({ key: k, count: g.length, ...(a.aggs.length ? { aggs: aggregateDocs(g, a.aggs) } : {}) });
+      // every step from first to last (empty buckets included), plus any key a DST ambiguity put off the steps
+      const all = new Set(groups.keys());
+      for (let k = first; k <= last && all.size < 10000; ) {
+        all.add(k);
+        const next = nextBucket(k, a);
+        k = next > k ? next : k + Math.max(1, a.intervalMs);
       }
+      const buckets: AggBucket[] = [...all]
+        .sort((x, y) => x - y)
+        .map((k) => {
+          const g = groups.get(k) ?? [];
+          return { key: k, count: g.length, ...(a.aggs.length ? { aggs: aggregateDocs(g, a.aggs) } : {}) };
+        });
       return { buckets };
     },
   };

@@ -46,6 +46,8 @@ export function evaluate(expr: Expr, doc: Doc): boolean {
     not: (e) => !evaluate(e.item, doc),
     compare: (e) => {
       const vals = fieldValues(doc, e.field);
+      // null stands for "no value": `eq null` means the field is absent, `ne null` that it is set
+      if (e.value === null) return e.op === 'eq' ? vals.length === 0 : e.op === 'ne' ? vals.length > 0 : false;
       if (e.op === 'ne') return !vals.some((v) => cmp(v, e.value) === 0);
       return vals.some((v) => {
         const c = cmp(v, e.value);

@@ -16,6 +16,12 @@ export type Expr =
   | { readonly kind: 'and'; readonly items: readonly Expr[] }
   | { readonly kind: 'or'; readonly items: readonly Expr[] }
   | { readonly kind: 'not'; readonly item: Expr }
+  /**
+   * Compares the field's values (any of them, for multi-valued fields) with `value`: numbers
+   * with numbers or numeric strings, strings with strings; other pairs never match (`ne`: never
+   * equal). `null` means "no value": `eq null` matches documents without the field, `ne null`
+   * those with it, and the other operators match nothing.
+   */
   | { readonly kind: 'compare'; readonly op: CompareOp; readonly field: string; readonly value: Scalar }
   /** from inclusive, to exclusive */
   | { readonly kind: 'between'; readonly field: string; readonly from: Scalar; readonly to: Scalar }

@@ -47,8 +47,16 @@ export class LocalFsBlobStore implements BlobStore {
       await fh.close();
       const sha256 = hash.digest('hex');
       const dest = this.pathOf(sha256);
-      await mkdir(join(dest, '..'), { recursive: true });
+      const dir = join(dest, '..');
+      await mkdir(dir, { recursive: true });
       await rename(tmp, dest);
+      // the rename itself must survive a power loss before the put is acknowledged
+      const dh = await open(dir, 'r');
+      try {
+        await dh.sync();
+      } finally {
+        await dh.close();
+      }
       return { sha256, size };
     } catch (e) {
       await unlink(tmp).catch(() => undefined);

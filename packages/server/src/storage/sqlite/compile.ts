@@ -64,6 +64,32 @@ const escapeLike = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 const SQL_OP = { eq: '=', ne: 'IS NOT', gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
 
+const isNumeric = (v: unknown): boolean => typeof v === 'number' || (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)));
+const IS_NUM = (col: string): string => `typeof(${col}) IN ('integer', 'real')`;
+const IS_TEXT = (col: string): string => `typeof(${col}) = 'text'`;
+
+/**
+ * A condition on an untyped value (multi-valued side table: tags, custom fields) with the
+ * reference semantics of query/evaluate.ts: numbers compare with numbers or numeric strings,
+ * strings with strings, and nothing else matches.
+ */
+function typedCond(col: string, op: string, v: unknown, p: (v: unknown) => string): string {
+  if (typeof v === 'number') return `(${IS_NUM(col)} AND ${col} ${op} ${p(v)})`;
+  if (typeof v !== 'string') return '0';
+  const text = `(${IS_TEXT(col)} AND ${col} ${op} ${p(v)})`;
+  return isNumeric(v) ? `(${text} OR (${IS_NUM(col)} AND ${col} ${op} ${p(Number(v))}))` : text;
+}
+
+/** `from <= col < to` on an untyped value, typed as `typedCond`. */
+function typedRange(col: string, from: unknown, to: unknown, p: (v: unknown) => string): string {
+  const parts: string[] = [];
+  if (typeof from === 'string' && typeof to === 'string') parts.push(`(${IS_TEXT(col)} AND ${col} >= ${p(from)} AND ${col} < ${p(to)})`);
+  if (isNumeric(from) && isNumeric(to)) parts.push(`(${IS_NUM(col)} AND ${col} >= ${p(Number(from))} AND ${col} < ${p(Number(to))})`);
+  return parts.length ? `(${parts.join(' OR ')})` : '0';
+}
+
+const isTextField = (fd: FieldDef): boolean => fd.type === 'string' || fd.type === 'text';
+
 function compileExpr(expr: Expr, def: EntityDef, alias: string, ctx: Ctx): string {
   const p = (v: unknown): string => {
     ctx.params.push(v);
@@ -78,30 +104,42 @@ function compileExpr(expr: Expr, def: EntityDef, alias: string, ctx: Ctx): strin
     false: () => '0',
     and: (e) => `(${e.items.map(sub).join(' AND ')})`,
     or: (e) => `(${e.items.map(sub).join(' OR ')})`,
-    not: (e) => `(NOT ${sub(e.item)})`,
+    // `IS NOT 1` rather than NOT: a comparison with a missing (NULL) value must count as false, so its negation is true
+    not: (e) => `((${sub(e.item)}) IS NOT 1)`,
     compare: (e) => {
       const ref = resolveField(def, alias, e.field);
       const v = coerce(ref.def, e.value, e.field);
       if (ref.kind === 'multi') {
-        if (e.op === 'ne') return `(NOT ${mv(ref.mvField, `mv.v = ${p(v)}`)})`;
-        return mv(ref.mvField, `mv.v ${SQL_OP[e.op]} ${p(v)}`);
+        if (v === null) return e.op === 'eq' ? `(NOT ${mv(ref.mvField, '')})` : e.op === 'ne' ? mv(ref.mvField, '') : '0';
+        if (e.op === 'ne') return `(NOT ${mv(ref.mvField, typedCond('mv.v', '=', v, p))})`;
+        return mv(ref.mvField, typedCond('mv.v', SQL_OP[e.op], v, p));
       }
       if (v === null) return e.op === 'eq' ? `${ref.sql} IS NULL` : e.op === 'ne' ? `${ref.sql} IS NOT NULL` : '0';
+      // a string never equals or orders against a number (and SQLite would rank every text above it)
+      if (isTextField(ref.def) && typeof v === 'number' && e.op !== 'ne') return '0';
       return `${ref.sql} ${SQL_OP[e.op]} ${p(v)}`;
     },
     between: (e) => {
       const ref = resolveField(def, alias, e.field);
       const from = coerce(ref.def, e.from, e.field);
       const to = coerce(ref.def, e.to, e.field);
-      if (ref.kind === 'multi') return mv(ref.mvField, `mv.v >= ${p(from)} AND mv.v < ${p(to)}`);
+      if (ref.kind === 'multi') return mv(ref.mvField, typedRange('mv.v', from, to, p));
+      if (from === null || to === null || (isTextField(ref.def) && (typeof from === 'number' || typeof to === 'number'))) return '0';
       return `(${ref.sql} >= ${p(from)} AND ${ref.sql} < ${p(to)})`;
     },
     in: (e) => {
       if (e.values.length === 0) return '0';
       const ref = resolveField(def, alias, e.field);
-      const vals = e.values.map((v) => p(coerce(ref.def, v, e.field))).join(', ');
-      if (ref.kind === 'multi') return mv(ref.mvField, `mv.v IN (${vals})`);
-      return `${ref.sql} IN (${vals})`;
+      const coerced = e.values.map((v) => coerce(ref.def, v, e.field));
+      if (ref.kind === 'multi') {
+        const strs = coerced.filter((v): v is string => typeof v === 'string');
+        const nums = coerced.filter(isNumeric).map(Number);
+        const parts: string[] = [];
+        if (strs.length) parts.push(`(${IS_TEXT('mv.v')} AND mv.v IN (${strs.map((v) => p(v)).join(', ')}))`);
+        if (nums.length) parts.push(`(${IS_NUM('mv.v')} AND mv.v IN (${nums.map((v) => p(v)).join(', ')}))`);
+        return parts.length ? mv(ref.mvField, `(${parts.join(' OR ')})`) : '0';
+      }
+      return `${ref.sql} IN (${coerced.map((v) => p(v)).join(', ')})`;
     },
     like: (e) => {
       const ref = resolveField(def, alias, e.field);
@@ -113,9 +151,10 @@ function compileExpr(expr: Expr, def: EntityDef, alias: string, ctx: Ctx): strin
     match: (e) => {
       const ref = resolveField(def, alias, e.field);
       const words = e.value.split(/\s+/).filter(Boolean);
-      if (words.length === 0) return '1';
+      if (words.length === 0) return ref.kind === 'multi' ? mv(ref.mvField, '') : `${ref.sql} IS NOT NULL`;
       const conds = words.map((w) => `LIKE ${p(`%${escapeLike(w)}%`)} ESCAPE '\\'`);
-      if (ref.kind === 'multi') return `(${conds.map((c) => mv(ref.mvField, `mv.v ${c}`)).join(' AND ')})`;
+      // every word in one and the same value
+      if (ref.kind === 'multi') return mv(ref.mvField, conds.map((c) => `mv.v ${c}`).join(' AND '));
       return `(${conds.map((c) => `${ref.sql} ${c}`).join(' AND ')})`;
     },
     has: (e) => {

@@ -37,6 +37,9 @@ export function multiValuedFields(def: EntityDef): string[] {
     .map(([n]) => n);
 }
 
+/** The declared type of the side tables' `v` column: none (BLOB affinity). Tables with another one are rebuilt at start. */
+export const MV_VALUE_UNTYPED = '';
+
 export interface ColumnInfo {
   name: string;
 }
@@ -47,7 +50,9 @@ export function migrationFor(def: EntityDef, existing: ReadonlySet<string> | und
   const t = table(def.name);
   if (!existing) {
     stmts.push(`CREATE TABLE ${t} (_id TEXT PRIMARY KEY NOT NULL, _version INTEGER NOT NULL, doc TEXT NOT NULL)`);
-    stmts.push(`CREATE TABLE ${mvTable(def.name)} (f TEXT NOT NULL, v ANY, id TEXT NOT NULL, PRIMARY KEY (f, v, id)) WITHOUT ROWID`);
+    // `v` has no declared type (BLOB affinity): values keep their type, so the tag "007" stays text
+    // and never equals "7" (a declared type such as ANY gives NUMERIC affinity, which converts it)
+    stmts.push(`CREATE TABLE ${mvTable(def.name)} (f TEXT NOT NULL, v, id TEXT NOT NULL, PRIMARY KEY (f, v, id)) WITHOUT ROWID`);
     stmts.push(`CREATE INDEX "i_m_${def.name}_id" ON ${mvTable(def.name)} (id)`);
   }
   const have = existing ?? new Set<string>();

@@ -12,7 +12,7 @@ import type { Query, QueryResult } from '../../query/ir.js';
 import { ENTITIES, entityDef, SYSTEM_MULTI_VALUED } from '../../entities/registry.js';
 import { ConflictError, NotFoundError } from '../../errors/errors.js';
 import { compileQuery } from './compile.js';
-import { migrationFor, multiValuedFields, mvTable, table } from './schema.js';
+import { MV_VALUE_UNTYPED, migrationFor, multiValuedFields, mvTable, table } from './schema.js';
 import { aggregateDocs } from '../../query/aggregate-docs.js';
 
 /** The slice of better-sqlite3 this adapter uses. */
@@ -31,6 +31,14 @@ interface PendingWrite {
 }
 
 const ID_BLOCK = 1000;
+
+/**
+ * A value for the untyped side table. better-sqlite3 binds every JS number as REAL, so 21
+ * would be stored as 21.0 and read as text "21.0" by LIKE; integers are bound as INTEGER.
+ */
+function sqlValue(v: unknown): unknown {
+  return typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : v;
+}
 
 export class SqliteEntityStore implements EntityStore {
   private db!: Db;
@@ -59,12 +67,32 @@ export class SqliteEntityStore implements EntityStore {
         const cols = this.db.prepare(`SELECT name FROM pragma_table_xinfo(?)`).all(`e_${def.name}`) as Array<{ name: string }>;
         const existing = cols.length ? new Set(cols.map((c) => c.name)) : undefined;
         for (const stmt of migrationFor(def, existing)) this.db.exec(stmt);
+        this.rebuildTypedSideTable(def.name);
       }
     });
     migrate();
     const row = this.db.prepare(`SELECT v FROM meta WHERE k = 'idLimit'`).get() as { v: number } | undefined;
     this.idNext = row?.v ?? 4096;
     this.idLimit = this.idNext;
+  }
+
+  /**
+   * Side tables created before `v` became untyped had NUMERIC affinity, which turned text such
+   * as "007" or "1e3" into numbers; rebuild them from the documents.
+   */
+  private rebuildTypedSideTable(type: string): void {
+    const col = this.db.prepare(`SELECT type FROM pragma_table_info(?) WHERE name = 'v'`).get(`m_${type}`) as { type: string } | undefined;
+    if (!col || col.type === MV_VALUE_UNTYPED) return;
+    const mt = mvTable(type);
+    this.db.exec(`DROP TABLE ${mt}`);
+    for (const stmt of migrationFor(entityDef(type), undefined).filter((s) => s.includes(mt))) this.db.exec(stmt);
+    const select = this.db.prepare(`SELECT _id, doc, _version AS v FROM ${table(type)} WHERE _id > ? ORDER BY _id LIMIT 1000`);
+    for (let after = ''; ; ) {
+      const batch = select.all(after) as Array<{ _id: string; doc: string; v: number }>;
+      if (batch.length === 0) break;
+      for (const row of batch) this.writeMv(SqliteEntityStore.toDoc(row));
+      after = batch[batch.length - 1]!._id;
+    }
   }
 
   async close(): Promise<void> {
@@ -186,7 +214,7 @@ export class SqliteEntityStore implements EntityStore {
     }
     for (const f of multiValuedFields(def)) {
       const vals = doc[f];
-      if (Array.isArray(vals)) for (const v of vals) if (typeof v === 'string' || typeof v === 'number') ins.run(f, v, doc._id);
+      if (Array.isArray(vals)) for (const v of vals) if (typeof v === 'string' || typeof v === 'number') ins.run(f, sqlValue(v), doc._id);
     }
     const cfs = def.fields.customFields?.type === 'customFields' ? doc.customFields : undefined;
     if (Array.isArray(cfs)) {
@@ -194,7 +222,7 @@ export class SqliteEntityStore implements EntityStore {
         if (typeof cf?.name !== 'string') continue;
         const v = cf.value;
         if (v === null || v === undefined) continue;
-        ins.run(`cf.${cf.name}`, typeof v === 'boolean' ? (v ? 1 : 0) : typeof v === 'object' ? JSON.stringify(v) : v, doc._id);
+        ins.run(`cf.${cf.name}`, sqlValue(typeof v === 'boolean' ? (v ? 1 : 0) : typeof v === 'object' ? JSON.stringify(v) : v), doc._id);
       }
     }
   }

@@ -1,0 +1,65 @@
+/** Runs the EntityStore conformance suite against the SQLite adapter (file database, WAL). */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runEntityStoreConformance } from '../conformance/entity-store.conformance.js';
+import type { EntityStore } from '../entity-store.js';
+import type { Expr } from '../../query/ir.js';
+import { q } from '../../query/ir.js';
+import { SqliteEntityStore } from './sqlite-entity-store.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'waggle-sqlite-conformance-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const paths = new WeakMap<EntityStore, string>();
+let n = 0;
+
+async function open(path: string): Promise<EntityStore> {
+  const s = new SqliteEntityStore({ path, synchronous: 'NORMAL' });
+  await s.init();
+  paths.set(s, path);
+  return s;
+}
+
+runEntityStoreConformance('sqlite', () => open(join(dir, `db-${++n}.sqlite`)), {
+  reopen: async (s) => {
+    const path = paths.get(s);
+    if (!path) throw new Error('not a store of this factory');
+    await s.close();
+    return open(path);
+  },
+});
+
+describe('sqlite adapter specifics', () => {
+  test('a side table created with NUMERIC affinity (v ANY) is rebuilt at start, so tag "007" is not "7"', async () => {
+    const path = join(dir, 'legacy.sqlite');
+    const s = await open(path);
+    const a = await s.insert({ _id: s.newId(), _type: 'case', _createdAt: 1, _createdBy: 't', _orgs: ['o'], _parents: {}, tags: ['007'], customFields: [{ name: 'team', value: '1e3' }] });
+    const b = await s.insert({ _id: s.newId(), _type: 'case', _createdAt: 2, _createdBy: 't', _orgs: ['o'], _parents: {}, tags: ['7'] });
+    await s.close();
+    // recreate the side table as the first schema did, with values converted by NUMERIC affinity
+    const raw = new Database(path);
+    raw.exec(`DROP TABLE "m_case"; CREATE TABLE "m_case" (f TEXT NOT NULL, v ANY, id TEXT NOT NULL, PRIMARY KEY (f, v, id)) WITHOUT ROWID; CREATE INDEX "i_m_case_id" ON "m_case" (id);`);
+    const ins = raw.prepare('INSERT INTO "m_case" (f, v, id) VALUES (?, ?, ?)');
+    for (const [f, v, id] of [['_orgs', 'o', a._id], ['tags', '007', a._id], ['cf.team', '1e3', a._id], ['_orgs', 'o', b._id], ['tags', '7', b._id]] as const) ins.run(f, v, id);
+    assert.equal((raw.prepare(`SELECT typeof(v) AS t FROM "m_case" WHERE f = 'tags' AND id = ?`).get(a._id) as { t: string }).t, 'integer');
+    raw.close();
+
+    const reopened = await open(path);
+    try {
+      const ids = async (where: Expr): Promise<string[]> => {
+        const r = await reopened.query({ entity: 'case', where, sort: [], output: { kind: 'rows', from: 0, to: 10 } });
+        return r.kind === 'rows' ? r.rows.map((d) => d._id).sort() : [];
+      };
+      assert.deepEqual(await ids(q.eq('tags', '007')), [a._id]);
+      assert.deepEqual(await ids(q.eq('tags', '7')), [b._id]);
+      assert.deepEqual(await ids({ kind: 'like', field: 'customFields.team', mode: 'startsWith', value: '1e', ci: true }), [a._id]);
+      assert.deepEqual(await ids(q.visible(['o'])), [a._id, b._id].sort());
+    } finally {
+      await reopened.close();
+    }
+  });
+});
