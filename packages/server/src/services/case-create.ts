@@ -103,7 +103,6 @@ function templateTaskInput(t: TemplateTask): TaskInput {
   return rest;
 }
 
-
 export class CaseCreationService {
   /** Set by the sharing module to share new cases (`sharingParameters`); ignored while unset. */
   sharer: CaseSharer | undefined;
@@ -176,10 +175,18 @@ export class CaseCreationService {
       };
       allTasks = [...((t.tasks as TemplateTask[]) ?? []).map(templateTaskInput), ...tasks];
       const linked = await this.linkedPages(actor, t);
-      allPages = [...linked.map((p) => ({ title: String(p.title), content: String(p.content ?? ''), category: String(p.category), order: Number(p.order ?? 0) })), ...pages];
+      allPages = [
+        ...linked.map((p) => ({ title: String(p.title), content: String(p.content ?? ''), category: String(p.category), order: Number(p.order ?? 0) })),
+        ...pages,
+      ];
       extra.caseTemplate = t.name;
     }
-    const created = await this.cases.create(actor, caseInput, async (doc) => [...this.childOps(actor, doc, allTasks, allPages), ...(more ? await more(doc) : [])], extra);
+    const created = await this.cases.create(
+      actor,
+      caseInput,
+      async (doc) => [...this.childOps(actor, doc, allTasks, allPages), ...(more ? await more(doc) : [])],
+      extra,
+    );
     if (sharingParameters?.length && this.sharer) await this.sharer(actor, created, sharingParameters);
     return created;
   }
@@ -192,9 +199,18 @@ export class CaseCreationService {
     if (input.importPages) requirePermission(actor, 'managePage');
     const templateTasks = (t.tasks as TemplateTask[]) ?? [];
     const tasks =
-      input.importTasks === true ? templateTasks : Array.isArray(input.importTasks) ? templateTasks.filter((x) => (input.importTasks as string[]).includes(x.title)) : [];
+      input.importTasks === true
+        ? templateTasks
+        : Array.isArray(input.importTasks)
+          ? templateTasks.filter((x) => (input.importTasks as string[]).includes(x.title))
+          : [];
     const linked = input.importPages ? await this.linkedPages(actor, t) : [];
-    const pages = input.importPages === true ? linked : Array.isArray(input.importPages) ? linked.filter((p) => (input.importPages as string[]).some((k) => k === p._id || k === p.title)) : [];
+    const pages =
+      input.importPages === true
+        ? linked
+        : Array.isArray(input.importPages)
+          ? linked.filter((p) => (input.importPages as string[]).some((k) => k === p._id || k === p.title))
+          : [];
     const ops: BatchOp[] = [];
     for (const id of new Set(input.ids)) {
       const doc = await this.cases.resolve(actor, id);
@@ -211,13 +227,22 @@ export class CaseCreationService {
       if (input.updatePap && typeof t.pap === 'number') update.pap = t.pap;
       if (input.updateCustomFields) {
         const current = (doc.customFields as StoredCustomField[]) ?? [];
-        const missing = ((t.customFields as StoredCustomField[]) ?? []).filter((c) => !current.some((x) => x.name === c.name && x.value !== null && x.value !== undefined));
+        const missing = ((t.customFields as StoredCustomField[]) ?? []).filter(
+          (c) => !current.some((x) => x.name === c.name && x.value !== null && x.value !== undefined),
+        );
         if (missing.length) update.customFields = missing.map((c) => ({ name: c.name, value: c.value }));
       }
       const patch = await this.cases.patchFor(actor, doc, update);
       patch.caseTemplate = t.name;
       ops.push({ op: 'update', type: 'case', id: doc._id, patch, by: actor.login }, this.audit.op(actor, 'update', doc, patch));
-      ops.push(...this.childOps(actor, doc, tasks.map(templateTaskInput), pages.map((p) => ({ title: String(p.title), content: String(p.content ?? ''), category: String(p.category), order: Number(p.order ?? 0) }))));
+      ops.push(
+        ...this.childOps(
+          actor,
+          doc,
+          tasks.map(templateTaskInput),
+          pages.map((p) => ({ title: String(p.title), content: String(p.content ?? ''), category: String(p.category), order: Number(p.order ?? 0) })),
+        ),
+      );
     }
     await this.audit.commit(ops);
   }

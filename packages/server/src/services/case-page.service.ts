@@ -58,7 +58,10 @@ export class CasePageService {
     const patch: Record<string, unknown> = {};
     for (const f of ['title', 'content', 'category', 'order'] as const) if (input[f] !== undefined) patch[f] = input[f];
     if (Object.keys(patch).length === 0) return doc;
-    const [updated] = await this.audit.commit([{ op: 'update', type: 'page', id: doc._id, patch, by: actor.login }, this.audit.op(actor, 'update', doc, patch)]);
+    const [updated] = await this.audit.commit([
+      { op: 'update', type: 'page', id: doc._id, patch, by: actor.login },
+      this.audit.op(actor, 'update', doc, patch),
+    ]);
     return updated as Doc;
   }
 

@@ -176,7 +176,10 @@ export class CaseTemplateService {
     if (input.name !== undefined && input.name !== doc.name) {
       if (input.name.trim() === '') throw new AttributeCheckingError('A case template needs a name');
       patch.name = input.name;
-      ops.push({ op: 'claim', scope: nameScope(actor.orgId), key: input.name, owner: doc._id }, { op: 'release', scope: nameScope(actor.orgId), key: String(doc.name) });
+      ops.push(
+        { op: 'claim', scope: nameScope(actor.orgId), key: input.name, owner: doc._id },
+        { op: 'release', scope: nameScope(actor.orgId), key: String(doc.name) },
+      );
     }
     if (input.displayName !== undefined) patch.displayName = input.displayName ?? input.name ?? doc.name;
     for (const f of OPTIONAL) if (input[f] !== undefined) patch[f] = input[f];
@@ -190,7 +193,11 @@ export class CaseTemplateService {
     if (input.pageTemplateIds !== undefined) patch.pageTemplateIds = await this.checkPageTemplates(actor, input.pageTemplateIds ?? []);
     if (Object.keys(patch).length === 0) return doc;
     try {
-      const results = await this.audit.commit([...ops, { op: 'update', type: 'caseTemplate', id: doc._id, patch, by: actor.login }, this.audit.op(actor, 'update', doc, patch)]);
+      const results = await this.audit.commit([
+        ...ops,
+        { op: 'update', type: 'caseTemplate', id: doc._id, patch, by: actor.login },
+        this.audit.op(actor, 'update', doc, patch),
+      ]);
       return results[ops.length] as Doc;
     } catch (e) {
       if ((e as { type?: string }).type === 'ConflictError' && ops.length) throw new CreateError(`Case template ${String(input.name)} already exists`);
@@ -200,7 +207,11 @@ export class CaseTemplateService {
 
   async delete(actor: Actor, idOrName: string): Promise<void> {
     const doc = assertCan(actor, await this.resolve(actor, idOrName), 'CaseTemplate', idOrName, 'manageCaseTemplate');
-    await this.audit.commit([{ op: 'release', scope: nameScope(actor.orgId), key: String(doc.name) }, { op: 'delete', type: 'caseTemplate', id: doc._id }, this.audit.op(actor, 'delete', doc, { name: doc.name })]);
+    await this.audit.commit([
+      { op: 'release', scope: nameScope(actor.orgId), key: String(doc.name) },
+      { op: 'delete', type: 'caseTemplate', id: doc._id },
+      this.audit.op(actor, 'delete', doc, { name: doc.name }),
+    ]);
   }
 
   /** Replaces the page templates linked to the template. */
@@ -238,7 +249,9 @@ export class CaseTemplateService {
    */
   async import(actor: Actor, data: CaseTemplateExport): Promise<Doc> {
     requirePermission(actor, 'manageCaseTemplate');
-    if (data.format !== EXPORT_FORMAT || data.version !== 1) throw new BadRequestError(`Unsupported case template format ${String(data.format)} version ${String(data.version)}`);
+    if (data.format !== EXPORT_FORMAT || data.version !== 1) {
+      throw new BadRequestError(`Unsupported case template format ${String(data.format)} version ${String(data.version)}`);
+    }
     const { pages = [], ...template } = data.caseTemplate;
     const ops: BatchOp[] = [];
     const pageTemplateIds: string[] = [];
@@ -260,7 +273,12 @@ export class CaseTemplateService {
   }
 
   private async orgPageTemplates(actor: Actor): Promise<Doc[]> {
-    const r = await this.store.query({ entity: 'pageTemplate', where: { kind: 'visible', orgIds: [actor.orgId] }, sort: [], output: { kind: 'rows', from: 0, to: 10_000 } });
+    const r = await this.store.query({
+      entity: 'pageTemplate',
+      where: { kind: 'visible', orgIds: [actor.orgId] },
+      sort: [],
+      output: { kind: 'rows', from: 0, to: 10_000 },
+    });
     return r.kind === 'rows' ? r.rows : [];
   }
 

@@ -83,7 +83,12 @@ export class CustomFieldService {
 
   /** Every definition, oldest first. */
   async list(): Promise<Doc[]> {
-    const r = await this.store.query({ entity: 'customField', where: q.true(), sort: [{ field: '_createdAt', dir: 'asc' }], output: { kind: 'rows', from: 0, to: 10_000 } });
+    const r = await this.store.query({
+      entity: 'customField',
+      where: q.true(),
+      sort: [{ field: '_createdAt', dir: 'asc' }],
+      output: { kind: 'rows', from: 0, to: 10_000 },
+    });
     return r.kind === 'rows' ? r.rows : [];
   }
 
@@ -108,7 +113,11 @@ export class CustomFieldService {
       mandatory: input.mandatory ?? false,
     };
     try {
-      const [created] = await this.audit.commit([{ op: 'claim', scope: SCOPE, key: input.name, owner: doc._id }, { op: 'insert', doc }, this.audit.op(actor, 'create', doc, { name: input.name })]);
+      const [, created] = await this.audit.commit([
+        { op: 'claim', scope: SCOPE, key: input.name, owner: doc._id },
+        { op: 'insert', doc },
+        this.audit.op(actor, 'create', doc, { name: input.name }),
+      ]);
       return created as Doc;
     } catch (e) {
       if ((e as { type?: string }).type === 'ConflictError') throw new CreateError(`Custom field ${input.name} already exists`);
@@ -131,7 +140,10 @@ export class CustomFieldService {
       patch.options = checkOptions(type, options);
     }
     if (Object.keys(patch).length === 0) return doc;
-    const [updated] = await this.audit.commit([{ op: 'update', type: 'customField', id: doc._id, patch, by: actor.login }, this.audit.op(actor, 'update', doc, patch)]);
+    const [updated] = await this.audit.commit([
+      { op: 'update', type: 'customField', id: doc._id, patch, by: actor.login },
+      this.audit.op(actor, 'update', doc, patch),
+    ]);
     return updated as Doc;
   }
 
@@ -144,7 +156,9 @@ export class CustomFieldService {
     const doc = await this.get(idOrName);
     const name = String(doc.name);
     const holders = await this.holders(name, force ? Number.MAX_SAFE_INTEGER : 1);
-    if (holders.length > 0 && !force) throw new BadRequestError(`Custom field ${name} is used by ${holders[0]!._type}s; delete it with force=true to remove its values too`);
+    if (holders.length > 0 && !force) {
+      throw new BadRequestError(`Custom field ${name} is used by ${holders[0]!._type}s; delete it with force=true to remove its values too`);
+    }
     const ops: BatchOp[] = holders.map((h) => ({
       op: 'update',
       type: h._type,
@@ -152,7 +166,12 @@ export class CustomFieldService {
       patch: { customFields: ((h.customFields as StoredCustomField[]) ?? []).filter((c) => c.name !== name) },
       by: actor.login,
     }));
-    await this.audit.commit([...ops, { op: 'release', scope: SCOPE, key: name }, { op: 'delete', type: 'customField', id: doc._id }, this.audit.op(actor, 'delete', doc, { name, force })]);
+    await this.audit.commit([
+      ...ops,
+      { op: 'release', scope: SCOPE, key: name },
+      { op: 'delete', type: 'customField', id: doc._id },
+      this.audit.op(actor, 'delete', doc, { name, force }),
+    ]);
   }
 
   /** Documents holding an entry (with or without a value) of the field `name`, at most `limit`. */
@@ -160,7 +179,12 @@ export class CustomFieldService {
     const out: Doc[] = [];
     for (const type of HOLDERS) {
       for (let from = 0; out.length < limit; from += SCAN_PAGE) {
-        const r = await this.store.query({ entity: type, where: q.true(), sort: [{ field: '_id', dir: 'asc' }], output: { kind: 'rows', from, to: from + SCAN_PAGE } });
+        const r = await this.store.query({
+          entity: type,
+          where: q.true(),
+          sort: [{ field: '_id', dir: 'asc' }],
+          output: { kind: 'rows', from, to: from + SCAN_PAGE },
+        });
         const rows = r.kind === 'rows' ? r.rows : [];
         for (const d of rows) if (((d.customFields as StoredCustomField[]) ?? []).some((c) => c.name === name)) out.push(d);
         if (rows.length < SCAN_PAGE) break;
@@ -172,13 +196,21 @@ export class CustomFieldService {
   /** Removes one custom field value (by its `_id`) from the case of the actor's organisation holding it. */
   async deleteCaseValue(actor: Actor, valueId: string): Promise<void> {
     for (let from = 0; ; from += SCAN_PAGE) {
-      const r = await this.store.query({ entity: 'case', where: visibleTo(actor), sort: [{ field: '_id', dir: 'asc' }], output: { kind: 'rows', from, to: from + SCAN_PAGE } });
+      const r = await this.store.query({
+        entity: 'case',
+        where: visibleTo(actor),
+        sort: [{ field: '_id', dir: 'asc' }],
+        output: { kind: 'rows', from, to: from + SCAN_PAGE },
+      });
       const rows = r.kind === 'rows' ? r.rows : [];
       const holder = rows.find((d) => ((d.customFields as StoredCustomField[]) ?? []).some((c) => c._id === valueId));
       if (holder) {
         const doc = assertCan(actor, holder, 'Case', holder._id, 'manageCase/update');
         const customFields = ((doc.customFields as StoredCustomField[]) ?? []).filter((c) => c._id !== valueId);
-        await this.audit.commit([{ op: 'update', type: 'case', id: doc._id, patch: { customFields }, by: actor.login }, this.audit.op(actor, 'update', doc, { customFields })]);
+        await this.audit.commit([
+          { op: 'update', type: 'case', id: doc._id, patch: { customFields }, by: actor.login },
+          this.audit.op(actor, 'update', doc, { customFields }),
+        ]);
         return;
       }
       if (rows.length < SCAN_PAGE) break;
@@ -194,7 +226,7 @@ export class CustomFieldService {
       group: doc.group ?? 'default',
       description: doc.description ?? '',
       type: doc.type,
-      options: (doc.options as unknown[] | undefined) ?? [],
+      options: doc.options ?? [],
       mandatory: doc.mandatory === true,
       extraData: {},
     };

@@ -65,14 +65,22 @@ export class PageTemplateService {
     const patch: Record<string, unknown> = {};
     for (const f of ['title', 'content', 'category', 'order'] as const) if (input[f] !== undefined) patch[f] = input[f];
     if (Object.keys(patch).length === 0) return doc;
-    const [updated] = await this.audit.commit([{ op: 'update', type: 'pageTemplate', id: doc._id, patch, by: actor.login }, this.audit.op(actor, 'update', doc, patch)]);
+    const [updated] = await this.audit.commit([
+      { op: 'update', type: 'pageTemplate', id: doc._id, patch, by: actor.login },
+      this.audit.op(actor, 'update', doc, patch),
+    ]);
     return updated as Doc;
   }
 
   /** Deletes the page template and unlinks it from the case templates that list it. */
   async delete(actor: Actor, id: string): Promise<void> {
     const doc = assertCan(actor, await this.get(actor, id), 'PageTemplate', id, 'manageCaseTemplate');
-    const r = await this.store.query({ entity: 'caseTemplate', where: q.and(visibleTo(actor), q.eq('pageTemplateIds', doc._id)), sort: [], output: { kind: 'rows', from: 0, to: 10_000 } });
+    const r = await this.store.query({
+      entity: 'caseTemplate',
+      where: q.and(visibleTo(actor), q.eq('pageTemplateIds', doc._id)),
+      sort: [],
+      output: { kind: 'rows', from: 0, to: 10_000 },
+    });
     const unlink: BatchOp[] = (r.kind === 'rows' ? r.rows : []).map((t) => ({
       op: 'update',
       type: 'caseTemplate',

@@ -51,7 +51,9 @@ export class ProcedureService {
     if (!pattern) throw new BadRequestError(`Pattern ${patternId} not found`);
     const tactics = attackCatalog().tactics;
     let shortname = tactic?.trim().toLowerCase().replace(/\s+/g, '-');
-    if (shortname !== undefined && !tactics.has(shortname)) throw new BadRequestError(`Unknown tactic "${tactic}"; expected one of ${[...tactics.keys()].join(', ')}`);
+    if (shortname !== undefined && !tactics.has(shortname)) {
+      throw new BadRequestError(`Unknown tactic "${tactic}"; expected one of ${[...tactics.keys()].join(', ')}`);
+    }
     shortname ??= ((pattern.tactics as string[] | undefined) ?? [])[0];
     return {
       patternId: pattern.patternId,
@@ -103,10 +105,16 @@ export class ProcedureService {
     if (input.description !== undefined) patch.description = input.description;
     if (input.patternId !== undefined || input.tactic !== undefined) {
       const patternChanged = input.patternId !== undefined && input.patternId !== doc.patternId;
-      Object.assign(patch, await this.patternFields(input.patternId ?? String(doc.patternId), input.tactic ?? (patternChanged ? undefined : (doc.tactic as string | undefined))));
+      Object.assign(
+        patch,
+        await this.patternFields(input.patternId ?? String(doc.patternId), input.tactic ?? (patternChanged ? undefined : (doc.tactic as string | undefined))),
+      );
     }
     if (Object.keys(patch).length === 0) return doc;
-    const [updated] = await this.audit.commit([{ op: 'update', type: 'procedure', id: doc._id, patch, by: actor.login }, this.audit.op(actor, 'update', doc, patch)]);
+    const [updated] = await this.audit.commit([
+      { op: 'update', type: 'procedure', id: doc._id, patch, by: actor.login },
+      this.audit.op(actor, 'update', doc, patch),
+    ]);
     return updated as Doc;
   }
 

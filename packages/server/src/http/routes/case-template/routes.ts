@@ -17,7 +17,9 @@ export function caseTemplateRoutes(app: FastifyInstance, s: Services): void {
     const doc = await s.caseTemplates.import(actorOf(req), req.body as CaseTemplateExport);
     return reply.status(201).send(s.caseTemplates.render(doc));
   });
-  app.get<{ Params: P }>('/api/v1/caseTemplate/:id', async (req) => s.caseTemplates.render(await s.caseTemplates.get(actorOf(req), idParam(req.params.id, 'case template'))));
+  app.get<{ Params: P }>('/api/v1/caseTemplate/:id', async (req) =>
+    s.caseTemplates.render(await s.caseTemplates.get(actorOf(req), idParam(req.params.id, 'case template'))),
+  );
   app.get<{ Params: P }>('/api/v1/caseTemplate/:id/export', async (req) => s.caseTemplates.export(actorOf(req), idParam(req.params.id, 'case template')));
   app.patch<{ Params: P }>('/api/v1/caseTemplate/:id', { schema: { body: InputUpdateCaseTemplate } }, async (req, reply) => {
     await s.caseTemplates.update(actorOf(req), idParam(req.params.id, 'case template'), req.body as CaseTemplateUpdate);
@@ -28,7 +30,11 @@ export function caseTemplateRoutes(app: FastifyInstance, s: Services): void {
     return reply.status(204).send();
   });
   app.put<{ Params: P }>('/api/v1/caseTemplate/:id/pageTemplate/link', { schema: { body: LinkPageTemplates } }, async (req, reply) => {
-    await s.caseTemplates.linkPageTemplates(actorOf(req), idParam(req.params.id, 'case template'), (req.body as Static<typeof LinkPageTemplates>).pageTemplateIds);
+    await s.caseTemplates.linkPageTemplates(
+      actorOf(req),
+      idParam(req.params.id, 'case template'),
+      (req.body as Static<typeof LinkPageTemplates>).pageTemplateIds,
+    );
     return reply.status(204).send();
   });
   app.post('/api/v1/case/_bulk/caseTemplate', { schema: { body: ApplyCaseTemplate } }, async (req, reply) => {

@@ -72,7 +72,11 @@ export const ImportCaseTemplate = Type.Object({
     pap: Type.Optional(fields.pap),
     summary: Type.Optional(fields.summary),
     tasks: Type.Optional(fields.tasks),
-    customFields: Type.Optional(Type.Array(Type.Object({ name: Type.String({ maxLength: 256 }), value: Type.Optional(Type.Unknown()), order: Type.Optional(Type.Integer()) }), { maxItems: 500 })),
+    customFields: Type.Optional(
+      Type.Array(Type.Object({ name: Type.String({ maxLength: 256 }), value: Type.Optional(Type.Unknown()), order: Type.Optional(Type.Integer()) }), {
+        maxItems: 500,
+      }),
+    ),
     pages: Type.Optional(Type.Array(InputPage, { maxItems: 1000 })),
   }),
 });

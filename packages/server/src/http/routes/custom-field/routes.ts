@@ -18,10 +18,14 @@ export function customFieldRoutes(app: FastifyInstance, s: Services): void {
     await s.customFields.update(actorOf(req), idParam(req.params.id), req.body as Static<typeof InputUpdateCustomField>);
     return reply.status(204).send();
   });
-  app.delete<{ Params: P; Querystring: Static<typeof DeleteCustomFieldQuery> }>('/api/v1/customField/:id', { schema: { querystring: DeleteCustomFieldQuery } }, async (req, reply) => {
-    await s.customFields.delete(actorOf(req), idParam(req.params.id), boolParam(req.query.force, false));
-    return reply.status(204).send();
-  });
+  app.delete<{ Params: P; Querystring: Static<typeof DeleteCustomFieldQuery> }>(
+    '/api/v1/customField/:id',
+    { schema: { querystring: DeleteCustomFieldQuery } },
+    async (req, reply) => {
+      await s.customFields.delete(actorOf(req), idParam(req.params.id), boolParam(req.query.force, false));
+      return reply.status(204).send();
+    },
+  );
   app.delete<{ Params: P }>('/api/v1/case/customField/:id', async (req, reply) => {
     await s.customFields.deleteCaseValue(actorOf(req), idParam(req.params.id));
     return reply.status(204).send();
