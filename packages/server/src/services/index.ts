@@ -34,6 +34,7 @@ import { registerTemplateQueries } from './template-queries.js';
 import { ShareService } from './share.service.js';
 import { CaseLinkService } from './case-link.service.js';
 import { CaseMergeService } from './case-merge.service.js';
+import { CaseExportService } from './case-export.service.js';
 import { AlertService } from './alert.service.js';
 import { AlertImportService } from './alert-import.service.js';
 import { AlertSimilarityService } from './alert-similarity.service.js';
@@ -74,6 +75,7 @@ export interface Services {
   shares: ShareService;
   caseLinks: CaseLinkService;
   caseMerge: CaseMergeService;
+  caseExport: CaseExportService;
   /** Replaces plain case creation once templates/tasks/sharing are wired (see case-create.ts). */
   caseCreator?: (
     actor: import('./actor.js').Actor,
@@ -112,10 +114,11 @@ export function createServices(config: WaggleConfig, store: EntityStore, blobs: 
   const caseLinks = new CaseLinkService(store, audit, cases);
   const caseMerge = new CaseMergeService(store, audit, cases);
   query.registerExtraData('case', 'links', (docs, actor) => caseLinks.linksExtraData(docs, actor));
+  const caseExport = new CaseExportService(store, blobs, audit, cases, attachments, observables, pages, procedures, shares, { maxEntries: 100_000, maxTotalSize: config.http.uploadLimit * 4 });
   const alerts = new AlertService(store, audit, { maxObservables: config.alert.maxObservables }, observables, procedures, comments, attachments);
   const alertImport = new AlertImportService(store, audit, alerts, cases, caseTemplates, attachments, { maxBulkMerge: config.alert.maxBulkMerge }, () => services.caseCreator);
   const alertSimilarity = new AlertSimilarityService(store, alerts, cases, observables);
-  const services: Services = { config, store, blobs, bus, audit, orgs, profiles, users, auth, cases, query, attachments, tasks, logs, comments, customEvents, timeline, observableTypes, observables, attachmentAccess, customFields, pageTemplates, pages, caseTemplates, procedures, caseCreation, shares, caseLinks, caseMerge, misp: new MispService([], caseCreation, observables, (sha) => blobs.get(sha)), alerts, alertImport, alertSimilarity };
+  const services: Services = { config, store, blobs, bus, audit, orgs, profiles, users, auth, cases, query, attachments, tasks, logs, comments, customEvents, timeline, observableTypes, observables, attachmentAccess, customFields, pageTemplates, pages, caseTemplates, procedures, caseCreation, shares, caseLinks, caseMerge, caseExport, misp: new MispService([], caseCreation, observables, (sha) => blobs.get(sha)), alerts, alertImport, alertSimilarity };
   services.caseCreator = (actor, body, more, extraFields) => caseCreation.create(actor, body as FullCaseInput, more, extraFields);
   registerCoreQueries(services);
   registerTaskQueries(services);

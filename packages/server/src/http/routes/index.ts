@@ -21,6 +21,7 @@ import { attachmentRoutes } from './attachment/routes.js';
 import { shareRoutes } from './share/routes.js';
 import { caseLinkRoutes } from './case-link/routes.js';
 import { caseMergeRoutes } from './case-merge/routes.js';
+import { caseExportRoutes } from './case-export/routes.js';
 import { customFieldRoutes } from './custom-field/routes.js';
 import { caseTemplateRoutes } from './case-template/routes.js';
 import { pageTemplateRoutes } from './page-template/routes.js';
@@ -50,6 +51,7 @@ export const routeModules: RouteModule[] = [
   shareRoutes,
   caseLinkRoutes,
   caseMergeRoutes,
+  caseExportRoutes,
   customFieldRoutes,
   caseTemplateRoutes,
   pageTemplateRoutes,
