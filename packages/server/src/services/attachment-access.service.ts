@@ -58,7 +58,10 @@ export class AttachmentAccessService {
   /** Writes one attachment document per file under `parent`, with `access`, and the audit records. */
   private async attach(actor: Actor, parent: AttachmentParent, files: StoredFile[], access: AccessFields): Promise<Doc[]> {
     const docs = files.map((f): NewDoc => ({ ...this.attachments.buildDoc(actor, parent, f), ...access }));
-    const results = await this.audit.commit([...docs.map((d): BatchOp => ({ op: 'insert', doc: d })), ...docs.map((d) => this.audit.op(actor, 'create', d, { name: d.name }))]);
+    const results = await this.audit.commit([
+      ...docs.map((d): BatchOp => ({ op: 'insert', doc: d })),
+      ...docs.map((d) => this.audit.op(actor, 'create', d, { name: d.name })),
+    ]);
     return results.slice(0, docs.length) as Doc[];
   }
 
@@ -106,7 +109,12 @@ export class AttachmentAccessService {
     this.requireFiles(files);
     let named = files;
     if (canRename) {
-      const r = await this.store.query({ entity: 'attachment', where: q.parentId('organisation', actor.orgId), sort: [], output: { kind: 'rows', from: 0, to: 100_000 } });
+      const r = await this.store.query({
+        entity: 'attachment',
+        where: q.parentId('organisation', actor.orgId),
+        sort: [],
+        output: { kind: 'rows', from: 0, to: 100_000 },
+      });
       const taken = new Set((r.kind === 'rows' ? r.rows : []).map((d) => String(d.name)));
       named = files.map((f) => {
         const filename = uniqueName(f.filename, taken);

@@ -58,7 +58,11 @@ export class ObservableTypeService {
       isAttachment: input.isAttachment === true,
     };
     try {
-      const [, created] = await this.audit.commit([{ op: 'claim', scope: OBSERVABLE_TYPE_SCOPE, key: name, owner: doc._id }, { op: 'insert', doc }, this.audit.op(actor, 'create', doc, { name })]);
+      const [, created] = await this.audit.commit([
+        { op: 'claim', scope: OBSERVABLE_TYPE_SCOPE, key: name, owner: doc._id },
+        { op: 'insert', doc },
+        this.audit.op(actor, 'create', doc, { name }),
+      ]);
       return created as Doc;
     } catch (e) {
       if (e instanceof ConflictError) throw new CreateError(`Observable type ${name} already exists`);
@@ -78,7 +82,11 @@ export class ObservableTypeService {
     const doc = await this.get(idOrName);
     const name = String(doc.name);
     if (await this.inUse(name)) throw new BadRequestError(`Observable type ${name} is used by observables and cannot be deleted`);
-    await this.audit.commit([{ op: 'delete', type: 'observableType', id: doc._id }, { op: 'release', scope: OBSERVABLE_TYPE_SCOPE, key: name }, this.audit.op(actor, 'delete', doc, { name })]);
+    await this.audit.commit([
+      { op: 'delete', type: 'observableType', id: doc._id },
+      { op: 'release', scope: OBSERVABLE_TYPE_SCOPE, key: name },
+      this.audit.op(actor, 'delete', doc, { name }),
+    ]);
   }
 
   render(doc: Doc): Record<string, unknown> {

@@ -134,7 +134,12 @@ export class ObservableService {
    * (AuthorizationError), an unknown data type, missing data or file (400); per-item
    * problems (bad file reference...) come back in `failure`.
    */
-  async prepare(actor: Actor, parent: ObservableParent, input: ObservableInput, files: StoredFile[] = []): Promise<{ items: PreparedObservable[]; failure: ObservableFailure[] }> {
+  async prepare(
+    actor: Actor,
+    parent: ObservableParent,
+    input: ObservableInput,
+    files: StoredFile[] = [],
+  ): Promise<{ items: PreparedObservable[]; failure: ObservableFailure[] }> {
     this.checkParent(actor, parent);
     if (input.isZip === true) throw new BadRequestError('Zipped observables (isZip) are not supported; upload the file itself');
     const type = await this.types.findByName(input.dataType);
@@ -170,12 +175,17 @@ export class ObservableService {
     for (const ref of refs) {
       if (typeof ref === 'string') {
         const parts = files.filter((f) => f.field === ref);
-        if (parts.length === 0) out.push({ failure: { type: 'AttributeCheckingError', message: `No file part named "${ref}"`, object: { data: `file:${ref}`, attachment: { name: ref } } } });
-        else out.push(...parts.map((file) => ({ file })));
+        if (parts.length === 0) {
+          out.push({
+            failure: { type: 'AttributeCheckingError', message: `No file part named "${ref}"`, object: { data: `file:${ref}`, attachment: { name: ref } } },
+          });
+        } else out.push(...parts.map((file) => ({ file })));
       } else if (ref && typeof ref === 'object' && typeof (ref as { id?: unknown }).id === 'string') {
         out.push(await this.existingFile(actor, ref as { id: string; name?: unknown; contentType?: unknown }));
       } else {
-        out.push({ failure: { type: 'AttributeCheckingError', message: 'Invalid attachment reference', object: { data: 'file:', attachment: { name: 'no name' } } } });
+        out.push({
+          failure: { type: 'AttributeCheckingError', message: 'Invalid attachment reference', object: { data: 'file:', attachment: { name: 'no name' } } },
+        });
       }
     }
     const datas = input.data === undefined ? [] : Array.isArray(input.data) ? input.data : [input.data];
@@ -185,7 +195,12 @@ export class ObservableService {
 
   /** An attachment the actor can already see, referenced by its content hash. */
   private async existingFile(actor: Actor, ref: { id: string; name?: unknown; contentType?: unknown }): Promise<FileSource> {
-    const r = await this.store.query({ entity: 'attachment', where: q.and(q.eq('id', ref.id), visibleTo(actor)), sort: [], output: { kind: 'rows', from: 0, to: 1 } });
+    const r = await this.store.query({
+      entity: 'attachment',
+      where: q.and(q.eq('id', ref.id), visibleTo(actor)),
+      sort: [],
+      output: { kind: 'rows', from: 0, to: 1 },
+    });
     const att = r.kind === 'rows' ? r.rows[0] : undefined;
     const name = typeof ref.name === 'string' ? ref.name : String(att?.name ?? 'no name');
     if (!att) return { failure: { type: 'NotFoundError', message: `Attachment ${ref.id} not found`, object: { data: `file:${name}`, attachment: { name } } } };
@@ -205,11 +220,15 @@ export class ObservableService {
     const parts = data.split(';');
     const name = parts.length > 1 ? (parts[0] ?? 'no name') : 'no name';
     const object = { data: `file:${name}`, attachment: { name } };
-    if (parts.length !== 2 && parts.length !== 3) return { failure: { type: 'AttributeCheckingError', message: 'File data must be "filename;contentType;base64value"', object } };
+    if (parts.length !== 2 && parts.length !== 3) {
+      return { failure: { type: 'AttributeCheckingError', message: 'File data must be "filename;contentType;base64value"', object } };
+    }
     const b64 = (parts[2] ?? '').replace(/\s+/g, '');
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) return { failure: { type: 'AttributeCheckingError', message: 'File data is not valid base64', object } };
     const info = await this.attachments.putBlob(Buffer.from(b64, 'base64'));
-    return { file: { field: 'attachment', filename: safeFileName(name), contentType: parts[1] || 'application/octet-stream', sha256: info.sha256, size: info.size } };
+    return {
+      file: { field: 'attachment', filename: safeFileName(name), contentType: parts[1] || 'application/octet-stream', sha256: info.sha256, size: info.size },
+    };
   }
 
   private build(actor: Actor, parent: ObservableParent, input: ObservableInput, what: { data?: string; file?: StoredFile }): PreparedObservable {
@@ -237,8 +256,12 @@ export class ObservableService {
     let attachment: NewDoc | undefined;
     let object: Record<string, unknown> = { data: what.data };
     if (what.file) {
-      attachment = { ...this.attachments.buildDoc(actor, { relation: 'observable', doc: { _id: doc._id, _orgs: doc._orgs, _parents: {} } }, what.file), ...inheritAccess(doc), _createdAt: now };
-      doc.attachment = this.attachments.render({ ...attachment, _version: 1 } as Doc);
+      attachment = {
+        ...this.attachments.buildDoc(actor, { relation: 'observable', doc: { _id: doc._id, _orgs: doc._orgs, _parents: {} } }, what.file),
+        ...inheritAccess(doc),
+        _createdAt: now,
+      };
+      doc.attachment = this.attachments.render({ ...attachment, _version: 1 });
       doc.attachmentHash = what.file.sha256;
       object = { data: `file:${String(attachment.name)}`, attachment: { name: attachment.name } };
     }
@@ -262,7 +285,13 @@ export class ObservableService {
    * resolved). Each is written atomically on its own; duplicates and per-item problems are
    * reported in `failure` (`CreateError` "Observable already exists"). Throws like `prepare`.
    */
-  async createMany(actor: Actor, parent: ObservableParent, input: ObservableInput, files: StoredFile[] = [], opts: CreateOptions = {}): Promise<CreateObservablesResult> {
+  async createMany(
+    actor: Actor,
+    parent: ObservableParent,
+    input: ObservableInput,
+    files: StoredFile[] = [],
+    opts: CreateOptions = {},
+  ): Promise<CreateObservablesResult> {
     const { items, failure } = await this.prepare(actor, parent, input, files);
     const success: Doc[] = [];
     if (items.length > 1 && !opts.extraOps) {
@@ -295,7 +324,11 @@ export class ObservableService {
    * Creates observables in a case (id or number). `readInput` is called once the case and the
    * permission are checked, so refused uploads are never stored. Throws like `prepare`.
    */
-  async createInCase(actor: Actor, caseIdOrNumber: string, readInput: () => Promise<{ input: ObservableInput; files: StoredFile[] }>): Promise<CreateObservablesResult> {
+  async createInCase(
+    actor: Actor,
+    caseIdOrNumber: string,
+    readInput: () => Promise<{ input: ObservableInput; files: StoredFile[] }>,
+  ): Promise<CreateObservablesResult> {
     const doc = await this.cases.resolve(actor, caseIdOrNumber);
     const parent: ObservableParent = { relation: 'case', doc };
     this.checkParent(actor, parent);
@@ -316,7 +349,12 @@ export class ObservableService {
 
   /** Observables under a parent (by relation), up to `limit`. No visibility check: callers resolved the parent. */
   async listUnder(relation: ObservableRelation, parentId: string, limit = 100_000): Promise<Doc[]> {
-    const r = await this.store.query({ entity: 'observable', where: q.parentId(relation, parentId), sort: [{ field: '_createdAt', dir: 'asc' }], output: { kind: 'rows', from: 0, to: limit } });
+    const r = await this.store.query({
+      entity: 'observable',
+      where: q.parentId(relation, parentId),
+      sort: [{ field: '_createdAt', dir: 'asc' }],
+      output: { kind: 'rows', from: 0, to: limit },
+    });
     return r.kind === 'rows' ? r.rows : [];
   }
 
@@ -336,11 +374,16 @@ export class ObservableService {
       const type = await this.types.findByName(input.dataType);
       if (!type) throw new BadRequestError(`Observable type "${input.dataType}" not found`);
       const isFile = doc.attachment !== undefined && doc.data === undefined;
-      if ((type.isAttachment === true) !== isFile) throw new BadRequestError(`Cannot change dataType from ${String(doc.dataType)} to ${input.dataType}: isAttachment does not match`);
+      if ((type.isAttachment === true) !== isFile) {
+        throw new BadRequestError(`Cannot change dataType from ${String(doc.dataType)} to ${input.dataType}: isAttachment does not match`);
+      }
       patch.dataType = input.dataType;
       if (rel) {
         const scope = observableScope(rel.relation, rel.id);
-        ops.push({ op: 'release', scope, key: observableKey(doc) }, { op: 'claim', scope, key: observableKey({ ...doc, dataType: input.dataType }), owner: doc._id });
+        ops.push(
+          { op: 'release', scope, key: observableKey(doc) },
+          { op: 'claim', scope, key: observableKey({ ...doc, dataType: input.dataType }), owner: doc._id },
+        );
       }
     }
     if (Object.keys(patch).length === 0) return [];
@@ -376,7 +419,12 @@ export class ObservableService {
     const ops: BatchOp[] = [{ op: 'delete', type: 'observable', id: doc._id }];
     const rel = relationOf(doc);
     if (rel) ops.push({ op: 'release', scope: observableScope(rel.relation, rel.id), key: observableKey(doc) });
-    const atts = await this.store.query({ entity: 'attachment', where: q.parentId('observable', doc._id), sort: [], output: { kind: 'rows', from: 0, to: 10_000 } });
+    const atts = await this.store.query({
+      entity: 'attachment',
+      where: q.parentId('observable', doc._id),
+      sort: [],
+      output: { kind: 'rows', from: 0, to: 10_000 },
+    });
     for (const a of atts.kind === 'rows' ? atts.rows : []) ops.push({ op: 'delete', type: 'attachment', id: a._id });
     return ops;
   }
@@ -391,11 +439,20 @@ export class ObservableService {
    * The file of a file observable. `attachmentId` is the attachment's `_id` (or its content
    * hash `id`). Throws NotFoundError when the observable is invisible or has no such file.
    */
-  async openAttachment(actor: Actor, observableId: string, attachmentId: string): Promise<{ name: string; contentType: string; size: number; stream: Readable }> {
+  async openAttachment(
+    actor: Actor,
+    observableId: string,
+    attachmentId: string,
+  ): Promise<{ name: string; contentType: string; size: number; stream: Readable }> {
     const doc = await this.get(actor, observableId);
     const att = doc.attachment as { _id?: string; id?: string; name?: string; contentType?: string; size?: number } | undefined;
     if (!att || !att.id || (att._id !== attachmentId && att.id !== attachmentId)) throw new NotFoundError(`Attachment ${attachmentId} not found`);
-    return { name: String(att.name ?? 'file'), contentType: String(att.contentType ?? 'application/octet-stream'), size: Number(att.size ?? 0), stream: await this.attachments.openBlob(att.id) };
+    return {
+      name: String(att.name ?? 'file'),
+      contentType: String(att.contentType ?? 'application/octet-stream'),
+      size: Number(att.size ?? 0),
+      stream: await this.attachments.openBlob(att.id),
+    };
   }
 
   render(doc: Doc): Record<string, unknown> {

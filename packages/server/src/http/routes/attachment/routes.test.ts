@@ -44,7 +44,10 @@ test('case attachments: upload several, download each, list, delete', async () =
     ]),
   );
   assert.equal(atts.length, 2);
-  assert.deepEqual(atts.map((x) => x.name), ['attachment-0.txt', 'attachment-1.txt']);
+  assert.deepEqual(
+    atts.map((x) => x.name),
+    ['attachment-0.txt', 'attachment-1.txt'],
+  );
   assert.equal(atts[0]!._type, 'Attachment');
   assert.equal(atts[0]!.size, 12);
   assert.match(atts[0]!.id, /^[0-9a-f]{64}$/);
@@ -67,7 +70,9 @@ test('case attachments: upload several, download each, list, delete', async () =
   assert.equal((await getRaw(t, a.analyst, `/api/v1/attachment/${atts[0]!._id}/download`)).status, 404);
   // the case number works as well
   const number = (await api.get(`/api/v1/case/${caseId}`)).body.number;
-  const byNumber = attachmentsOf(await postMultipart(t, a.analyst, `/api/v1/case/${number}/attachments`, [{ name: 'attachments', filename: 'n.txt', content: 'n' }]));
+  const byNumber = attachmentsOf(
+    await postMultipart(t, a.analyst, `/api/v1/case/${number}/attachments`, [{ name: 'attachments', filename: 'n.txt', content: 'n' }]),
+  );
   assert.equal((await getRaw(t, a.analyst, `/api/v1/case/${number}/attachment/${byNumber[0]!._id}/download`)).status, 200);
 });
 
@@ -108,7 +113,10 @@ test('organisation attachments: canRename, listing through getOrganisation, down
       { name: 'attachments', filename: 'attachment-1.txt', content: 'org content 1' },
     ]),
   );
-  assert.deepEqual(first.map((x) => x.name), ['attachment-0.txt', 'attachment-1.txt']);
+  assert.deepEqual(
+    first.map((x) => x.name),
+    ['attachment-0.txt', 'attachment-1.txt'],
+  );
   const renamed = attachmentsOf(
     await postMultipart(t, a.admin, '/api/v1/attachment', [
       { name: 'canRename', content: 'True' },
@@ -116,8 +124,16 @@ test('organisation attachments: canRename, listing through getOrganisation, down
       { name: 'attachments', filename: 'attachment-0.txt', content: 'and again' },
     ]),
   );
-  assert.deepEqual(renamed.map((x) => x.name), ['attachment-0 (1).txt', 'attachment-0 (2).txt']);
-  const kept = attachmentsOf(await postMultipart(t, a.admin, '/api/v1/attachment', [{ name: 'canRename', content: 'False' }, { name: 'attachments', filename: 'attachment-1.txt', content: 'same name' }]));
+  assert.deepEqual(
+    renamed.map((x) => x.name),
+    ['attachment-0 (1).txt', 'attachment-0 (2).txt'],
+  );
+  const kept = attachmentsOf(
+    await postMultipart(t, a.admin, '/api/v1/attachment', [
+      { name: 'canRename', content: 'False' },
+      { name: 'attachments', filename: 'attachment-1.txt', content: 'same name' },
+    ]),
+  );
   assert.equal(kept[0]!.name, 'attachment-1.txt');
 
   const dl = await getRaw(t, a.analyst, `/api/v1/attachment/${first[1]!._id}/download`);
@@ -125,10 +141,15 @@ test('organisation attachments: canRename, listing through getOrganisation, down
   assert.equal(dl.bytes.toString(), 'org content 1');
 
   const all = [...first, ...renamed, ...kept];
-  const listed = await t.as(a.analyst).query([{ _name: 'getOrganisation', idOrName: a.name }, { _name: 'attachments' }, { _name: 'sort', _fields: [{ _createdAt: 'asc' }, { name: 'asc' }] }]);
+  const listed = await t
+    .as(a.analyst)
+    .query([{ _name: 'getOrganisation', idOrName: a.name }, { _name: 'attachments' }, { _name: 'sort', _fields: [{ _createdAt: 'asc' }, { name: 'asc' }] }]);
   assert.equal(listed.status, 200, listed.text);
   assert.deepEqual(new Set(listed.body.map((x: Att) => x._id)), new Set(all.map((x) => x._id)));
-  assert.deepEqual(listed.body.find((x: Att) => x._id === first[0]!._id), first[0]);
+  assert.deepEqual(
+    listed.body.find((x: Att) => x._id === first[0]!._id),
+    first[0],
+  );
 
   // other organisations: invisible, not listed, not deletable
   assert.equal((await getRaw(t, b.admin, `/api/v1/attachment/${first[0]!._id}/download`)).status, 404);
@@ -142,7 +163,9 @@ test('organisation attachments: canRename, listing through getOrganisation, down
 
 test('other organisations get 404 on case attachments', async () => {
   const caseId = await newCase(a.analyst);
-  const [att] = attachmentsOf(await postMultipart(t, a.analyst, `/api/v1/case/${caseId}/attachments`, [{ name: 'attachments', filename: 'secret.txt', content: 'secret' }]));
+  const [att] = attachmentsOf(
+    await postMultipart(t, a.analyst, `/api/v1/case/${caseId}/attachments`, [{ name: 'attachments', filename: 'secret.txt', content: 'secret' }]),
+  );
   assert.equal((await getRaw(t, b.admin, `/api/v1/case/${caseId}/attachment/${att!._id}/download`)).status, 404);
   assert.equal((await getRaw(t, b.admin, `/api/v1/attachment/${att!._id}/download`)).status, 404);
   assert.equal((await t.as(b.admin).delete(`/api/v1/case/${caseId}/attachment/${att!._id}`)).status, 404);
@@ -160,7 +183,9 @@ test('other organisations get 404 on case attachments', async () => {
 
 test('read-only users can download but not upload or delete', async () => {
   const caseId = await newCase(a.analyst);
-  const [att] = attachmentsOf(await postMultipart(t, a.analyst, `/api/v1/case/${caseId}/attachments`, [{ name: 'attachments', filename: 'r.txt', content: 'r' }]));
+  const [att] = attachmentsOf(
+    await postMultipart(t, a.analyst, `/api/v1/case/${caseId}/attachments`, [{ name: 'attachments', filename: 'r.txt', content: 'r' }]),
+  );
   assert.equal((await getRaw(t, a.readonly, `/api/v1/case/${caseId}/attachment/${att!._id}/download`)).status, 200);
   const up = await postMultipart(t, a.readonly, `/api/v1/case/${caseId}/attachments`, [{ name: 'attachments', filename: 'x.txt', content: 'x' }]);
   assert.equal(up.status, 403);
@@ -181,7 +206,10 @@ test('bad input gets 4xx', async () => {
   assert.equal(json.body.type, 'BadRequest');
   const noFile = await postMultipart(t, a.analyst, `/api/v1/case/${caseId}/attachments`, [{ name: 'comment', content: 'no file here' }]);
   assert.equal(noFile.status, 400);
-  const badBool = await postMultipart(t, a.admin, '/api/v1/attachment', [{ name: 'canRename', content: 'perhaps' }, { name: 'attachments', filename: 'x.txt', content: 'x' }]);
+  const badBool = await postMultipart(t, a.admin, '/api/v1/attachment', [
+    { name: 'canRename', content: 'perhaps' },
+    { name: 'attachments', filename: 'x.txt', content: 'x' },
+  ]);
   assert.equal(badBool.status, 400);
   assert.equal((await getRaw(t, a.analyst, '/api/v1/attachment/~999999999/download')).status, 404);
   assert.equal((await api.delete('/api/v1/attachment/~999999999')).status, 404);

@@ -14,7 +14,11 @@ export function attachmentRoutes(app: FastifyInstance, s: Services): void {
     return reply.status(201).send({ attachments: docs.map((d) => s.attachments.render(d)) });
   });
   app.get<{ Params: CaseP }>('/api/v1/case/:caseId/attachment/:attachmentId/download', async (req, reply) => {
-    const { doc, stream } = await s.attachmentAccess.openInCase(actorOf(req), idParam(req.params.caseId, 'case id'), idParam(req.params.attachmentId, 'attachment id'));
+    const { doc, stream } = await s.attachmentAccess.openInCase(
+      actorOf(req),
+      idParam(req.params.caseId, 'case id'),
+      idParam(req.params.attachmentId, 'attachment id'),
+    );
     return sendDownload(reply, String(doc.name), stream, Number(doc.size));
   });
   app.delete<{ Params: CaseP }>('/api/v1/case/:caseId/attachment/:attachmentId', async (req, reply) => {

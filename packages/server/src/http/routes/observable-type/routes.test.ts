@@ -24,7 +24,9 @@ test('default types exist, are visible to every organisation and render as Obser
   assert.deepEqual(byId.body, r.body);
   const listed = await t.as(a.analyst).query([{ _name: 'listObservableType' }, { _name: 'filter', _eq: { _field: 'name', _value: 'autonomous-system' } }]);
   assert.deepEqual(listed.body, [r.body]);
-  const names = (await t.as(a.analyst).query([{ _name: 'listObservableType' }, { _name: 'page', from: 0, to: 1000, extraData: [] }])).body.map((x: { name: string }) => x.name);
+  const names = (await t.as(a.analyst).query([{ _name: 'listObservableType' }, { _name: 'page', from: 0, to: 1000, extraData: [] }])).body.map(
+    (x: { name: string }) => x.name,
+  );
   for (const n of ['domain', 'ip', 'url', 'mail', 'file', 'fqdn', 'other', 'hash']) assert.ok(names.includes(n), n);
 });
 
@@ -38,8 +40,14 @@ test('platform admin creates, gets and deletes a type; names are unique', async 
   const q = await t.as(a.analyst).query([{ _name: 'getObservableType', idOrName: 'btc-wallet' }]);
   assert.deepEqual(q.body, [created.body]);
   // test reset code of thehive4py: everything not created by the system
-  const custom = await t.admin.query([{ _name: 'listObservableType' }, { _name: 'filter', _not: { _eq: { _field: '_createdBy', _value: 'system@thehive.local' } } }]);
-  assert.deepEqual(custom.body.map((x: { name: string }) => x.name), ['btc-wallet']);
+  const custom = await t.admin.query([
+    { _name: 'listObservableType' },
+    { _name: 'filter', _not: { _eq: { _field: '_createdBy', _value: 'system@thehive.local' } } },
+  ]);
+  assert.deepEqual(
+    custom.body.map((x: { name: string }) => x.name),
+    ['btc-wallet'],
+  );
 
   const dup = await t.admin.post('/api/v1/observable/type', { name: 'btc-wallet', isAttachment: true });
   assert.equal(dup.status, 400);

@@ -12,7 +12,9 @@ export function observableTypeRoutes(app: FastifyInstance, s: Services): void {
     const doc = await s.observableTypes.create(actorOf(req), req.body as Static<typeof InputObservableType>);
     return reply.status(201).send(s.observableTypes.render(doc));
   });
-  app.get<{ Params: P }>('/api/v1/observable/type/:idOrName', async (req) => s.observableTypes.render(await s.observableTypes.get(idParam(req.params.idOrName, 'observable type'))));
+  app.get<{ Params: P }>('/api/v1/observable/type/:idOrName', async (req) =>
+    s.observableTypes.render(await s.observableTypes.get(idParam(req.params.idOrName, 'observable type'))),
+  );
   app.delete<{ Params: P }>('/api/v1/observable/type/:idOrName', async (req, reply) => {
     await s.observableTypes.delete(actorOf(req), idParam(req.params.idOrName, 'observable type'));
     return reply.status(204).send();

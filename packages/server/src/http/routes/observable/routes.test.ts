@@ -38,7 +38,10 @@ function pythonUnzip(zip: Buffer, name: string, password: string): { names: stri
       '    with z.open(sys.argv[2], pwd=sys.argv[3].encode()) as f:',
       '        print(json.dumps({"names": z.namelist(), "content": f.read().decode()}))',
     ].join('\n');
-    return JSON.parse(execFileSync('python3', ['-c', script, path, name, password], { encoding: 'utf8', stdio: 'pipe' })) as { names: string[]; content: string };
+    return JSON.parse(execFileSync('python3', ['-c', script, path, name, password], { encoding: 'utf8', stdio: 'pipe' })) as {
+      names: string[];
+      content: string;
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -89,9 +92,16 @@ test('create one observable: defaults, create == GET == query', async () => {
 test('a data list creates one observable per element', async () => {
   const caseId = await newCase(a.analyst);
   const api = t.as(a.analyst);
-  const r = await api.post(`/api/v1/case/${caseId}/observable`, { dataType: 'domain', data: ['0.example.com', '1.example.com', '2.example.com'], message: 'm' });
+  const r = await api.post(`/api/v1/case/${caseId}/observable`, {
+    dataType: 'domain',
+    data: ['0.example.com', '1.example.com', '2.example.com'],
+    message: 'm',
+  });
   assert.equal(r.status, 201, r.text);
-  assert.deepEqual(r.body.map((o: { data: string }) => o.data), ['0.example.com', '1.example.com', '2.example.com']);
+  assert.deepEqual(
+    r.body.map((o: { data: string }) => o.data),
+    ['0.example.com', '1.example.com', '2.example.com'],
+  );
   const fetched = (await api.query([{ _name: 'getCase', idOrName: caseId }, { _name: 'observables' }])).body;
   for (const o of r.body) assert.ok(fetched.some((f: unknown) => JSON.stringify(f) === JSON.stringify(o)));
   const n = await api.query([{ _name: 'getCase', idOrName: caseId }, { _name: 'observables' }, { _name: 'count' }]);
@@ -110,7 +120,10 @@ test('duplicates: 400 CreateError when all fail, 207 on partial failure; per cas
 
   const partial = await api.post(`/api/v1/case/${caseId}/observable`, { dataType: 'ip', data: ['1.2.3.4', '5.6.7.8', '5.6.7.8'] });
   assert.equal(partial.status, 207, partial.text);
-  assert.deepEqual(partial.body.success.map((o: { data: string }) => o.data), ['5.6.7.8']);
+  assert.deepEqual(
+    partial.body.success.map((o: { data: string }) => o.data),
+    ['5.6.7.8'],
+  );
   assert.deepEqual(partial.body.failure, [
     { type: 'CreateError', message: 'Observable already exists', object: { data: '1.2.3.4' } },
     { type: 'CreateError', message: 'Observable already exists', object: { data: '5.6.7.8' } },
@@ -119,10 +132,21 @@ test('duplicates: 400 CreateError when all fail, 207 on partial failure; per cas
   assert.equal((await api.post(`/api/v1/case/${caseId}/observable`, { dataType: 'other', data: '1.2.3.4' })).status, 201);
   assert.equal((await api.post(`/api/v1/case/${other}/observable`, { dataType: 'ip', data: '1.2.3.4' })).status, 201);
   // cross-case search by data
-  const everywhere = await api.query([{ _name: 'listObservable' }, { _name: 'filter', _and: [{ _eq: { _field: 'data', _value: '1.2.3.4' } }, { _eq: { _field: 'dataType', _value: 'ip' } }] }, { _name: 'count' }]);
+  const everywhere = await api.query([
+    { _name: 'listObservable' },
+    { _name: 'filter', _and: [{ _eq: { _field: 'data', _value: '1.2.3.4' } }, { _eq: { _field: 'dataType', _value: 'ip' } }] },
+    { _name: 'count' },
+  ]);
   assert.equal(everywhere.body, 2);
 
-  const ids = (await api.query([{ _name: 'getCase', idOrName: caseId }, { _name: 'observables' }, { _name: 'filter', _eq: { _field: 'data', _value: '1.2.3.4' } }, { _name: 'filter', _eq: { _field: 'dataType', _value: 'ip' } }])).body;
+  const ids = (
+    await api.query([
+      { _name: 'getCase', idOrName: caseId },
+      { _name: 'observables' },
+      { _name: 'filter', _eq: { _field: 'data', _value: '1.2.3.4' } },
+      { _name: 'filter', _eq: { _field: 'dataType', _value: 'ip' } },
+    ])
+  ).body;
   assert.equal(ids.length, 1);
   assert.equal((await api.delete(`/api/v1/observable/${ids[0]._id}`)).status, 204);
   assert.equal((await api.post(`/api/v1/case/${caseId}/observable`, { dataType: 'ip', data: '1.2.3.4' })).status, 201);
@@ -197,7 +221,10 @@ test('multipart file observable: attachment rendered, downloads raw and as a Zip
 
   // a JSON reference to an attachment the caller can see makes another file observable
   const other = await newCase(a.analyst);
-  const byRef = await api.post(`/api/v1/case/${other}/observable`, { dataType: 'file', attachment: { name: 'ref.txt', contentType: 'text/plain', id: att.id } });
+  const byRef = await api.post(`/api/v1/case/${other}/observable`, {
+    dataType: 'file',
+    attachment: { name: 'ref.txt', contentType: 'text/plain', id: att.id },
+  });
   assert.equal(byRef.status, 201, byRef.text);
   assert.equal(byRef.body[0].attachment.name, 'ref.txt');
   // org-b cannot reference org-a's file by hash
@@ -216,7 +243,19 @@ test('update, tags and bulk update', async () => {
   const api = t.as(a.analyst);
   const created = (await api.post(`/api/v1/case/${caseId}/observable`, { dataType: 'domain', data: ['u1.example.com', 'u2.example.com'], tags: ['x'] })).body;
   const id = created[0]._id;
-  assert.equal((await api.patch(`/api/v1/observable/${id}`, { dataType: 'fqdn', message: 'updated observable', addTags: ['y'], removeTags: ['x'], sighted: true, sightedAt: 1000 })).status, 204);
+  assert.equal(
+    (
+      await api.patch(`/api/v1/observable/${id}`, {
+        dataType: 'fqdn',
+        message: 'updated observable',
+        addTags: ['y'],
+        removeTags: ['x'],
+        sighted: true,
+        sightedAt: 1000,
+      })
+    ).status,
+    204,
+  );
   const got = (await api.get(`/api/v1/observable/${id}`)).body;
   assert.equal(got.dataType, 'fqdn');
   assert.equal(got.message, 'updated observable');
@@ -343,6 +382,14 @@ test('bad input gets 4xx {type, message}', async () => {
 
 test('search by data across cases uses the indexed data column', () => {
   const store = t.running.services.store as SqliteEntityStore;
-  const plan = store.explain({ entity: 'observable', where: q.and(q.visible([a.id]), q.eq('data', 'example.com')), sort: [], output: { kind: 'rows', from: 0, to: 10 } });
-  assert.ok(plan.some((line) => /USING (COVERING )?INDEX i_observable_data/.test(line)), plan.join('\n'));
+  const plan = store.explain({
+    entity: 'observable',
+    where: q.and(q.visible([a.id]), q.eq('data', 'example.com')),
+    sort: [],
+    output: { kind: 'rows', from: 0, to: 10 },
+  });
+  assert.ok(
+    plan.some((line) => /USING (COVERING )?INDEX i_observable_data/.test(line)),
+    plan.join('\n'),
+  );
 });

@@ -33,11 +33,14 @@ export function observableRoutes(app: FastifyInstance, s: Services): void {
     await s.observables.delete(actorOf(req), idParam(req.params.id));
     return reply.status(204).send();
   });
-  app.get<{ Params: { id: string; attachmentId: string }; Querystring: { asZip?: string } }>('/api/v1/observable/:id/attachment/:attachmentId/download', async (req, reply) => {
-    const asZip = boolParam(req.query.asZip, false);
-    const file = await s.observables.openAttachment(actorOf(req), idParam(req.params.id), idParam(req.params.attachmentId, 'attachment id'));
-    if (!asZip) return sendDownload(reply, file.name, file.stream, file.size);
-    const name = safeFileName(file.name);
-    return sendDownload(reply, `${name}.zip`, zipCryptoStream(name, file.stream, ZIP_PASSWORD));
-  });
+  app.get<{ Params: { id: string; attachmentId: string }; Querystring: { asZip?: string } }>(
+    '/api/v1/observable/:id/attachment/:attachmentId/download',
+    async (req, reply) => {
+      const asZip = boolParam(req.query.asZip, false);
+      const file = await s.observables.openAttachment(actorOf(req), idParam(req.params.id), idParam(req.params.attachmentId, 'attachment id'));
+      if (!asZip) return sendDownload(reply, file.name, file.stream, file.size);
+      const name = safeFileName(file.name);
+      return sendDownload(reply, `${name}.zip`, zipCryptoStream(name, file.stream, ZIP_PASSWORD));
+    },
+  );
 }

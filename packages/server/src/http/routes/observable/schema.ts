@@ -43,7 +43,10 @@ export const InputUpdateObservable = Type.Object({
   removeTags: Type.Optional(Tags),
 });
 
-export const InputBulkUpdateObservable = Type.Intersect([InputUpdateObservable, Type.Object({ ids: Type.Array(Type.String({ maxLength: 256 }), { minItems: 1, maxItems: 10_000 }) })]);
+export const InputBulkUpdateObservable = Type.Intersect([
+  InputUpdateObservable,
+  Type.Object({ ids: Type.Array(Type.String({ maxLength: 256 }), { minItems: 1, maxItems: 10_000 }) }),
+]);
 
 const inputObservableCheck = TypeCompiler.Compile(InputObservable);
 
