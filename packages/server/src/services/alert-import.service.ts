@@ -164,11 +164,11 @@ export class AlertImportService {
         title: input.title ?? String(alert.title),
         description: input.description ?? String(alert.description ?? ''),
         severity: input.severity ?? (alert.severity as number),
-        tags: input.tags ?? ((alert.tags as string[]) ?? []),
+        tags: input.tags ?? (alert.tags as string[]) ?? [],
         flag: input.flag ?? alert.flag === true,
         tlp: input.tlp ?? (alert.tlp as number),
         pap: input.pap ?? (alert.pap as number),
-        ...(input.summary ?? alert.summary ? { summary: input.summary ?? String(alert.summary) } : {}),
+        ...((input.summary ?? alert.summary) ? { summary: input.summary ?? String(alert.summary) } : {}),
         ...(customFields.length ? { customFields } : {}),
         ...(caseTemplate ? { caseTemplate } : {}),
       };
@@ -203,7 +203,8 @@ export class AlertImportService {
   async bulkMerge(actor: Actor, caseIdOrNumber: string, alertIds: readonly string[]): Promise<Doc> {
     const ids = [...new Set(alertIds)];
     if (ids.length === 0) throw new BadRequestError('alertIds is empty');
-    if (ids.length > this.limits.maxBulkMerge) throw new BadRequestError(`At most ${this.limits.maxBulkMerge} alerts can be merged at once (setting alert.maxBulkMerge); got ${ids.length}`);
+    if (ids.length > this.limits.maxBulkMerge)
+      throw new BadRequestError(`At most ${this.limits.maxBulkMerge} alerts can be merged at once (setting alert.maxBulkMerge); got ${ids.length}`);
     return this.intoCase(actor, 'merge', ids, caseIdOrNumber);
   }
 
@@ -237,9 +238,17 @@ export class AlertImportService {
     const datas = [...new Set(obs.filter((o) => typeof o.data === 'string').map((o) => String(o.data)))];
     const hashes = [...new Set(obs.filter((o) => o.data === undefined && typeof o.attachmentHash === 'string').map((o) => String(o.attachmentHash)))];
     const out = new Map<string, Doc>();
-    for (const [field, values] of [['data', datas], ['attachmentHash', hashes]] as const) {
+    for (const [field, values] of [
+      ['data', datas],
+      ['attachmentHash', hashes],
+    ] as const) {
       for (let i = 0; i < values.length; i += 500) {
-        const r = await this.store.query({ entity: 'observable', where: q.and(q.parentId('case', caseId), q.in(field, values.slice(i, i + 500))), sort: [], output: ROWS(1_000_000) });
+        const r = await this.store.query({
+          entity: 'observable',
+          where: q.and(q.parentId('case', caseId), q.in(field, values.slice(i, i + 500))),
+          sort: [],
+          output: ROWS(1_000_000),
+        });
         for (const d of r.kind === 'rows' ? r.rows : []) out.set(observableKey(d), d);
       }
     }
@@ -249,7 +258,12 @@ export class AlertImportService {
   private async observablesOf(alertIds: string[]): Promise<Doc[]> {
     const out: Doc[] = [];
     for (let i = 0; i < alertIds.length; i += 500) {
-      const r = await this.store.query({ entity: 'observable', where: q.parentId('alert', ...alertIds.slice(i, i + 500)), sort: [{ field: '_createdAt', dir: 'asc' }], output: ROWS(10_000_000) });
+      const r = await this.store.query({
+        entity: 'observable',
+        where: q.parentId('alert', ...alertIds.slice(i, i + 500)),
+        sort: [{ field: '_createdAt', dir: 'asc' }],
+        output: ROWS(10_000_000),
+      });
       if (r.kind === 'rows') out.push(...r.rows);
     }
     return out;
@@ -258,7 +272,12 @@ export class AlertImportService {
   private async childrenUnder(type: 'procedure' | 'attachment', relation: 'alert' | 'case', ids: string[]): Promise<Doc[]> {
     const out: Doc[] = [];
     for (let i = 0; i < ids.length; i += 500) {
-      const r = await this.store.query({ entity: type, where: q.parentId(relation, ...ids.slice(i, i + 500)), sort: [{ field: '_createdAt', dir: 'asc' }], output: ROWS(10_000_000) });
+      const r = await this.store.query({
+        entity: type,
+        where: q.parentId(relation, ...ids.slice(i, i + 500)),
+        sort: [{ field: '_createdAt', dir: 'asc' }],
+        output: ROWS(10_000_000),
+      });
       if (r.kind === 'rows') out.push(...r.rows);
     }
     return out;
@@ -268,14 +287,22 @@ export class AlertImportService {
    * Every op that links `alerts` to `caseDoc`: observables (copied or merged), procedures,
    * attachments, the alerts' new state and the audit records; and the patch of the case itself.
    */
-  private async linkOps(actor: Actor, mode: Mode, alerts: Doc[], caseDoc: Pick<Doc, '_id' | '_orgs' | '_parents'> & Record<string, unknown>, existing: Map<string, Doc>, now: number): Promise<{ ops: BatchOp[]; casePatch: Record<string, unknown> }> {
+  private async linkOps(
+    actor: Actor,
+    mode: Mode,
+    alerts: Doc[],
+    caseDoc: Pick<Doc, '_id' | '_orgs' | '_parents'> & Record<string, unknown>,
+    existing: Map<string, Doc>,
+    now: number,
+  ): Promise<{ ops: BatchOp[]; casePatch: Record<string, unknown> }> {
     const alertIds = alerts.map((a) => a._id);
     const isNew = mode === 'promote';
     const plan = new ObservablePlan(caseDoc, existing, (src) => this.copyObservable(actor, src, caseDoc, now));
     for (const o of await this.observablesOf(alertIds)) plan.add(o);
 
     const ops: BatchOp[] = [...plan.inserts, ...plan.updates(actor.login)];
-    for (const d of plan.createdDocs) ops.push(this.audit.op(actor, 'create', d, { dataType: d.dataType, ...(d.data !== undefined ? { data: d.data } : {}) }, now));
+    for (const d of plan.createdDocs)
+      ops.push(this.audit.op(actor, 'create', d, { dataType: d.dataType, ...(d.data !== undefined ? { data: d.data } : {}) }, now));
 
     const procKey = (p: Record<string, unknown>) => `${String(p.patternId)}|${String(p.occurDate)}`;
     const haveProcs = new Set(isNew ? [] : (await this.childrenUnder('procedure', 'case', [caseDoc._id])).map(procKey));
@@ -299,12 +326,23 @@ export class AlertImportService {
     for (const a of await this.childrenUnder('attachment', 'alert', alertIds)) {
       if (haveAtts.has(attKey(a))) continue;
       haveAtts.add(attKey(a));
-      const doc: NewDoc = { ...this.attachments.buildDoc(actor, { relation: 'case', doc: { _id: caseDoc._id, _orgs: caseDoc._orgs, _parents: {} } }, storedFileOf(a)), ...childAccess(caseDoc, 'other'), _createdAt: now };
+      const doc: NewDoc = {
+        ...this.attachments.buildDoc(actor, { relation: 'case', doc: { _id: caseDoc._id, _orgs: caseDoc._orgs, _parents: {} } }, storedFileOf(a)),
+        ...childAccess(caseDoc, 'other'),
+        _createdAt: now,
+      };
       ops.push({ op: 'insert', doc }, this.audit.op(actor, 'create', doc, { name: doc.name }, now));
     }
 
     for (const alert of alerts) {
-      const patch: Record<string, unknown> = { caseId: caseDoc._id, _parents: { case: caseDoc._id }, status: 'Imported', stage: 'Imported', importedDate: now, read: true };
+      const patch: Record<string, unknown> = {
+        caseId: caseDoc._id,
+        _parents: { case: caseDoc._id },
+        status: 'Imported',
+        stage: 'Imported',
+        importedDate: now,
+        read: true,
+      };
       const newDate = Number(alert.newDate ?? alert._createdAt);
       if (alert.timeToTriage === undefined) patch.timeToTriage = Math.max(0, now - newDate);
       if (alert.timeToQualify === undefined) patch.timeToQualify = Math.max(0, now - newDate);
@@ -335,7 +373,12 @@ export class AlertImportService {
   }
 
   /** A case copy of an alert observable (and of its file's attachment document). */
-  private copyObservable(actor: Actor, src: Doc, caseDoc: Pick<Doc, '_id' | '_orgs'> & Record<string, unknown>, now: number): { doc: NewDoc; extra: BatchOp[] } {
+  private copyObservable(
+    actor: Actor,
+    src: Doc,
+    caseDoc: Pick<Doc, '_id' | '_orgs'> & Record<string, unknown>,
+    now: number,
+  ): { doc: NewDoc; extra: BatchOp[] } {
     const doc: NewDoc = {
       _id: this.store.newId(),
       _type: 'observable',
@@ -353,8 +396,12 @@ export class AlertImportService {
     const extra: BatchOp[] = [];
     const att = src.attachment as Record<string, unknown> | undefined;
     if (att && typeof att.id === 'string') {
-      const attDoc: NewDoc = { ...this.attachments.buildDoc(actor, { relation: 'observable', doc: { _id: doc._id, _orgs: doc._orgs, _parents: {} } }, storedFileOf(att)), ...inheritAccess(doc), _createdAt: now };
-      doc.attachment = this.attachments.render({ ...attDoc, _version: 1 } as Doc);
+      const attDoc: NewDoc = {
+        ...this.attachments.buildDoc(actor, { relation: 'observable', doc: { _id: doc._id, _orgs: doc._orgs, _parents: {} } }, storedFileOf(att)),
+        ...inheritAccess(doc),
+        _createdAt: now,
+      };
+      doc.attachment = this.attachments.render({ ...attDoc, _version: 1 });
       extra.push({ op: 'insert', doc: attDoc });
     }
     return { doc, extra };
@@ -386,7 +433,13 @@ function copyFields(src: Record<string, unknown>, fields: readonly string[]): Re
 }
 
 function storedFileOf(a: Record<string, unknown>): { field: string; filename: string; contentType: string; sha256: string; size: number } {
-  return { field: 'attachment', filename: String(a.name ?? 'file'), contentType: String(a.contentType ?? 'application/octet-stream'), sha256: String(a.id), size: Number(a.size ?? 0) };
+  return {
+    field: 'attachment',
+    filename: String(a.name ?? 'file'),
+    contentType: String(a.contentType ?? 'application/octet-stream'),
+    sha256: String(a.id),
+    size: Number(a.size ?? 0),
+  };
 }
 
 function toEntries(input: CustomFieldsInput | undefined): Array<{ name: string; value: unknown; order?: number }> {

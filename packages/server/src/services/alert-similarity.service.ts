@@ -111,7 +111,12 @@ export class AlertSimilarityService {
     const out = new Map<string, Doc[]>(alerts.map((a) => [a._id, []]));
     const ids = alerts.map((a) => a._id);
     for (let i = 0; i < ids.length; i += CHUNK) {
-      const r = await this.store.query({ entity: 'observable', where: q.parentId('alert', ...ids.slice(i, i + CHUNK)), sort: [], output: { kind: 'rows', from: 0, to: 10_000_000 } });
+      const r = await this.store.query({
+        entity: 'observable',
+        where: q.parentId('alert', ...ids.slice(i, i + CHUNK)),
+        sort: [],
+        output: { kind: 'rows', from: 0, to: 10_000_000 },
+      });
       for (const d of r.kind === 'rows' ? r.rows : []) if (similarityOn(d)) out.get(String(d._parents.alert))?.push(d);
     }
     return out;
@@ -154,7 +159,12 @@ export class AlertSimilarityService {
   /** Visible observable and IOC totals under a case or an alert. */
   private async totals(actor: Actor, relation: 'case' | 'alert', id: string): Promise<{ observableCount: number; iocCount: number }> {
     const count = async (extra: Expr[]) => {
-      const r = await this.store.query({ entity: 'observable', where: q.and(q.parentId(relation, id), ...extra, visibleTo(actor)), sort: [], output: { kind: 'count' } });
+      const r = await this.store.query({
+        entity: 'observable',
+        where: q.and(q.parentId(relation, id), ...extra, visibleTo(actor)),
+        sort: [],
+        output: { kind: 'count' },
+      });
       return r.kind === 'count' ? r.count : 0;
     };
     return { observableCount: await count([]), iocCount: await count([q.eq('ioc', true)]) };
@@ -179,7 +189,17 @@ export class AlertSimilarityService {
         list.push({ case: this.cases.render(c), ...stats, ...totals.get(caseId)!, at: c._createdAt });
       }
       list.sort((x, y) => y.at - x.at || y.similarObservableCount - x.similarObservableCount || y.similarIocCount - x.similarIocCount);
-      out.set(alertId, list.map(({ at: _at, ...rest }) => ({ case: rest.case, similarObservableCount: rest.similarObservableCount, observableCount: rest.observableCount, similarIocCount: rest.similarIocCount, iocCount: rest.iocCount, observableTypes: rest.observableTypes })));
+      out.set(
+        alertId,
+        list.map(({ at: _at, ...rest }) => ({
+          case: rest.case,
+          similarObservableCount: rest.similarObservableCount,
+          observableCount: rest.observableCount,
+          similarIocCount: rest.similarIocCount,
+          iocCount: rest.iocCount,
+          observableTypes: rest.observableTypes,
+        })),
+      );
     }
     return out;
   }
@@ -200,10 +220,21 @@ export class AlertSimilarityService {
       for (const [id, stats] of groups) {
         const r = rendered.get(id);
         if (!r) continue;
-        list.push({ alert: r.doc, similarObservableCount: stats.similarObservableCount, observableCount: r.observableCount, similarIocCount: stats.similarIocCount, iocCount: r.iocCount, observableTypes: stats.observableTypes, at: docs.get(id)!._createdAt });
+        list.push({
+          alert: r.doc,
+          similarObservableCount: stats.similarObservableCount,
+          observableCount: r.observableCount,
+          similarIocCount: stats.similarIocCount,
+          iocCount: r.iocCount,
+          observableTypes: stats.observableTypes,
+          at: docs.get(id)!._createdAt,
+        });
       }
       list.sort((x, y) => y.at - x.at || y.similarObservableCount - x.similarObservableCount || y.similarIocCount - x.similarIocCount);
-      out.set(alertId, list.map(({ at: _at, ...rest }) => rest));
+      out.set(
+        alertId,
+        list.map(({ at: _at, ...rest }) => rest),
+      );
     }
     return out;
   }
@@ -232,7 +263,8 @@ export class AlertSimilarityService {
     const caseDocs = (await this.store.getMany('case', [...caseTally.keys()])).filter((c) => canSee(actor, c)).sort((x, y) => y._createdAt - x._createdAt);
     const alertDocs = (await this.store.getMany('alert', [...alertTally.keys()])).filter((a) => canSee(actor, a)).sort((x, y) => y._createdAt - x._createdAt);
     const alerts = [];
-    for (const a of alertDocs) alerts.push({ alert: await this.alerts.render(a), similarObservableCount: alertTally.get(a._id)!.n, similarIocCount: alertTally.get(a._id)!.ioc });
+    for (const a of alertDocs)
+      alerts.push({ alert: await this.alerts.render(a), similarObservableCount: alertTally.get(a._id)!.n, similarIocCount: alertTally.get(a._id)!.ioc });
     return {
       observableCount: found.length,
       iocCount: found.filter((d) => d.ioc === true).length,

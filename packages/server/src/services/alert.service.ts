@@ -157,7 +157,8 @@ export class AlertService {
     const key = alertKey(input);
     if (await this.store.uniqueOwner(scope, key)) throw this.duplicateError(actor, input);
     await this.checkAssignee(actor, input.assignee);
-    const customFields = input.customFields === undefined ? [] : normaliseCustomFields(input.customFields, await customFieldDefinitions(this.store), () => this.store.newId());
+    const customFields =
+      input.customFields === undefined ? [] : normaliseCustomFields(input.customFields, await customFieldDefinitions(this.store), () => this.store.newId());
 
     const now = Date.now();
     const date = input.date ?? now;
@@ -228,7 +229,9 @@ export class AlertService {
   private async embeddedObservableOps(actor: Actor, alert: NewDoc, inputs: ObservableInput[], files: StoredFile[]): Promise<{ ops: BatchOp[]; count: number }> {
     if (inputs.length === 0) return { ops: [], count: 0 };
     // Creating an alert with observables is one act: manageAlert/create covers its observables.
-    const creator: Actor = actor.permissions.has('manageAlert/update') ? actor : { ...actor, permissions: new Set([...actor.permissions, 'manageAlert/update']) };
+    const creator: Actor = actor.permissions.has('manageAlert/update')
+      ? actor
+      : { ...actor, permissions: new Set([...actor.permissions, 'manageAlert/update']) };
     const parent = { relation: 'alert' as const, doc: { ...alert, _version: 1 } as Doc };
     const ops: BatchOp[] = [];
     const seen = new Map<string, number>();
@@ -249,7 +252,8 @@ export class AlertService {
         if (first !== undefined) throw new BadRequestError(`The alert was not created: ${where} duplicates observables[${first}] (same dataType and data)`);
         seen.set(k, i);
         count++;
-        if (count > this.limits.maxObservables) throw new BadRequestError(`An alert may have at most ${this.limits.maxObservables} observables (setting alert.maxObservables)`);
+        if (count > this.limits.maxObservables)
+          throw new BadRequestError(`An alert may have at most ${this.limits.maxObservables} observables (setting alert.maxObservables)`);
         for (const op of item.ops) if (!(op.op === 'insert' && op.doc._type === 'audit')) ops.push(op);
       }
     }
@@ -275,7 +279,12 @@ export class AlertService {
     if (input.removeTags) tags = tags.filter((t) => !input.removeTags!.includes(t));
     if (input.tags !== undefined || input.addTags || input.removeTags) patch.tags = tags;
     if (input.customFields !== undefined) {
-      patch.customFields = normaliseCustomFields(input.customFields, await customFieldDefinitions(this.store), () => this.store.newId(), (doc.customFields as StoredCustomField[]) ?? []);
+      patch.customFields = normaliseCustomFields(
+        input.customFields,
+        await customFieldDefinitions(this.store),
+        () => this.store.newId(),
+        (doc.customFields as StoredCustomField[]) ?? [],
+      );
     }
     if (input.status !== undefined && input.status !== doc.status) Object.assign(patch, this.statusPatch(actor, doc, input.status));
     const next = { type: patch.type ?? doc.type, source: patch.source ?? doc.source, sourceRef: patch.sourceRef ?? doc.sourceRef };
@@ -325,7 +334,11 @@ export class AlertService {
     const doc = assertCan(actor, await this.resolve(actor, id), 'Alert', id, 'manageAlert/update');
     const { patch, ops } = await this.patchFor(actor, doc, input);
     if (Object.keys(patch).length === 0) return doc;
-    const results = await this.commitUpdates([...ops, { op: 'update', type: 'alert', id: doc._id, patch, by: actor.login }, this.audit.op(actor, 'update', doc, patch)]);
+    const results = await this.commitUpdates([
+      ...ops,
+      { op: 'update', type: 'alert', id: doc._id, patch, by: actor.login },
+      this.audit.op(actor, 'update', doc, patch),
+    ]);
     return results[ops.length] as Doc;
   }
 
@@ -366,7 +379,12 @@ export class AlertService {
     for (const o of obsDocs) ops.push({ op: 'delete', type: 'observable', id: o._id }, { op: 'release', scope, key: observableKey(o) });
     const fileIds = obsDocs.filter((o) => o.attachment !== undefined).map((o) => o._id);
     for (let i = 0; i < fileIds.length; i += 500) {
-      const atts = await this.store.query({ entity: 'attachment', where: q.parentId('observable', ...fileIds.slice(i, i + 500)), sort: [], output: ROWS(1_000_000) });
+      const atts = await this.store.query({
+        entity: 'attachment',
+        where: q.parentId('observable', ...fileIds.slice(i, i + 500)),
+        sort: [],
+        output: ROWS(1_000_000),
+      });
       for (const a of atts.kind === 'rows' ? atts.rows : []) ops.push({ op: 'delete', type: 'attachment', id: a._id });
     }
     for (const type of ['comment', 'procedure', 'attachment'] as const) {
@@ -456,7 +474,12 @@ export class AlertService {
 
   /** Documents of `type` directly under the alert. */
   async childrenOf(type: 'observable' | 'procedure' | 'attachment' | 'comment', alertId: string): Promise<Doc[]> {
-    const r = await this.store.query({ entity: type, where: q.parentId('alert', alertId), sort: [{ field: '_createdAt', dir: 'asc' }], output: ROWS(1_000_000) });
+    const r = await this.store.query({
+      entity: type,
+      where: q.parentId('alert', alertId),
+      sort: [{ field: '_createdAt', dir: 'asc' }],
+      output: ROWS(1_000_000),
+    });
     return r.kind === 'rows' ? r.rows : [];
   }
 

@@ -65,7 +65,12 @@ void test('an alert created with observables: the create response lacks only _up
   const c = t.as(a.analyst);
   const created = await c.post(
     '/api/v1/alert',
-    alertInput({ observables: [{ dataType: 'url', data: 'example.org' }, { dataType: 'mail', data: 'foo@example.org', ioc: true, tags: ['x'] }] }),
+    alertInput({
+      observables: [
+        { dataType: 'url', data: 'example.org' },
+        { dataType: 'mail', data: 'foo@example.org', ioc: true, tags: ['x'] },
+      ],
+    }),
   );
   assert.equal(created.status, 201, created.text);
   assert.equal(created.body.observableCount, 2);
@@ -76,7 +81,8 @@ void test('an alert created with observables: the create response lacks only _up
   assert.equal(got._updatedBy, a.analyst.login);
   const { _updatedAt, _updatedBy, ...rest } = got;
   assert.deepEqual(rest, created.body);
-  const obs = (await c.query([{ _name: 'getAlert', idOrName: created.body._id }, { _name: 'observables' }, { _name: 'sort', _fields: [{ data: 'asc' }] }])).body;
+  const obs = (await c.query([{ _name: 'getAlert', idOrName: created.body._id }, { _name: 'observables' }, { _name: 'sort', _fields: [{ data: 'asc' }] }]))
+    .body;
   assert.deepEqual(
     obs.map((o: { dataType: string; data: string; ioc: boolean; tags: string[] }) => [o.dataType, o.data, o.ioc, o.tags]),
     [
@@ -92,7 +98,16 @@ void test('optional fields, custom fields and an unknown caseTemplate are stored
   const c = t.as(a.analyst);
   const created = await c.post(
     '/api/v1/alert',
-    alertInput({ severity: 3, flag: true, tlp: 1, pap: 3, summary: 'sum', caseTemplate: 'my-template', assignee: a.analyst.login, customFields: [{ name: 'alert-score', value: 42 }] }),
+    alertInput({
+      severity: 3,
+      flag: true,
+      tlp: 1,
+      pap: 3,
+      summary: 'sum',
+      caseTemplate: 'my-template',
+      assignee: a.analyst.login,
+      customFields: [{ name: 'alert-score', value: 42 }],
+    }),
   );
   assert.equal(created.status, 201, created.text);
   const al = created.body;
@@ -159,12 +174,23 @@ void test('race: 50 parallel creates of the same triple make exactly one alert a
 
 void test('all or nothing: an unknown dataType or duplicate observables refuse the whole alert', async () => {
   const c = t.as(a.analyst);
-  const unknown = alertInput({ observables: [{ dataType: 'ip', data: '192.0.2.50' }, { dataType: 'no-such-type', data: 'x' }] });
+  const unknown = alertInput({
+    observables: [
+      { dataType: 'ip', data: '192.0.2.50' },
+      { dataType: 'no-such-type', data: 'x' },
+    ],
+  });
   const r1 = await c.post('/api/v1/alert', unknown);
   assert.equal(r1.status, 400, r1.text);
   assert.match(r1.body.message, /observables\[1\]/);
   assert.match(r1.body.message, /no-such-type/);
-  const dup = alertInput({ observables: [{ dataType: 'ip', data: '192.0.2.51' }, { dataType: 'domain', data: 'ok.example' }, { dataType: 'ip', data: '192.0.2.51' }] });
+  const dup = alertInput({
+    observables: [
+      { dataType: 'ip', data: '192.0.2.51' },
+      { dataType: 'domain', data: 'ok.example' },
+      { dataType: 'ip', data: '192.0.2.51' },
+    ],
+  });
   const r2 = await c.post('/api/v1/alert', dup);
   assert.equal(r2.status, 400, r2.text);
   assert.match(r2.body.message, /observables\[2\].*duplicates observables\[0\]/);
@@ -196,14 +222,25 @@ void test('more than alert.maxObservables observables is refused, naming the set
   assert.equal(await count(a, 'Alert', { _eq: { _field: 'sourceRef', _value: input.sourceRef } }), 0);
   // expansion of data lists counts too
   const half = Math.ceil((max + 1) / 2);
-  const lists = alertInput({ observables: [{ dataType: 'ip', data: observables.slice(0, half).map((o) => o.data) }, { dataType: 'domain', data: observables.slice(half).map((o) => o.data) }] });
+  const lists = alertInput({
+    observables: [
+      { dataType: 'ip', data: observables.slice(0, half).map((o) => o.data) },
+      { dataType: 'domain', data: observables.slice(half).map((o) => o.data) },
+    ],
+  });
   const r2 = await t.as(a.analyst).post('/api/v1/alert', lists);
   assert.equal(r2.status, 400);
   assert.match(r2.body.message, /alert\.maxObservables/);
 });
 
 void test('multipart: _json as a file part, file observables referencing parts by name', async () => {
-  const input = alertInput({ date: 123, observables: [{ dataType: 'url', data: 'example.com' }, { dataType: 'file', attachment: 'obs1' }] });
+  const input = alertInput({
+    date: 123,
+    observables: [
+      { dataType: 'url', data: 'example.com' },
+      { dataType: 'file', attachment: 'obs1' },
+    ],
+  });
   const r = await postMultipart(t, a.analyst, '/api/v1/alert', [
     { name: 'obs1', filename: 'alert-observable.txt', contentType: 'text/plain', content: 'observable content' },
     { name: '_json', filename: '_json', content: JSON.stringify(input) },
@@ -224,7 +261,12 @@ void test('multipart: _json as a file part, file observables referencing parts b
 });
 
 void test('multipart: a missing attachment part, a missing _json, bad JSON and malformed bodies are 400s and create nothing', async () => {
-  const missing = alertInput({ observables: [{ dataType: 'ip', data: '198.51.100.7' }, { dataType: 'file', attachment: 'nope' }] });
+  const missing = alertInput({
+    observables: [
+      { dataType: 'ip', data: '198.51.100.7' },
+      { dataType: 'file', attachment: 'nope' },
+    ],
+  });
   const r1 = await postMultipart(t, a.analyst, '/api/v1/alert', [
     { name: '_json', filename: '_json', content: JSON.stringify(missing) },
     { name: 'obs1', filename: 'f.txt', content: 'x' },
@@ -244,7 +286,11 @@ void test('multipart: a missing attachment part, a missing _json, bad JSON and m
   const malformed = await t.running.app.inject({
     method: 'POST',
     url: '/api/v1/alert',
-    headers: { authorization: `Basic ${Buffer.from(`${a.analyst.login}:secret`).toString('base64')}`, 'x-organisation': a.name, 'content-type': 'multipart/form-data; boundary=XYZ' },
+    headers: {
+      authorization: `Basic ${Buffer.from(`${a.analyst.login}:secret`).toString('base64')}`,
+      'x-organisation': a.name,
+      'content-type': 'multipart/form-data; boundary=XYZ',
+    },
     payload: '--XYZ\r\nContent-Disposition: form-data; name="_json"\r\n\r\n{"a":1}\r\n--XY',
   });
   assert.ok(malformed.statusCode >= 400 && malformed.statusCode < 500, `${malformed.statusCode} ${malformed.body}`);
@@ -253,7 +299,19 @@ void test('multipart: a missing attachment part, a missing _json, bad JSON and m
 void test('update: fields, tags, status and stage dates; null clears', async () => {
   const c = t.as(a.analyst);
   const al = (await c.post('/api/v1/alert', alertInput({ tags: ['a', 'b'], summary: 's', externalLink: 'http://x' }))).body;
-  assert.equal((await c.patch(`/api/v1/alert/${al._id}`, { title: 'my updated alert', description: 'my updated description', addTags: ['c'], removeTags: ['a'], summary: null, externalLink: null })).status, 204);
+  assert.equal(
+    (
+      await c.patch(`/api/v1/alert/${al._id}`, {
+        title: 'my updated alert',
+        description: 'my updated description',
+        addTags: ['c'],
+        removeTags: ['a'],
+        summary: null,
+        externalLink: null,
+      })
+    ).status,
+    204,
+  );
   let got = (await c.get(`/api/v1/alert/${al._id}`)).body;
   assert.equal(got.title, 'my updated alert');
   assert.equal(got.description, 'my updated description');
@@ -335,7 +393,12 @@ void test('follow/unfollow and markAsRead/markAsUnread (v1 and v0)', async () =>
   assert.equal(v0.status, 200);
   assert.equal(v0.body.read, false);
   assert.equal((await c.post(`/api/alert/${al._id}/markAsRead`)).body.read, true);
-  const unread = await c.query([{ _name: 'listAlert' }, { _name: 'filter', _eq: { _field: 'read', _value: false } }, { _name: 'filter', _eq: { _field: '_id', _value: al._id } }, { _name: 'count' }]);
+  const unread = await c.query([
+    { _name: 'listAlert' },
+    { _name: 'filter', _eq: { _field: 'read', _value: false } },
+    { _name: 'filter', _eq: { _field: '_id', _value: al._id } },
+    { _name: 'count' },
+  ]);
   assert.equal(unread.body, 0);
 });
 

@@ -49,13 +49,19 @@ export function alertRoutes(app: FastifyInstance, s: Services): void {
     return reply.status(204).send();
   });
 
-  for (const [action, follow] of [['follow', true], ['unfollow', false]] as const) {
+  for (const [action, follow] of [
+    ['follow', true],
+    ['unfollow', false],
+  ] as const) {
     app.post<{ Params: P }>(`/api/v1/alert/:id/${action}`, async (req, reply) => {
       await s.alerts.follow(actorOf(req), idParam(req.params.id), follow);
       return reply.status(204).send();
     });
   }
-  for (const [action, read] of [['markAsRead', true], ['markAsUnread', false]] as const) {
+  for (const [action, read] of [
+    ['markAsRead', true],
+    ['markAsUnread', false],
+  ] as const) {
     app.post<{ Params: P }>(`/api/v1/alert/:id/${action}`, async (req, reply) => {
       await s.alerts.markRead(actorOf(req), idParam(req.params.id), read);
       return reply.status(204).send();
