@@ -227,6 +227,20 @@ def reset_instance(config: CompatConfig) -> List[str]:
 # ---------------------------------------------------------------------------
 
 
+def one_after_another(create: Callable, specs: list) -> list:
+    """Creates entities in order, a few milliseconds apart.
+
+    Tests sort them back by ``_createdAt`` (as upstream does); a fast server could otherwise
+    give two of them the same millisecond, and the order of equal keys is not defined.
+    """
+    created = []
+    for spec in specs:
+        if created:
+            time.sleep(0.003)
+        created.append(create(spec))
+    return created
+
+
 @pytest.fixture(scope="session")
 def test_config() -> CompatConfig:
     return CompatConfig(
@@ -313,19 +327,19 @@ def test_alert(thehive: TheHiveApi):
 
 @pytest.fixture
 def test_alerts(thehive: TheHiveApi):
-    return [
-        thehive.alert.create(
+    return one_after_another(
+        lambda spec: thehive.alert.create(
             alert={
-                "title": title,
+                "title": spec[0],
                 "description": "...",
                 "type": "test",
                 "source": "test",
-                "sourceRef": ref,
+                "sourceRef": spec[1],
                 "date": now_to_ts(),
             }
-        )
-        for title, ref in (("my first alert", "first"), ("my second alert", "second"))
-    ]
+        ),
+        [("my first alert", "first"), ("my second alert", "second")],
+    )
 
 
 @pytest.fixture
@@ -335,10 +349,10 @@ def test_case(thehive: TheHiveApi):
 
 @pytest.fixture
 def test_cases(thehive: TheHiveApi):
-    return [
-        thehive.case.create(case={"title": title, "description": "...", "tags": ["whatever"]})
-        for title in ("my first case", "my second case")
-    ]
+    return one_after_another(
+        lambda title: thehive.case.create(case={"title": title, "description": "...", "tags": ["whatever"]}),
+        ["my first case", "my second case"],
+    )
 
 
 @pytest.fixture
@@ -350,10 +364,10 @@ def test_case_template(thehive: TheHiveApi):
 
 @pytest.fixture
 def test_case_templates(thehive: TheHiveApi):
-    return [
-        thehive.case_template.create(case_template={"name": name, "description": "...", "tags": [tag]})
-        for name, tag in (("my first case template", "template-tag-1"), ("my second case template", "template-tag-2"))
-    ]
+    return one_after_another(
+        lambda spec: thehive.case_template.create(case_template={"name": spec[0], "description": "...", "tags": [spec[1]]}),
+        [("my first case template", "template-tag-1"), ("my second case template", "template-tag-2")],
+    )
 
 
 @pytest.fixture
@@ -365,10 +379,10 @@ def test_page_template(thehive: TheHiveApi):
 
 @pytest.fixture
 def test_page_templates(thehive: TheHiveApi):
-    return [
-        thehive.page_template.create(page_template={"title": title, "category": "testing", "content": "..."})
-        for title in ("my first page template", "my second page template")
-    ]
+    return one_after_another(
+        lambda title: thehive.page_template.create(page_template={"title": title, "category": "testing", "content": "..."}),
+        ["my first page template", "my second page template"],
+    )
 
 
 @pytest.fixture
@@ -392,7 +406,9 @@ def test_observables(thehive: TheHiveApi, test_case):
         {"dataType": "domain", "data": "example.com", "message": "test observable", "tlp": 1, "pap": 1, "tags": ["test-tag"]},
         {"dataType": "ip", "data": "127.0.0.1", "message": "test observable", "tlp": 2, "pap": 2, "tags": ["test-tag"]},
     ]
-    return [thehive.observable.create_in_case(case_id=test_case["_id"], observable=spec)[0] for spec in specs]
+    return one_after_another(
+        lambda spec: thehive.observable.create_in_case(case_id=test_case["_id"], observable=spec)[0], specs
+    )
 
 
 @pytest.fixture
@@ -402,10 +418,10 @@ def test_task(thehive: TheHiveApi, test_case):
 
 @pytest.fixture
 def test_tasks(thehive: TheHiveApi, test_case):
-    return [
-        thehive.task.create(case_id=test_case["_id"], task={"title": title})
-        for title in ("my first task", "my second task")
-    ]
+    return one_after_another(
+        lambda title: thehive.task.create(case_id=test_case["_id"], task={"title": title}),
+        ["my first task", "my second task"],
+    )
 
 
 @pytest.fixture
@@ -415,10 +431,10 @@ def test_task_log(thehive: TheHiveApi, test_task):
 
 @pytest.fixture
 def test_task_logs(thehive: TheHiveApi, test_task):
-    return [
-        thehive.task_log.create(task_id=test_task["_id"], task_log={"message": message})
-        for message in ("my first log", "my second log")
-    ]
+    return one_after_another(
+        lambda message: thehive.task_log.create(task_id=test_task["_id"], task_log={"message": message}),
+        ["my first log", "my second log"],
+    )
 
 
 @pytest.fixture
@@ -428,10 +444,10 @@ def test_comment(thehive: TheHiveApi, test_case):
 
 @pytest.fixture
 def test_comments(thehive: TheHiveApi, test_case):
-    return [
-        thehive.comment.create_in_case(case_id=test_case["_id"], comment={"message": message})
-        for message in ("my first comment", "my second comment")
-    ]
+    return one_after_another(
+        lambda message: thehive.comment.create_in_case(case_id=test_case["_id"], comment={"message": message}),
+        ["my first comment", "my second comment"],
+    )
 
 
 @pytest.fixture

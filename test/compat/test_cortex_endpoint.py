@@ -5,6 +5,7 @@ analyzer and the Cortex instance are unknown, and every list is empty.
 """
 
 from thehive4py.client import TheHiveApi
+from thehive4py.query.filters import Eq
 
 
 class TestCortexEndpoint:
@@ -32,3 +33,18 @@ class TestCortexEndpoint:
 
     def test_list_responders(self, thehive: TheHiveApi, test_case: dict):
         assert thehive.cortex.list_responders(entity_type="case", entity_id=test_case["_id"]) == []
+
+    def test_bulk_create_and_find_analyzer_jobs(self, thehive: TheHiveApi, test_observables: list):
+        jobs = thehive.cortex.bulk_create_analyzer_jobs(
+            jobs=[
+                {"analyzerId": "example", "cortexId": "cortex", "artifactId": observable["_id"]}
+                for observable in test_observables
+            ]
+        )
+        assert len(jobs) == len(test_observables)
+        assert {job["_type"] for job in jobs} == {"case_artifact_job"}
+        found = thehive.cortex.find_analyzer_jobs(filters=Eq("analyzerId", "example"))
+        assert sorted(job["_id"] for job in found) == sorted(job["_id"] for job in jobs)
+
+    def test_list_analyzers_with_range(self, thehive: TheHiveApi):
+        assert thehive.cortex.list_analyzers(range="all") == []

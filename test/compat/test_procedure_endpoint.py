@@ -4,6 +4,8 @@ Mirrors thehive4py tests/test_procedure_endpoint.py, plus bulk creation and dele
 queries.
 """
 
+import time
+
 import pytest
 
 from thehive4py.client import TheHiveApi
@@ -70,6 +72,7 @@ class TestProcedureEndpoint:
 
     def test_find(self, thehive: TheHiveApi, test_case: dict, test_alert: dict):
         in_case = thehive.procedure.create_in_case(case_id=test_case["_id"], procedure=_procedure("T1566", "initial-access"))
+        time.sleep(0.003)  # distinct _createdAt
         in_alert = thehive.procedure.create_in_alert(alert_id=test_alert["_id"], procedure=_procedure("T1059.006"))
         assert thehive.procedure.find(sortby=Asc("_createdAt")) == [in_case, in_alert]
         assert thehive.procedure.find(filters=Eq("patternId", "T1566")) == [in_case]

@@ -29,6 +29,8 @@ from thehive4py.query.filters import (
 )
 from thehive4py.query.sort import Asc
 
+from conftest import one_after_another
+
 
 class TestQueryFiltersOnUsers:
     def test_between_contains_has_in(self, thehive: TheHiveApi, test_user: dict):
@@ -73,7 +75,7 @@ def filter_cases(thehive: TheHiveApi) -> List[dict]:
         {"title": "gamma event", "description": "third", "severity": 3, "summary": "has a summary"},
         {"title": "delta event", "description": "fourth", "severity": 4, "tags": ["green"]},
     ]
-    return [thehive.case.create(case=spec) for spec in specs]
+    return one_after_another(lambda spec: thehive.case.create(case=spec), specs)
 
 
 def _titles(cases: List[dict]) -> List[str]:
