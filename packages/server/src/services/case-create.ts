@@ -53,6 +53,9 @@ export interface ApplyTemplateInput {
 /** Shares a new case with other organisations; provided by the sharing module when present. */
 export type CaseSharer = (actor: Actor, caseDoc: Doc, shares: ShareParameter[]) => Promise<unknown>;
 
+/** Restricts a new case to named users (`access: {_kind: 'UserAccessKind', users}`); provided by the sharing module. */
+export type CaseAccessSetter = (actor: Actor, caseDoc: Doc, access: { _kind: string; users?: string[] }) => Promise<unknown>;
+
 interface CfEntry {
   name: string;
   value: unknown;
@@ -97,6 +100,10 @@ export function prefixTitle(prefix: unknown, title: string): string {
   return title.startsWith(`${p} `) ? title : `${p} ${title}`;
 }
 
+function isUserAccess(access: unknown): access is { _kind: string; users?: string[] } {
+  return typeof access === 'object' && access !== null && (access as { _kind?: unknown })._kind === 'UserAccessKind';
+}
+
 /** Tasks that template tasks become in a case. */
 function templateTaskInput(t: TemplateTask): TaskInput {
   const { _id: _i, _createdAt: _c, _createdBy: _b, ...rest } = t;
@@ -106,6 +113,8 @@ function templateTaskInput(t: TemplateTask): TaskInput {
 export class CaseCreationService {
   /** Set by the sharing module to share new cases (`sharingParameters`); ignored while unset. */
   sharer: CaseSharer | undefined;
+  /** Set by the sharing module to apply a non-default `access` given at creation; ignored while unset. */
+  accessSetter: CaseAccessSetter | undefined;
 
   constructor(
     private readonly store: EntityStore,
@@ -147,14 +156,14 @@ export class CaseCreationService {
     return ops;
   }
 
-  /** Creates a case from the full InputCase, applying its template, in one batch. */
   /**
+   * Creates a case from the full InputCase, applying its template, in one batch.
    * `more` adds ops built once the case document exists (e.g. an alert's content on promotion)
    * and `extraFields` extra case fields, both in the same batch as the case.
    */
   async create(actor: Actor, input: FullCaseInput, more?: ChildOps, extraFields: Record<string, unknown> = {}): Promise<Doc> {
     requirePermission(actor, 'manageCase/create');
-    const { caseTemplate, tasks = [], pages = [], sharingParameters, access: _access, ...base } = input;
+    const { caseTemplate, tasks = [], pages = [], sharingParameters, access, ...base } = input;
     let caseInput: CaseInput = base;
     let allTasks: TaskInput[] = tasks;
     let allPages: PageInput[] = pages;
@@ -188,6 +197,10 @@ export class CaseCreationService {
       extra,
     );
     if (sharingParameters?.length && this.sharer) await this.sharer(actor, created, sharingParameters);
+    if (isUserAccess(access) && this.accessSetter) {
+      await this.accessSetter(actor, created, access);
+      return (await this.store.get('case', created._id)) ?? created;
+    }
     return created;
   }
 

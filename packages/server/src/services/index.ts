@@ -111,6 +111,7 @@ export function createServices(config: WaggleConfig, store: EntityStore, blobs: 
   const caseCreation = new CaseCreationService(store, audit, cases, caseTemplates, pageTemplates, pages);
   const shares = new ShareService(store, audit, cases, orgs, profiles, users);
   caseCreation.sharer = (actor, caseDoc, params) => shares.shareNewCase(actor, caseDoc, params);
+  caseCreation.accessSetter = (actor, caseDoc, access) => shares.setAccess(actor, caseDoc._id, access);
   const caseLinks = new CaseLinkService(store, audit, cases);
   const caseMerge = new CaseMergeService(store, audit, cases);
   query.registerExtraData('case', 'links', (docs, actor) => caseLinks.linksExtraData(docs, actor));

@@ -418,3 +418,38 @@ void test('POST /api/v1/case/_bulk/caseTemplate applies a template to existing c
   assert.equal((await api.post('/api/v1/case/_bulk/caseTemplate', { ids: [c1._id], caseTemplate: 'nope' })).status, 400);
   assert.equal((await api.post('/api/v1/case/_bulk/caseTemplate', { caseTemplate: 'bulk' })).status, 400);
 });
+
+void test('case creation with a template applies sharingParameters and a UserAccessKind access', async () => {
+  const c = await t.org('org-c');
+  assert.equal((await t.admin.put(`/api/v1/organisation/${a.name}/link/${c.name}`, {})).status, 204);
+  await template(a, { name: 'shared', tasks: [{ title: 'Shared task' }] });
+  const api = t.as(a.analyst);
+  const shared = await api.post('/api/v1/case', {
+    title: 'shared',
+    description: 'd',
+    caseTemplate: 'shared',
+    sharingParameters: [{ organisation: c.name, share: true, profile: 'analyst', taskRule: 'all' }],
+  });
+  assert.equal(shared.status, 201, shared.text);
+  const seenByC = await t.as(c.analyst).get(`/api/v1/case/${shared.body._id}`);
+  assert.equal(seenByC.status, 200, seenByC.text);
+  assert.equal(seenByC.body.title, 'shared');
+  assert.equal((await t.as(b.analyst).get(`/api/v1/case/${shared.body._id}`)).status, 404);
+
+  const restricted = await api.post('/api/v1/case', {
+    title: 'restricted',
+    description: 'd',
+    caseTemplate: 'shared',
+    access: { _kind: 'UserAccessKind', users: [a.analyst.login] },
+  });
+  assert.equal(restricted.status, 201, restricted.text);
+  assert.deepEqual(restricted.body.access, { _kind: 'UserAccessKind', users: [a.analyst.login] });
+  assert.deepEqual((await api.get(`/api/v1/case/${restricted.body._id}`)).body, restricted.body);
+  assert.equal((await t.as(a.readonly).get(`/api/v1/case/${restricted.body._id}`)).status, 404);
+  const tasks = await api.query([{ _name: 'getCase', idOrName: restricted.body._id }, { _name: 'tasks' }]);
+  assert.deepEqual(names(tasks.body), ['Shared task']);
+  assert.deepEqual(
+    (await t.as(a.readonly).query([{ _name: 'listTask' }, { _name: 'filter', _eq: { _field: 'title', _value: 'Shared task' } }, { _name: 'count' }])).body,
+    1,
+  );
+});
