@@ -4,7 +4,7 @@
  */
 import type { Actor } from './actor.js';
 import type { BatchOp, Doc, EntityStore, NewDoc } from '../storage/entity-store.js';
-import { entityDef } from '../entities/registry.js';
+import { entityDef, RESTRICTED_TO } from '../entities/registry.js';
 import type { EventBus } from './events.js';
 
 export type AuditOperation = 'create' | 'update' | 'delete' | 'merge' | 'share' | 'unshare' | 'import' | 'login' | 'logout';
@@ -31,6 +31,8 @@ export class AuditService {
       _createdAt: now,
       _createdBy: actor.login,
       _orgs: object._orgs,
+      // a case restricted to some users (UserAccessKind) restricts its audit trail the same way
+      ...(Array.isArray((object as Record<string, unknown>)[RESTRICTED_TO]) ? { [RESTRICTED_TO]: (object as Record<string, unknown>)[RESTRICTED_TO] } : {}),
       _parents: parents,
       operation,
       objectType: entityDef(object._type).apiType,
