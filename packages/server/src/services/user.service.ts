@@ -9,7 +9,7 @@ import type { AuditService } from './audit.service.js';
 import type { OrganisationService } from './organisation.service.js';
 import type { ProfileService } from './profile.service.js';
 import type { SecretBox } from '../auth/secret-box.js';
-import { ADMIN_ORG } from '../auth/permissions.js';
+import { ADMIN_ORG, ADMIN_PERMISSIONS } from '../auth/permissions.js';
 import { AuthorizationError, BadRequestError, NotFoundError } from '../errors/errors.js';
 import { hashPassword, newApiKey, verifyPassword } from '../auth/password.js';
 import { requirePermission } from './policy.js';
@@ -93,11 +93,40 @@ export class UserService {
       if (profile.isAdmin !== true && orgId === adminOrg._id && profileName !== 'read-only') {
         // the admin organisation holds administrators; org profiles have no meaning there
       }
-      if (!platformAdmin) {
-        const missing = ((profile.permissions as string[]) ?? []).filter((p) => !actor.permissions.has(p));
-        if (missing.length) throw new AuthorizationError(`You cannot grant the profile ${profileName}: it has permissions you do not hold (${missing.join(', ')})`);
-      }
+      this.assertMayGrant(actor, profile);
     }
+  }
+
+  /**
+   * Nobody hands out (or manages the holder of) a profile with permissions they lack: platform
+   * permissions always count; organisation permissions count unless the actor is a platform
+   * administrator, who manages organisation users by design (CVE-2017-18376 class).
+   */
+  private assertMayGrant(actor: Actor, profile: Doc | undefined): void {
+    if (actor.via === 'system' || !profile) return;
+    const perms = (profile.permissions as string[] | undefined) ?? [];
+    const relevant = profile.isAdmin === true ? perms.filter((p) => (ADMIN_PERMISSIONS as readonly string[]).includes(p)) : actor.inAdminOrg ? [] : perms;
+    const missing = relevant.filter((p) => !actor.permissions.has(p));
+    if (missing.length) throw new AuthorizationError(`You cannot grant or manage the profile ${String(profile.name)}: it has permissions you do not hold (${missing.join(', ')})`);
+  }
+
+  /**
+   * Account-wide changes of another user (password, API key, lock, type, deletion) need the actor
+   * to manage every organisation of that user and to hold the rights of each of its profiles,
+   * so nobody takes over a more powerful account.
+   */
+  private async assertDominates(actor: Actor, user: Doc): Promise<void> {
+    if (actor.via === 'system') return;
+    for (const m of UserService.memberships(user)) {
+      if (!actor.inAdminOrg && m.orgId !== actor.orgId) throw new AuthorizationError('This user belongs to other organisations; only a platform administrator may do this');
+      this.assertMayGrant(actor, await this.profiles.findByName(m.profile));
+    }
+  }
+
+  /** Like `assertDominates`, for the one membership of `user` in `orgId` (if any). */
+  private async assertMayReplace(actor: Actor, user: Doc, orgId: string): Promise<void> {
+    const current = UserService.memberships(user).find((m) => m.orgId === orgId);
+    if (current) this.assertMayGrant(actor, await this.profiles.findByName(current.profile));
   }
 
   private async orgIdFor(actor: Actor, name: string | undefined): Promise<string> {
@@ -177,7 +206,9 @@ export class UserService {
       if (!actor.inAdminOrg && actor.via !== 'system' && !UserService.memberships(user).some((m) => m.orgId === actor.orgId)) {
         throw new AuthorizationError('You may only manage users of your own organisation');
       }
+      if (input.locked !== undefined || input.type !== undefined) await this.assertDominates(actor, user);
       if (input.profile !== undefined) {
+        await this.assertMayReplace(actor, user, orgId);
         const organisations = UserService.memberships(user).filter((m) => m.orgId !== orgId);
         organisations.push({ orgId, profile: input.profile });
         patch.organisations = organisations;
@@ -219,6 +250,9 @@ export class UserService {
       const others = (ms: Membership[]) => ms.filter((m) => m.orgId !== actor.orgId).map((m) => `${m.orgId}:${m.profile}`).sort().join(',');
       if (others(memberships) !== others(UserService.memberships(user))) throw new AuthorizationError('You may only manage the membership in your own organisation');
     }
+    for (const old of UserService.memberships(user)) {
+      if (!memberships.some((m) => m.orgId === old.orgId && m.profile === old.profile)) await this.assertMayReplace(actor, user, old.orgId);
+    }
     const orgIds = memberships.map((m) => m.orgId);
     const patch = { organisations: memberships, orgIds, _orgs: orgIds, defaultOrganisation: defaultOrg ?? (orgIds.includes(String(user.defaultOrganisation)) ? user.defaultOrganisation : orgIds[0]) };
     await this.audit.commit([{ op: 'update', type: 'user', id: user._id, patch, by: actor.login }, this.audit.op(actor, 'update', user, { organisations: list })]);
@@ -232,6 +266,7 @@ export class UserService {
     await this.assertCanManage(actor, orgId);
     const remaining = UserService.memberships(user).filter((m) => m.orgId !== orgId);
     if (organisation && remaining.length > 0) {
+      await this.assertMayReplace(actor, user, orgId);
       const orgIds = remaining.map((m) => m.orgId);
       await this.audit.commit([{ op: 'update', type: 'user', id: user._id, patch: { organisations: remaining, orgIds, _orgs: orgIds }, by: actor.login }, this.audit.op(actor, 'update', user, { removedFrom: orgId })]);
       return;
@@ -239,6 +274,7 @@ export class UserService {
     if (!actor.inAdminOrg && actor.via !== 'system' && remaining.length > 0) {
       throw new AuthorizationError('This user belongs to other organisations; only a platform administrator may delete them');
     }
+    await this.assertDominates(actor, user);
     const ops: BatchOp[] = [
       { op: 'delete', type: 'user', id: user._id },
       { op: 'release', scope: 'user.login', key: String(user.login) },
@@ -256,6 +292,7 @@ export class UserService {
       if (!actor.inAdminOrg && actor.via !== 'system' && UserService.memberships(user).some((m) => m.orgId !== actor.orgId)) {
         throw new AuthorizationError('Only a platform administrator may set the password of a user of several organisations');
       }
+      await this.assertDominates(actor, user);
     } else {
       throw new AuthorizationError('Use password/change to change your own password');
     }
@@ -275,6 +312,8 @@ export class UserService {
     if (user._id === actor.userId) return;
     const orgId = UserService.memberships(user).some((m) => m.orgId === actor.orgId) ? actor.orgId : String(user.defaultOrganisation);
     await this.assertCanManage(actor, orgId);
+    // a key is the whole account, in every organisation of its owner
+    await this.assertDominates(actor, user);
   }
 
   async getKey(actor: Actor, idOrLogin: string): Promise<string> {

@@ -25,13 +25,16 @@ describe('localfs adapter specifics', () => {
     await b.init();
     const info = await b.put(Buffer.from('layout'));
     assert.ok(existsSync(join(root, info.sha256.slice(0, 2), info.sha256.slice(2, 4), info.sha256)));
-    const failing = new Readable({
-      read() {
-        this.push(Buffer.from('x'));
-        this.destroy(new Error('boom'));
-      },
-    });
-    await assert.rejects(b.put(failing));
+    const failing = () =>
+      new Readable({
+        read() {
+          this.push(Buffer.from('x'));
+          this.destroy(new Error('boom'));
+        },
+      });
+    // many at once: a source failing while its temporary file is still being opened must not leave it behind
+    const results = await Promise.allSettled(Array.from({ length: 30 }, () => b.put(failing())));
+    assert.ok(results.every((r) => r.status === 'rejected'));
     assert.deepEqual(readdirSync(join(root, 'tmp')), []);
   });
 

@@ -30,6 +30,7 @@ export class LocalFsBlobStore implements BlobStore {
     const hash = createHash('sha256');
     let size = 0;
     const source = Buffer.isBuffer(content) ? Readable.from([content]) : content;
+    const out = createWriteStream(tmp);
     try {
       await pipeline(
         source,
@@ -40,7 +41,7 @@ export class LocalFsBlobStore implements BlobStore {
             yield chunk;
           }
         },
-        createWriteStream(tmp),
+        out,
       );
       const fh = await open(tmp, 'r');
       await fh.sync();
@@ -59,6 +60,8 @@ export class LocalFsBlobStore implements BlobStore {
       }
       return { sha256, size };
     } catch (e) {
+      // the temporary file may still be opening when the source fails: wait for it, then remove it
+      if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
       await unlink(tmp).catch(() => undefined);
       throw e;
     }
