@@ -191,6 +191,19 @@ class TestAlertEndpoint:
         )
         assert similar == []
 
+    def test_get_similar_observables_when_shared(self, thehive: TheHiveApi, test_alerts: List[dict], test_case: dict):
+        for alert in test_alerts:
+            thehive.alert.create_observable(alert["_id"], {"dataType": "ip", "data": "198.51.100.4"})
+        thehive.alert.create_observable(test_alerts[0]["_id"], {"dataType": "ip", "data": "198.51.100.5"})
+        similar = thehive.alert.get_similar_observables(
+            alert_id=test_alerts[0]["_id"], alert_or_case_id=test_alerts[1]["_id"]
+        )
+        assert [o["data"] for o in similar] == ["198.51.100.4"]
+
+        thehive.case.create_observable(test_case["_id"], {"dataType": "ip", "data": "198.51.100.5"})
+        similar = thehive.alert.get_similar_observables(alert_id=test_alerts[0]["_id"], alert_or_case_id=test_case["_id"])
+        assert [o["data"] for o in similar] == ["198.51.100.5"]
+
     def test_create_and_get_observable(self, thehive: TheHiveApi, test_alert: dict):
         created = thehive.alert.create_observable(test_alert["_id"], {"dataType": "domain", "data": "example.com"})
         assert created == thehive.alert.find_observables(test_alert["_id"])

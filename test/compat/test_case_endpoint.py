@@ -208,6 +208,15 @@ class TestCaseEndpoint:
         )
         assert similar == []
 
+    def test_get_similar_observables_when_shared(self, thehive: TheHiveApi, test_cases: List[dict]):
+        for case in test_cases:
+            thehive.case.create_observable(case["_id"], {"dataType": "domain", "data": "shared.example.net"})
+        thehive.case.create_observable(test_cases[0]["_id"], {"dataType": "domain", "data": "alone.example.net"})
+        similar = thehive.case.get_similar_observables(
+            case_id=test_cases[0]["_id"], alert_or_case_id=test_cases[1]["_id"]
+        )
+        assert [o["data"] for o in similar] == ["shared.example.net"]
+
     def test_link_and_unlink_case_with_case(self, thehive: TheHiveApi, test_cases: List[dict]):
         case_link = {"type": "whatever", "caseId": test_cases[1]["_id"]}
         thehive.case.link_case(case_id=test_cases[0]["_id"], fields=case_link)

@@ -51,3 +51,12 @@ class TestStatusEndpoint:
         )
         assert main.case.get(case["_id"]) == case
         assert client.user.get_current()["organisation"] == test_config.main_org
+
+    def test_invalid_input_is_a_client_error_with_type_and_message(self, thehive: TheHiveApi):
+        with pytest.raises(TheHiveError) as info:
+            thehive.case.create(case={"description": "a case without title"})  # type: ignore[typeddict-item]
+        response = info.value.response
+        assert 400 <= response.status_code < 500
+        body = response.json()
+        assert isinstance(body.get("type"), str) and isinstance(body.get("message"), str)
+        assert str(info.value) == f"{body['type']} - {body['message']}"

@@ -135,3 +135,10 @@ class TestUserEndpoint:
         found = thehive.user.find(filters=Like("login", "*@example.com"), sortby=Asc("login"))
         assert [u["login"] for u in found] == ["alice@example.com", "bob@example.com", "carol@example.com"]
         assert sorted(found, key=lambda u: u["_id"]) == sorted(created, key=lambda u: u["_id"])
+
+    def test_admin_organisation_lists_users_of_every_organisation(
+        self, thehive_admin: TheHiveApi, test_user: dict
+    ):
+        # thehive4py's reset lists users from the admin organisation to delete them
+        found = thehive_admin.user.find(filters=Eq("login", test_user["login"]))
+        assert [u["_id"] for u in found] == [test_user["_id"]]
