@@ -203,8 +203,9 @@ export class AlertImportService {
   async bulkMerge(actor: Actor, caseIdOrNumber: string, alertIds: readonly string[]): Promise<Doc> {
     const ids = [...new Set(alertIds)];
     if (ids.length === 0) throw new BadRequestError('alertIds is empty');
-    if (ids.length > this.limits.maxBulkMerge)
+    if (ids.length > this.limits.maxBulkMerge) {
       throw new BadRequestError(`At most ${this.limits.maxBulkMerge} alerts can be merged at once (setting alert.maxBulkMerge); got ${ids.length}`);
+    }
     return this.intoCase(actor, 'merge', ids, caseIdOrNumber);
   }
 
@@ -301,8 +302,9 @@ export class AlertImportService {
     for (const o of await this.observablesOf(alertIds)) plan.add(o);
 
     const ops: BatchOp[] = [...plan.inserts, ...plan.updates(actor.login)];
-    for (const d of plan.createdDocs)
+    for (const d of plan.createdDocs) {
       ops.push(this.audit.op(actor, 'create', d, { dataType: d.dataType, ...(d.data !== undefined ? { data: d.data } : {}) }, now));
+    }
 
     const procKey = (p: Record<string, unknown>) => `${String(p.patternId)}|${String(p.occurDate)}`;
     const haveProcs = new Set(isNew ? [] : (await this.childrenUnder('procedure', 'case', [caseDoc._id])).map(procKey));

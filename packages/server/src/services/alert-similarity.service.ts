@@ -263,8 +263,9 @@ export class AlertSimilarityService {
     const caseDocs = (await this.store.getMany('case', [...caseTally.keys()])).filter((c) => canSee(actor, c)).sort((x, y) => y._createdAt - x._createdAt);
     const alertDocs = (await this.store.getMany('alert', [...alertTally.keys()])).filter((a) => canSee(actor, a)).sort((x, y) => y._createdAt - x._createdAt);
     const alerts = [];
-    for (const a of alertDocs)
+    for (const a of alertDocs) {
       alerts.push({ alert: await this.alerts.render(a), similarObservableCount: alertTally.get(a._id)!.n, similarIocCount: alertTally.get(a._id)!.ioc });
+    }
     return {
       observableCount: found.length,
       iocCount: found.filter((d) => d.ioc === true).length,

@@ -252,8 +252,9 @@ export class AlertService {
         if (first !== undefined) throw new BadRequestError(`The alert was not created: ${where} duplicates observables[${first}] (same dataType and data)`);
         seen.set(k, i);
         count++;
-        if (count > this.limits.maxObservables)
+        if (count > this.limits.maxObservables) {
           throw new BadRequestError(`An alert may have at most ${this.limits.maxObservables} observables (setting alert.maxObservables)`);
+        }
         for (const op of item.ops) if (!(op.op === 'insert' && op.doc._type === 'audit')) ops.push(op);
       }
     }

@@ -17,16 +17,14 @@ after(async () => t.close());
 let seq = 0;
 async function newAlert(org: TestOrg, extra: Record<string, unknown> = {}): Promise<Record<string, any>> {
   seq++;
-  const r = await t
-    .as(org.analyst)
-    .post('/api/v1/alert', {
-      type: 'test',
-      source: 'import',
-      sourceRef: `imp-${seq}`,
-      title: `alert ${seq}`,
-      description: `alert description ${seq}`,
-      ...extra,
-    });
+  const r = await t.as(org.analyst).post('/api/v1/alert', {
+    type: 'test',
+    source: 'import',
+    sourceRef: `imp-${seq}`,
+    title: `alert ${seq}`,
+    description: `alert description ${seq}`,
+    ...extra,
+  });
   assert.equal(r.status, 201, r.text);
   return r.body;
 }
