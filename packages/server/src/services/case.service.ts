@@ -219,6 +219,12 @@ export class CaseService {
         if (type === 'observable' && d.dataType !== undefined) ops.push({ op: 'release', scope: `observable.case.${caseId}`, key: observableKey(d) });
       }
     }
+    // files of file observables hang under the observable, not the case
+    const observableIds = ops.filter((o): o is Extract<BatchOp, { op: 'delete' }> => o.op === 'delete' && o.type === 'observable').map((o) => o.id);
+    for (let i = 0; i < observableIds.length; i += 500) {
+      const r = await this.store.query({ entity: 'attachment', where: q.parentId('observable', ...observableIds.slice(i, i + 500)), sort: [], output: { kind: 'rows', from: 0, to: 1_000_000 } });
+      for (const d of r.kind === 'rows' ? r.rows : []) if (!ops.some((o) => o.op === 'delete' && o.id === d._id)) ops.push({ op: 'delete', type: 'attachment', id: d._id });
+    }
     const alerts = await this.store.query({ entity: 'alert', where: q.parentId('case', caseId), sort: [], output: { kind: 'rows', from: 0, to: 1_000_000 } });
     for (const a of alerts.kind === 'rows' ? alerts.rows : []) ops.push({ op: 'update', type: 'alert', id: a._id, patch: { caseId: null, _parents: {} }, by: 'system@thehive.local' });
     return ops;

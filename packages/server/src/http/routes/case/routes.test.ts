@@ -78,3 +78,20 @@ test('query: filter, sort, page and count', async () => {
   assert.equal(bad.status, 400);
   assert.equal(bad.body.type, 'BadRequest');
 });
+
+test('deleting a case removes the files of its file observables', async () => {
+  const c = t.as(a.analyst);
+  const kase = await c.post('/api/v1/case', { title: 'with file', description: 'd' });
+  const b = '----w' + Math.random().toString(16).slice(2);
+  const payload = Buffer.concat([
+    Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="_json"\r\n\r\n{"dataType":"file","message":"m"}\r\n`),
+    Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="attachment"; filename="sample.bin"\r\nContent-Type: application/octet-stream\r\n\r\nhello-bytes\r\n--${b}--\r\n`),
+  ]);
+  const auth = `Basic ${Buffer.from(`${a.analyst.login}:secret`).toString('base64')}`;
+  const r = await t.running.app.inject({ method: 'POST', url: `/api/v1/case/${kase.body._id}/observable`, headers: { authorization: auth, 'x-organisation': a.name, 'content-type': `multipart/form-data; boundary=${b}` }, payload });
+  assert.equal(r.statusCode, 201, r.body);
+  const attId = (JSON.parse(r.body) as Array<{ attachment: { _id: string } }>)[0]!.attachment._id;
+  assert.equal((await c.get(`/api/v1/attachment/${attId}/download`)).status, 200);
+  assert.equal((await t.as(a.admin).delete(`/api/v1/case/${kase.body._id}`)).status, 204);
+  assert.equal((await c.get(`/api/v1/attachment/${attId}/download`)).status, 404);
+});
