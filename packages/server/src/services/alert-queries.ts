@@ -3,7 +3,7 @@ import type { Services } from './index.js';
 import type { Doc } from '../storage/entity-store.js';
 import { q } from '../query/ir.js';
 import { canSee } from './policy.js';
-import { alertStageOf } from './alert.service.js';
+import { alertStageOf } from './alert-status.js';
 
 export function registerAlertQueries(s: Services): void {
   const { query } = s;

@@ -25,18 +25,7 @@ import { pick, systemFields, withLabels } from './render.js';
 import { customFieldDefinitions, normaliseCustomFields, renderCustomFields, type CustomFieldsInput, type StoredCustomField } from './custom-fields.js';
 import { dedupe, observableKey } from './case.service.js';
 import { uniqueName } from './attachment-access.service.js';
-
-export const ALERT_OPEN_STATUSES = ['New', 'InProgress'] as const;
-export const ALERT_CLOSED_STATUSES = ['Ignored', 'FalsePositive', 'Duplicated', 'Other'] as const;
-export const ALERT_STATUSES: readonly string[] = [...ALERT_OPEN_STATUSES, 'Imported', ...ALERT_CLOSED_STATUSES];
-
-export type AlertStage = 'New' | 'InProgress' | 'Imported' | 'Closed';
-
-/** The hard-coded stage of an alert status. */
-export function alertStageOf(status: string): AlertStage {
-  if (status === 'New' || status === 'InProgress' || status === 'Imported') return status;
-  return 'Closed';
-}
+import { ALERT_STATUSES, alertStageOf, alertStatusDates, alertStatusPatch } from './alert-status.js';
 
 export interface AlertInput {
   type: string;
@@ -192,7 +181,7 @@ export class AlertService {
       read: false,
       newDate: now,
       timeToDetect: Math.max(0, now - date),
-      ...statusDates(stage, now, now),
+      ...alertStatusDates(stage, now, now),
     };
 
     const childOps = await this.embeddedObservableOps(actor, doc, inputs, files);
@@ -287,38 +276,13 @@ export class AlertService {
         (doc.customFields as StoredCustomField[]) ?? [],
       );
     }
-    if (input.status !== undefined && input.status !== doc.status) Object.assign(patch, this.statusPatch(actor, doc, input.status));
+    if (input.status !== undefined && input.status !== doc.status) Object.assign(patch, alertStatusPatch(actor, doc, input.status));
     const next = { type: patch.type ?? doc.type, source: patch.source ?? doc.source, sourceRef: patch.sourceRef ?? doc.sourceRef };
     if (alertKey(next) !== alertKey(doc as Triple)) {
       const scope = alertScope(owningOrg(doc));
       ops.push({ op: 'release', scope, key: alertKey(doc as Triple) }, { op: 'claim', scope, key: alertKey(next), owner: doc._id });
     }
     return { patch, ops };
-  }
-
-  /** The fields a status change sets. Reopening a closed alert needs manageAlert/reopen. */
-  statusPatch(actor: Actor, doc: Doc, status: string, now = Date.now()): Record<string, unknown> {
-    if (!ALERT_STATUSES.includes(status)) throw new AttributeCheckingError(`Invalid alert status "${status}"; expected one of ${ALERT_STATUSES.join(', ')}`);
-    if (status === 'Imported' && !doc.caseId) throw new AttributeCheckingError('Only an alert linked to a case can have the status Imported');
-    const from = alertStageOf(String(doc.status));
-    const to = alertStageOf(status);
-    if (from === 'Closed' && to !== 'Closed') requirePermission(actor, 'manageAlert/reopen');
-    const patch: Record<string, unknown> = { status, stage: to };
-    const newDate = Number(doc.newDate ?? doc._createdAt);
-    if (to !== 'New' && doc.timeToTriage === undefined) patch.timeToTriage = Math.max(0, now - newDate);
-    if (to === 'InProgress' && !doc.inProgressDate) {
-      patch.inProgressDate = now;
-      patch.timeToAcknowledge = Math.max(0, now - newDate);
-    }
-    if (to === 'Closed' && from !== 'Closed') {
-      patch.closedDate = now;
-      patch.timeToQualify = Math.max(0, now - newDate);
-    }
-    if (to !== 'Closed' && from === 'Closed') {
-      patch.closedDate = null;
-      patch.timeToQualify = null;
-    }
-    return patch;
   }
 
   private async commitUpdates(ops: BatchOp[]): Promise<Array<Doc | boolean>> {
@@ -532,20 +496,4 @@ export class AlertService {
 /** The organisation that owns an alert (alerts are never shared). */
 export function owningOrg(doc: Pick<Doc, '_orgs'>): string {
   return doc._orgs[0] ?? '';
-}
-
-/** Dates set by creating an alert directly in a stage other than New. */
-function statusDates(stage: AlertStage, now: number, newDate: number): Record<string, number> {
-  const out: Record<string, number> = {};
-  if (stage === 'New') return out;
-  out.timeToTriage = now - newDate;
-  if (stage === 'InProgress') {
-    out.inProgressDate = now;
-    out.timeToAcknowledge = now - newDate;
-  }
-  if (stage === 'Closed') {
-    out.closedDate = now;
-    out.timeToQualify = now - newDate;
-  }
-  return out;
 }
