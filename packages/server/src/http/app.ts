@@ -6,7 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import type { Services } from '../services/index.js';
 import type { Actor } from '../services/actor.js';
-import { errorHandler } from './error-handler.js';
+import { errorHandler, jsonErrorMessage } from './error-handler.js';
 import { authenticate } from './auth.js';
 import { loggerOptions } from '../logging/logger.js';
 import { BadRequestError, NotFoundError } from '../errors/errors.js';
@@ -54,7 +54,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     try {
       done(null, JSON.parse(text));
     } catch (e) {
-      done(new BadRequestError(`Invalid JSON: ${(e as Error).message}`), undefined);
+      done(new BadRequestError(`Invalid JSON: ${jsonErrorMessage(e)}`), undefined);
     }
   });
   app.addContentTypeParser('text/plain', { parseAs: 'string' }, (_req, body, done) => done(null, body));

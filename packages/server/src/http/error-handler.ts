@@ -8,6 +8,16 @@ import { WaggleError } from '../errors/errors.js';
 
 type FastifyValidationError = FastifyError;
 
+/**
+ * The message of a JSON syntax error without the excerpt of the text V8 quotes in it
+ * (`Unexpected token 'p', "password=..." is not valid JSON`): the body may hold a password,
+ * and client errors are logged.
+ */
+export function jsonErrorMessage(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.replace(/,? (\.\.\.)?"[\s\S]*"(\.\.\.)? is not valid JSON$/, ' (not valid JSON)');
+}
+
 export function toErrorBody(error: unknown): { status: number; body: Record<string, unknown> } {
   if (error instanceof WaggleError) return { status: error.status, body: error.toJSON() };
   const fe = error as FastifyValidationError;
@@ -22,7 +32,7 @@ export function toErrorBody(error: unknown): { status: number; body: Record<stri
   if (fe && typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     const type =
       fe.statusCode === 413 ? 'PayloadTooLarge' : fe.statusCode === 415 ? 'BadRequest' : fe.statusCode === 404 ? 'NotFoundError' : fe.statusCode === 429 ? 'RateLimitExceeded' : 'BadRequest';
-    const message = fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe instanceof SyntaxError ? `Invalid JSON: ${fe.message}` : fe.message;
+    const message = fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe instanceof SyntaxError ? `Invalid JSON: ${jsonErrorMessage(fe)}` : fe.message;
     return { status: fe.statusCode, body: { type, message } };
   }
   return { status: 500, body: { type: 'InternalError', message: 'Internal error; see the server log' } };

@@ -8,6 +8,7 @@ import type { StoredFile } from '../services/attachment.service.js';
 import { safeFileName } from '../services/attachment.service.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { BadRequestError, PayloadTooLargeError } from '../errors/errors.js';
+import { jsonErrorMessage } from './error-handler.js';
 
 export interface MultipartBody {
   /** Parsed `_json` part, or undefined. */
@@ -50,7 +51,7 @@ export async function readMultipart(req: FastifyRequest, blobs: BlobStore): Prom
     try {
       out.json = JSON.parse(jsonText);
     } catch (e) {
-      throw new BadRequestError(`Invalid JSON in the _json part: ${(e as Error).message}`);
+      throw new BadRequestError(`Invalid JSON in the _json part: ${jsonErrorMessage(e)}`);
     }
   }
   return out;
