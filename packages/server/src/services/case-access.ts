@@ -87,7 +87,14 @@ export function accessOps(nodes: readonly CaseNode[], state: AccessState, orgsFo
     const orgs = orgsFor(n);
     const d = n.doc;
     const restricted = Array.isArray(d[RESTRICTED_TO]) ? (d[RESTRICTED_TO] as string[]) : undefined;
-    if (sameList(d._orgs, orgs) && JSON.stringify(d._sharePerms ?? null) === JSON.stringify(perms ?? null) && sameList(restricted, state._restrictedTo) && (restricted === undefined) === (state._restrictedTo === undefined)) continue;
+    if (
+      sameList(d._orgs, orgs) &&
+      JSON.stringify(d._sharePerms ?? null) === JSON.stringify(perms ?? null) &&
+      sameList(restricted, state._restrictedTo) &&
+      (restricted === undefined) === (state._restrictedTo === undefined)
+    ) {
+      continue;
+    }
     ops.push({ op: 'update', type: d._type, id: d._id, patch: { _orgs: orgs, _sharePerms: perms ?? null, [RESTRICTED_TO]: state._restrictedTo ?? null }, by });
   }
   return ops;

@@ -55,7 +55,25 @@ type Json = Record<string, unknown>;
 
 const FORMAT_VERSION = 1;
 const MAX_ROWS = 100_000;
-const CASE_FIELDS = ['title', 'description', 'severity', 'startDate', 'endDate', 'tags', 'flag', 'tlp', 'pap', 'status', 'summary', 'impactStatus', 'customFields', 'taskRule', 'observableRule', 'caseTemplate', 'externalLinks'];
+const CASE_FIELDS = [
+  'title',
+  'description',
+  'severity',
+  'startDate',
+  'endDate',
+  'tags',
+  'flag',
+  'tlp',
+  'pap',
+  'status',
+  'summary',
+  'impactStatus',
+  'customFields',
+  'taskRule',
+  'observableRule',
+  'caseTemplate',
+  'externalLinks',
+];
 const TASK_FIELDS = ['title', 'group', 'description', 'status', 'flag', 'startDate', 'endDate', 'order', 'dueDate', 'mandatory'];
 const LOG_FIELDS = ['message', 'date', 'owner', 'includeInTimeline'];
 const OBSERVABLE_FIELDS = ['dataType', 'data', 'message', 'startDate', 'tlp', 'pap', 'tags', 'ioc', 'sighted', 'sightedAt', 'ignoreSimilarity'];
@@ -75,7 +93,8 @@ const list = (v: unknown): Json[] => (Array.isArray(v) ? v.filter(isObj) : []);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 const bool = (v: unknown): boolean | undefined => (typeof v === 'boolean' ? v : undefined);
-const inRange = (v: unknown, min: number, max: number): number | undefined => (Number.isInteger(v) && (v as number) >= min && (v as number) <= max ? (v as number) : undefined);
+const inRange = (v: unknown, min: number, max: number): number | undefined =>
+  Number.isInteger(v) && (v as number) >= min && (v as number) <= max ? (v as number) : undefined;
 const strs = (v: unknown): string[] | undefined => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : undefined);
 function defined<T extends Json>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
@@ -96,7 +115,12 @@ export class CaseExportService {
   ) {}
 
   private async rows(actor: Actor, entity: string, where: Expr): Promise<Doc[]> {
-    const r = await this.store.query({ entity, where: q.and(visibleTo(actor), where), sort: [{ field: '_createdAt', dir: 'asc' }], output: { kind: 'rows', from: 0, to: MAX_ROWS } });
+    const r = await this.store.query({
+      entity,
+      where: q.and(visibleTo(actor), where),
+      sort: [{ field: '_createdAt', dir: 'asc' }],
+      output: { kind: 'rows', from: 0, to: MAX_ROWS },
+    });
     return r.kind === 'rows' ? r.rows : [];
   }
 
@@ -115,14 +139,21 @@ export class CaseExportService {
     const doc = await this.cases.resolve(actor, caseId);
     const files = new Map<string, FileRef>();
     const ref = (a: Doc | Json): FileRef => {
-      const r: FileRef = { name: String(a.name ?? 'file'), contentType: String(a.contentType ?? 'application/octet-stream'), size: Number(a.size ?? 0), sha256: String(a.id) };
+      const r: FileRef = {
+        name: String(a.name ?? 'file'),
+        contentType: String(a.contentType ?? 'application/octet-stream'),
+        size: Number(a.size ?? 0),
+        sha256: String(a.id),
+      };
       files.set(r.sha256, r);
       return r;
     };
     const tasks = await this.rows(actor, 'task', q.parentId('case', doc._id));
     const logs = tasks.length ? await this.rows(actor, 'log', q.parentId('task', ...tasks.map((t) => t._id))) : [];
     const logAtts = logs.length ? await this.rows(actor, 'attachment', q.parentId('log', ...logs.map((l) => l._id))) : [];
-    const caseAtts = (await this.rows(actor, 'attachment', q.parentId('case', doc._id))).filter((a) => !a._parents.log && !a._parents.observable && !a._parents.task);
+    const caseAtts = (await this.rows(actor, 'attachment', q.parentId('case', doc._id))).filter(
+      (a) => !a._parents.log && !a._parents.observable && !a._parents.task,
+    );
     const observables = await this.rows(actor, 'observable', q.parentId('case', doc._id));
     const body = {
       version: FORMAT_VERSION,
@@ -134,7 +165,10 @@ export class CaseExportService {
           .filter((l) => l._parents.task === t._id)
           .map((l) => ({ ...fields(l, LOG_FIELDS), attachments: logAtts.filter((a) => a._parents.log === l._id).map(ref) })),
       })),
-      observables: observables.map((o) => ({ ...fields(o, OBSERVABLE_FIELDS), ...(isObj(o.attachment) && o.attachment.id ? { attachment: ref(o.attachment) } : {}) })),
+      observables: observables.map((o) => ({
+        ...fields(o, OBSERVABLE_FIELDS),
+        ...(isObj(o.attachment) && o.attachment.id ? { attachment: ref(o.attachment) } : {}),
+      })),
       pages: (await this.rows(actor, 'page', q.parentId('case', doc._id))).map((p) => fields(p, PAGE_FIELDS)),
       procedures: (await this.rows(actor, 'procedure', q.parentId('case', doc._id))).map((p) => fields(p, PROCEDURE_FIELDS)),
       comments: (await this.rows(actor, 'comment', q.parentId('case', doc._id))).map((c) => fields(c, COMMENT_FIELDS)),
@@ -174,7 +208,9 @@ export class CaseExportService {
   private async storeFile(ref: Json, files: Map<string, Buffer>, field: string): Promise<StoredFile> {
     const sha = str(ref.sha256) ?? '';
     const data = files.get(sha);
-    if (!data || createHash('sha256').update(data).digest('hex') !== sha) throw new BadRequestError(`File ${String(ref.name)} is missing or corrupt in the archive`);
+    if (!data || createHash('sha256').update(data).digest('hex') !== sha) {
+      throw new BadRequestError(`File ${String(ref.name)} is missing or corrupt in the archive`);
+    }
     const info = await this.blobs.put(data);
     return { field, filename: str(ref.name) ?? 'file', contentType: str(ref.contentType) ?? 'application/octet-stream', sha256: info.sha256, size: info.size };
   }
@@ -214,7 +250,9 @@ export class CaseExportService {
       caseDoc = await this.cases.build(actor, caseInput);
     }
     if (str(c.impactStatus)) caseDoc.impactStatus = c.impactStatus;
-    if (Array.isArray(c.externalLinks)) caseDoc.externalLinks = list(c.externalLinks).flatMap((l) => (str(l.url) && str(l.type) ? [{ url: l.url, type: l.type }] : []));
+    if (Array.isArray(c.externalLinks)) {
+      caseDoc.externalLinks = list(c.externalLinks).flatMap((l) => (str(l.url) && str(l.type) ? [{ url: l.url, type: l.type }] : []));
+    }
     const ops: BatchOp[] = [{ op: 'insert', doc: caseDoc }, this.audit.op(actor, 'import', caseDoc, { title: caseDoc.title })];
     const asDoc = { ...caseDoc, _version: 1 } as Doc;
     const skip = (what: string, e: unknown, object: unknown): void => {
@@ -304,12 +342,24 @@ export class CaseExportService {
     }
 
     for (const p of list(body.pages)) {
-      ops.push({ op: 'insert', doc: this.pages.build(actor, caseDoc, { title: str(p.title) ?? 'page', content: str(p.content) ?? '', category: str(p.category) ?? 'default', ...(num(p.order) !== undefined ? { order: num(p.order)! } : {}) }) });
+      ops.push({
+        op: 'insert',
+        doc: this.pages.build(actor, caseDoc, {
+          title: str(p.title) ?? 'page',
+          content: str(p.content) ?? '',
+          category: str(p.category) ?? 'default',
+          ...(num(p.order) !== undefined ? { order: num(p.order)! } : {}),
+        }),
+      });
     }
     const procedures: NewDoc[] = [];
     for (const p of list(body.procedures)) {
       try {
-        const doc = await this.procedures.build(actor, caseDoc, defined({ occurDate: num(p.occurDate) ?? Date.now(), patternId: str(p.patternId) ?? '', tactic: str(p.tactic), description: str(p.description) }));
+        const doc = await this.procedures.build(
+          actor,
+          caseDoc,
+          defined({ occurDate: num(p.occurDate) ?? Date.now(), patternId: str(p.patternId) ?? '', tactic: str(p.tactic), description: str(p.description) }),
+        );
         procedures.push(doc);
         ops.push({ op: 'insert', doc });
       } catch (e) {
@@ -363,7 +413,8 @@ export class CaseExportService {
         skip('Sharing', e, input.sharingParameters);
       }
     }
-    const created = (await this.store.get('case', caseDoc._id)) ?? (written.get(caseDoc._id) as Doc);
+    const created = (await this.store.get('case', caseDoc._id)) ?? written.get(caseDoc._id);
+    if (!created) throw new Error(`Imported case ${caseDoc._id} vanished`);
     return {
       case: created,
       observables: prepared.flatMap((d) => (written.has(d._id) ? [written.get(d._id)!] : [])),

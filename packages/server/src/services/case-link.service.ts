@@ -53,7 +53,10 @@ export class CaseLinkService {
   }
 
   private async save(actor: Actor, doc: Doc, patch: Record<string, unknown>, details: Record<string, unknown>): Promise<void> {
-    await this.audit.commit([{ op: 'update', type: 'case', id: doc._id, patch, by: actor.login, expectedVersion: doc._version }, this.audit.op(actor, 'update', doc, details)]);
+    await this.audit.commit([
+      { op: 'update', type: 'case', id: doc._id, patch, by: actor.login, expectedVersion: doc._version },
+      this.audit.op(actor, 'update', doc, details),
+    ]);
   }
 
   /** Links `caseId` to another visible case. Linking a case to itself is a 400. Idempotent. */
@@ -138,7 +141,9 @@ export class CaseLinkService {
       ['data', datas],
       ['attachmentHash', hashes],
     ] as const) {
-      for (let i = 0; i < values.length; i += CHUNK) out.push(...(await this.rows('observable', q.and(visibleTo(actor), q.in(field, values.slice(i, i + CHUNK))))));
+      for (let i = 0; i < values.length; i += CHUNK) {
+        out.push(...(await this.rows('observable', q.and(visibleTo(actor), q.in(field, values.slice(i, i + CHUNK))))));
+      }
     }
     const keys = new Set(obs.map(observableKey));
     return out.filter((o) => o.ignoreSimilarity !== true && keys.has(observableKey(o)));
@@ -150,11 +155,15 @@ export class CaseLinkService {
    */
   async linkedCases(actor: Actor, caseId: string): Promise<Array<{ case: Doc; observables: Doc[] }>> {
     const doc = await this.cases.resolve(actor, caseId);
-    const similar = (await this.sameObservables(actor, await this.observablesOf(actor, 'case', doc._id))).filter((o) => o._parents.case && o._parents.case !== doc._id);
+    const similar = (await this.sameObservables(actor, await this.observablesOf(actor, 'case', doc._id))).filter(
+      (o) => o._parents.case && o._parents.case !== doc._id,
+    );
     const byCase = new Map<string, Doc[]>();
     for (const o of similar) byCase.set(o._parents.case!, [...(byCase.get(o._parents.case!) ?? []), o]);
     const cases = (await this.store.getMany('case', [...byCase.keys()])).filter((c) => canSee(actor, c));
-    return cases.map((c) => ({ case: c, observables: byCase.get(c._id) ?? [] })).sort((x, y) => y.observables.length - x.observables.length || y.case._createdAt - x.case._createdAt);
+    return cases
+      .map((c) => ({ case: c, observables: byCase.get(c._id) ?? [] }))
+      .sort((x, y) => y.observables.length - x.observables.length || y.case._createdAt - x.case._createdAt);
   }
 
   /** `GET /case/{id}/similar/{otherId}/observables`: observables of the case also present in the other case or alert. */

@@ -35,12 +35,23 @@ export class CaseMergeService {
   ) {}
 
   private async rows(entity: string, caseId: string, relation = 'case'): Promise<Doc[]> {
-    const r = await this.store.query({ entity, where: q.parentId(relation, caseId), sort: [{ field: '_createdAt', dir: 'asc' }], output: { kind: 'rows', from: 0, to: MAX_ROWS } });
+    const r = await this.store.query({
+      entity,
+      where: q.parentId(relation, caseId),
+      sort: [{ field: '_createdAt', dir: 'asc' }],
+      output: { kind: 'rows', from: 0, to: MAX_ROWS },
+    });
     return r.kind === 'rows' ? r.rows : [];
   }
 
   /** Update (kept) and delete (duplicates) ops for groups of observables with the same key. */
-  private async dedupeOps(actor: Actor, groups: Map<string, Doc[]>, fromScope: (d: Doc) => string, toScope: string, parents: (d: Doc) => Record<string, string>): Promise<{ ops: BatchOp[]; result: ObservableMergeResult }> {
+  private async dedupeOps(
+    actor: Actor,
+    groups: Map<string, Doc[]>,
+    fromScope: (d: Doc) => string,
+    toScope: string,
+    parents: (d: Doc) => Record<string, string>,
+  ): Promise<{ ops: BatchOp[]; result: ObservableMergeResult }> {
     const ops: BatchOp[] = [];
     const result: ObservableMergeResult = { untouched: 0, updated: 0, deleted: 0 };
     for (const [key, group] of groups) {
@@ -100,7 +111,9 @@ export class CaseMergeService {
       ...(summaries.length ? { summary: summaries.join('\n\n') } : {}),
     });
     const cfs: StoredCustomField[] = [];
-    for (const c of cases) for (const cf of (c.customFields as StoredCustomField[]) ?? []) if (!cfs.some((x) => x.name === cf.name)) cfs.push({ ...cf, order: cfs.length });
+    for (const c of cases) {
+      for (const cf of (c.customFields as StoredCustomField[]) ?? []) if (!cfs.some((x) => x.name === cf.name)) cfs.push({ ...cf, order: cfs.length });
+    }
     Object.assign(doc, {
       customFields: cfs,
       _orgs: [...first._orgs],
@@ -122,15 +135,30 @@ export class CaseMergeService {
             if (c === first) ops.push({ op: 'update', type, id: child._id, patch: { _parents: { case: doc._id } }, by: actor.login });
             else ops.push({ op: 'delete', type, id: child._id });
           } else if (type === 'audit') {
-            ops.push({ op: 'update', type, id: child._id, patch: { _parents: { ...child._parents, case: doc._id }, ...(child.rootId === c._id ? { rootId: doc._id } : {}) }, by: child._createdBy, at: child._createdAt });
+            ops.push({
+              op: 'update',
+              type,
+              id: child._id,
+              patch: { _parents: { ...child._parents, case: doc._id }, ...(child.rootId === c._id ? { rootId: doc._id } : {}) },
+              by: child._createdBy,
+              at: child._createdAt,
+            });
           } else {
             ops.push({ op: 'update', type, id: child._id, patch: { _parents: { ...child._parents, case: doc._id } }, by: actor.login });
           }
         }
       }
-      for (const alert of await this.rows('alert', c._id)) ops.push({ op: 'update', type: 'alert', id: alert._id, patch: { _parents: { ...alert._parents, case: doc._id }, caseId: doc._id }, by: actor.login });
+      for (const alert of await this.rows('alert', c._id)) {
+        ops.push({ op: 'update', type: 'alert', id: alert._id, patch: { _parents: { ...alert._parents, case: doc._id }, caseId: doc._id }, by: actor.login });
+      }
     }
-    const dd = await this.dedupeOps(actor, groups, (d) => scope(String(d._parents.case)), scope(doc._id), (d) => ({ ...d._parents, case: doc._id }));
+    const dd = await this.dedupeOps(
+      actor,
+      groups,
+      (d) => scope(String(d._parents.case)),
+      scope(doc._id),
+      (d) => ({ ...d._parents, case: doc._id }),
+    );
     ops.push(...dd.ops);
     for (const c of cases) ops.push({ op: 'delete', type: 'case', id: c._id });
     ops.push(this.audit.op(actor, 'merge', doc, { from: cases.map((c) => c._id), numbers: cases.map((c) => c.number) }));
@@ -146,7 +174,13 @@ export class CaseMergeService {
     const dup = new Map([...groups].filter(([, g]) => g.length > 1));
     const result: ObservableMergeResult = { untouched: groups.size - dup.size, updated: 0, deleted: 0 };
     if (dup.size === 0) return result;
-    const dd = await this.dedupeOps(actor, dup, () => scope(doc._id), scope(doc._id), (d) => d._parents);
+    const dd = await this.dedupeOps(
+      actor,
+      dup,
+      () => scope(doc._id),
+      scope(doc._id),
+      (d) => d._parents,
+    );
     await this.audit.commit([...dd.ops, this.audit.op(actor, 'merge', doc, { observables: dd.result })]);
     return { untouched: result.untouched, updated: dd.result.updated, deleted: dd.result.deleted };
   }

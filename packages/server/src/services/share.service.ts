@@ -13,11 +13,11 @@ import type { CaseService } from './case.service.js';
 import type { OrganisationService } from './organisation.service.js';
 import type { ProfileService } from './profile.service.js';
 import type { UserService } from './user.service.js';
-import { ORG_PERMISSIONS } from '../auth/permissions.js';
+import { ORG_PERMISSIONS, type Permission } from '../auth/permissions.js';
 import { RESTRICTED_TO } from '../entities/registry.js';
 import { AuthorizationError, BadRequestError, CreateError, NotFoundError } from '../errors/errors.js';
 import { q } from '../query/ir.js';
-import { assertCan, assertVisible, canSee, childAccess, orgAdminPrincipal, ownerOf, requirePermission, sharesExisting, type AccessFields, type ShareRules } from './policy.js';
+import { assertCan, assertVisible, canSee, childAccess, orgAdminPrincipal, ownerOf, sharesExisting, type AccessFields, type ShareRules } from './policy.js';
 import { systemFields } from './render.js';
 import { accessOps, descendants, ownerFirst, type CaseNode } from './case-access.js';
 
@@ -77,7 +77,7 @@ export class ShareService {
   // ---------------------------------------------------------------- lookups
 
   /** A case the actor's organisation owns, with `permission` on it. Other organisations' users get 404 or 403. */
-  private async ownedCase(actor: Actor, caseId: string, permission: Parameters<typeof requirePermission>[1]): Promise<Doc> {
+  private async ownedCase(actor: Actor, caseId: string, permission: Permission): Promise<Doc> {
     const doc = assertCan(actor, await this.cases.resolve(actor, caseId), 'Case', caseId, permission);
     if (ownerOf(doc) !== actor.orgId && actor.via !== 'system') throw new AuthorizationError('Only the organisation that owns the case may do this');
     return doc;
@@ -85,7 +85,12 @@ export class ShareService {
 
   /** The share documents of a case. */
   private async shareDocs(caseId: string): Promise<Doc[]> {
-    const r = await this.store.query({ entity: 'share', where: q.parentId('case', caseId), sort: [{ field: '_createdAt', dir: 'asc' }], output: { kind: 'rows', from: 0, to: 10_000 } });
+    const r = await this.store.query({
+      entity: 'share',
+      where: q.parentId('case', caseId),
+      sort: [{ field: '_createdAt', dir: 'asc' }],
+      output: { kind: 'rows', from: 0, to: 10_000 },
+    });
     return r.kind === 'rows' ? r.rows : [];
   }
 
@@ -123,7 +128,10 @@ export class ShareService {
       org,
       profile,
       permissions: await this.profilePermissions(profile),
-      rules: { taskRule: ShareService.rule(input.taskRule, org.taskRule, 'taskRule'), observableRule: ShareService.rule(input.observableRule, org.observableRule, 'observableRule') },
+      rules: {
+        taskRule: ShareService.rule(input.taskRule, org.taskRule, 'taskRule'),
+        observableRule: ShareService.rule(input.observableRule, org.observableRule, 'observableRule'),
+      },
     };
   }
 
@@ -204,14 +212,30 @@ export class ShareService {
       return ownerFirst(owner, [...n.doc._orgs, ...add]);
     };
     const created: NewDoc[] = [];
-    if (!existing.some((s) => s.owner === true)) created.push(this.newShareDoc(actor, caseDoc, owner, OWNER_PROFILE, { taskRule: 'all', observableRule: 'all' }, true));
+    if (!existing.some((s) => s.owner === true)) {
+      created.push(this.newShareDoc(actor, caseDoc, owner, OWNER_PROFILE, { taskRule: 'all', observableRule: 'all' }, true));
+    }
     for (const a of adds) created.push(this.newShareDoc(actor, caseDoc, a.org._id, a.profile, a.rules, false));
     const after = { ...caseDoc, _orgs: caseOrgs };
     const ops: BatchOp[] = [
-      { op: 'update', type: 'case', id: caseDoc._id, patch: { _orgs: caseOrgs, _sharePerms: perms, _shareRules: rules }, by: actor.login, expectedVersion: caseDoc._version },
+      {
+        op: 'update',
+        type: 'case',
+        id: caseDoc._id,
+        patch: { _orgs: caseOrgs, _sharePerms: perms, _shareRules: rules },
+        by: actor.login,
+        expectedVersion: caseDoc._version,
+      },
       ...accessOps(nodes, state, orgsFor, actor.login),
       ...created.map((doc): BatchOp => ({ op: 'insert', doc })),
-      ...adds.map((a) => this.audit.op(actor, 'share', after, { organisation: a.org.name, profile: a.profile, taskRule: a.rules.taskRule, observableRule: a.rules.observableRule })),
+      ...adds.map((a) =>
+        this.audit.op(actor, 'share', after, {
+          organisation: a.org.name,
+          profile: a.profile,
+          taskRule: a.rules.taskRule,
+          observableRule: a.rules.observableRule,
+        }),
+      ),
     ];
     return { ops, created };
   }
@@ -233,7 +257,14 @@ export class ShareService {
     const state = { _sharePerms: perms, ...(restricted ? { _restrictedTo: restricted } : {}) };
     const names = new Map((await this.store.getMany('organisation', [...drop])).map((o) => [o._id, o.name]));
     return [
-      { op: 'update', type: 'case', id: caseDoc._id, patch: { _orgs: caseOrgs, _sharePerms: Object.keys(perms).length ? perms : null, _shareRules: Object.keys(rules).length ? rules : null }, by: actor.login, expectedVersion: caseDoc._version },
+      {
+        op: 'update',
+        type: 'case',
+        id: caseDoc._id,
+        patch: { _orgs: caseOrgs, _sharePerms: Object.keys(perms).length ? perms : null, _shareRules: Object.keys(rules).length ? rules : null },
+        by: actor.login,
+        expectedVersion: caseDoc._version,
+      },
       ...accessOps(nodes, state, (n) => n.doc._orgs.filter((o) => !drop.has(o)), actor.login),
       ...existing.filter((s) => drop.has(String(s.organisationId))).map((s): BatchOp => ({ op: 'delete', type: 'share', id: s._id })),
       ...[...drop].map((o) => this.audit.op(actor, 'unshare', caseDoc, { organisation: names.get(o) ?? o })),
@@ -253,7 +284,13 @@ export class ShareService {
     return [
       { op: 'update', type: 'case', id: caseDoc._id, patch: { _sharePerms: perms, _shareRules: rules }, by: actor.login, expectedVersion: caseDoc._version },
       ...accessOps(nodes, { _sharePerms: perms, ...(restricted ? { _restrictedTo: restricted } : {}) }, (n) => n.doc._orgs, actor.login),
-      ...changes.map(({ share, r }): BatchOp => ({ op: 'update', type: 'share', id: share._id, patch: { profile: r.profile, taskRule: r.rules.taskRule, observableRule: r.rules.observableRule }, by: actor.login })),
+      ...changes.map(({ share, r }): BatchOp => ({
+        op: 'update',
+        type: 'share',
+        id: share._id,
+        patch: { profile: r.profile, taskRule: r.rules.taskRule, observableRule: r.rules.observableRule },
+        by: actor.login,
+      })),
       ...changes.map(({ r }) => this.audit.op(actor, 'share', caseDoc, { organisation: r.org.name, profile: r.profile })),
     ];
   }
@@ -360,7 +397,12 @@ export class ShareService {
     const { share, caseDoc } = await this.shareAndCase(actor, shareId);
     const owned = await this.ownedCase(actor, caseDoc._id, 'manageShare');
     if (share.owner === true) throw new AuthorizationError("The owner's share cannot be changed");
-    const r = await this.resolveInput(actor, ownerOf(owned), { organisation: String(share.organisationId), profile, taskRule: String(share.taskRule ?? 'manual'), observableRule: String(share.observableRule ?? 'manual') });
+    const r = await this.resolveInput(actor, ownerOf(owned), {
+      organisation: String(share.organisationId),
+      profile,
+      taskRule: String(share.taskRule ?? 'manual'),
+      observableRule: String(share.observableRule ?? 'manual'),
+    });
     await this.audit.commit(this.profileOps(actor, owned, await descendants(this.store, owned), [{ share, r }]));
   }
 
@@ -439,7 +481,10 @@ export class ShareService {
     const keep = input.keepProfile
       ? {
           permissions: await this.profilePermissions(input.keepProfile),
-          rules: { taskRule: ShareService.rule(input.taskRule, 'all', 'taskRule'), observableRule: ShareService.rule(input.observableRule, 'all', 'observableRule') },
+          rules: {
+            taskRule: ShareService.rule(input.taskRule, 'all', 'taskRule'),
+            observableRule: ShareService.rule(input.observableRule, 'all', 'observableRule'),
+          },
         }
       : undefined;
     const perms: SharePerms = { ...((caseDoc._sharePerms as SharePerms) ?? {}) };
@@ -451,19 +496,30 @@ export class ShareService {
       rules[oldOwner] = keep.rules;
     }
     const withOrgs = (orgs: string[]) => ownerFirst(target._id, [target._id, ...orgs.filter((o) => keep || o !== oldOwner)]);
-    const restricted = Array.isArray(caseDoc[RESTRICTED_TO]) ? (caseDoc[RESTRICTED_TO] as string[]).map((p) => (p === orgAdminPrincipal(oldOwner) ? orgAdminPrincipal(target._id) : p)) : undefined;
+    const restricted = Array.isArray(caseDoc[RESTRICTED_TO])
+      ? (caseDoc[RESTRICTED_TO] as string[]).map((p) => (p === orgAdminPrincipal(oldOwner) ? orgAdminPrincipal(target._id) : p))
+      : undefined;
     const nodes = await descendants(this.store, caseDoc);
     const existing = await this.shareDocs(caseDoc._id);
     const ops: BatchOp[] = [];
     const oldShare = existing.find((s) => s.organisationId === oldOwner);
-    if (oldShare && keep) ops.push({ op: 'update', type: 'share', id: oldShare._id, patch: { owner: false, profile: input.keepProfile, ...keep.rules }, by: actor.login });
-    else if (oldShare) ops.push({ op: 'delete', type: 'share', id: oldShare._id });
-    else if (keep && input.keepProfile) ops.push({ op: 'insert', doc: this.newShareDoc(actor, { ...caseDoc, owningOrganisation: target._id }, oldOwner, input.keepProfile, keep.rules, false) });
+    if (oldShare && keep) {
+      ops.push({ op: 'update', type: 'share', id: oldShare._id, patch: { owner: false, profile: input.keepProfile, ...keep.rules }, by: actor.login });
+    } else if (oldShare) ops.push({ op: 'delete', type: 'share', id: oldShare._id });
+    else if (keep && input.keepProfile) {
+      ops.push({ op: 'insert', doc: this.newShareDoc(actor, { ...caseDoc, owningOrganisation: target._id }, oldOwner, input.keepProfile, keep.rules, false) });
+    }
     const newShare = existing.find((s) => s.organisationId === target._id);
     const ownerRules = { taskRule: 'all', observableRule: 'all' };
     if (newShare) ops.push({ op: 'update', type: 'share', id: newShare._id, patch: { owner: true, profile: OWNER_PROFILE, ...ownerRules }, by: actor.login });
-    else if (existing.length || keep) ops.push({ op: 'insert', doc: this.newShareDoc(actor, { ...caseDoc, owningOrganisation: target._id }, target._id, OWNER_PROFILE, ownerRules, true) });
-    for (const s of existing) if (s !== oldShare && s !== newShare) ops.push({ op: 'update', type: 'share', id: s._id, patch: { _orgs: ownerFirst(target._id, [target._id, String(s.organisationId)]) }, by: actor.login });
+    else if (existing.length || keep) {
+      ops.push({ op: 'insert', doc: this.newShareDoc(actor, { ...caseDoc, owningOrganisation: target._id }, target._id, OWNER_PROFILE, ownerRules, true) });
+    }
+    for (const s of existing) {
+      if (s !== oldShare && s !== newShare) {
+        ops.push({ op: 'update', type: 'share', id: s._id, patch: { _orgs: ownerFirst(target._id, [target._id, String(s.organisationId)]) }, by: actor.login });
+      }
+    }
     const caseOrgs = withOrgs(caseDoc._orgs);
     const number = await this.store.nextSequence(`case.number.${target._id}`);
     const after = { ...caseDoc, _orgs: caseOrgs };
@@ -472,7 +528,14 @@ export class ShareService {
         op: 'update',
         type: 'case',
         id: caseDoc._id,
-        patch: { owningOrganisation: target._id, number, _orgs: caseOrgs, _sharePerms: Object.keys(perms).length ? perms : null, _shareRules: Object.keys(rules).length ? rules : null, [RESTRICTED_TO]: restricted ?? null },
+        patch: {
+          owningOrganisation: target._id,
+          number,
+          _orgs: caseOrgs,
+          _sharePerms: Object.keys(perms).length ? perms : null,
+          _shareRules: Object.keys(rules).length ? rules : null,
+          [RESTRICTED_TO]: restricted ?? null,
+        },
         by: actor.login,
         expectedVersion: caseDoc._version,
       },
@@ -508,7 +571,14 @@ export class ShareService {
     const nodes = await descendants(this.store, caseDoc);
     const perms = (caseDoc._sharePerms as SharePerms) ?? {};
     await this.audit.commit([
-      { op: 'update', type: 'case', id: caseDoc._id, patch: { access: accessField, [RESTRICTED_TO]: restricted ?? null }, by: actor.login, expectedVersion: caseDoc._version },
+      {
+        op: 'update',
+        type: 'case',
+        id: caseDoc._id,
+        patch: { access: accessField, [RESTRICTED_TO]: restricted ?? null },
+        by: actor.login,
+        expectedVersion: caseDoc._version,
+      },
       ...accessOps(nodes, { _sharePerms: perms, ...(restricted ? { _restrictedTo: restricted } : {}) }, (n) => n.doc._orgs, actor.login),
       this.audit.op(actor, 'update', caseDoc, { access: accessField }),
     ]);

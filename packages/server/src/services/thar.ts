@@ -147,7 +147,9 @@ export function readThar(buf: Buffer, password: string, limits: TharLimits): Tha
     } catch {
       throw flags & 0x0001 ? new BadRequestError('Invalid case archive password') : bad(`entry ${name}: corrupt data`);
     }
-    if (data.length !== size || crc32(data) !== crc) throw flags & 0x0001 ? new BadRequestError('Invalid case archive password') : bad(`entry ${name}: checksum mismatch`);
+    if (data.length !== size || crc32(data) !== crc) {
+      throw flags & 0x0001 ? new BadRequestError('Invalid case archive password') : bad(`entry ${name}: checksum mismatch`);
+    }
     out.push({ name, data });
   }
   return out;

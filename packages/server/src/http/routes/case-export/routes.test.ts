@@ -52,7 +52,7 @@ async function send(creds: Creds, method: 'GET' | 'POST', url: string, parts?: P
   } catch {
     body = undefined;
   }
-  return { status: r.statusCode, raw: r.rawPayload, body: body as Record<string, any>, text: r.body, headers: r.headers }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  return { status: r.statusCode, raw: r.rawPayload, body: body as Record<string, any>, text: r.body, headers: r.headers };
 }
 
 const importArchive = (creds: Creds, archive: Buffer, json: Record<string, unknown>) =>
@@ -86,7 +86,9 @@ test('export then import a case with its data, in another organisation', async (
     { name: 'attachment', filename: 'sample.txt', contentType: 'text/plain', content: 'malicious bytes' },
   ]);
   assert.equal(fileObs.status, 201, fileObs.text);
-  const att = await send(a.analyst, 'POST', `/api/v1/case/${id}/attachments`, [{ name: 'attachments', filename: 'notes.txt', contentType: 'text/plain', content: 'case notes' }]);
+  const att = await send(a.analyst, 'POST', `/api/v1/case/${id}/attachments`, [
+    { name: 'attachments', filename: 'notes.txt', contentType: 'text/plain', content: 'case notes' },
+  ]);
   assert.equal(att.status, 201, att.text);
   await api.post(`/api/v1/case/${id}/page`, { title: 'Summary', content: '# hi', category: 'reports' });
   await api.post(`/api/v1/case/${id}/comment`, { message: 'a comment' });
@@ -118,22 +120,40 @@ test('export then import a case with its data, in another organisation', async (
   assert.equal((await api.get(`/api/v1/case/${newId}`)).status, 404);
 
   const tasks = await bApi.query([{ _name: 'getCase', idOrName: newId }, { _name: 'tasks' }]);
-  assert.deepEqual(tasks.body.map((x: { title: string; group: string }) => [x.title, x.group]), [['triage', 'g1']]);
+  assert.deepEqual(
+    tasks.body.map((x: { title: string; group: string }) => [x.title, x.group]),
+    [['triage', 'g1']],
+  );
   const logs = await bApi.query([{ _name: 'getTask', idOrName: tasks.body[0]._id }, { _name: 'logs' }]);
-  assert.deepEqual(logs.body.map((x: { message: string }) => x.message), ['did a thing']);
+  assert.deepEqual(
+    logs.body.map((x: { message: string }) => x.message),
+    ['did a thing'],
+  );
   const obs = await bApi.query([{ _name: 'getCase', idOrName: newId }, { _name: 'observables' }, { _name: 'sort', _fields: [{ dataType: 'asc' }] }]);
-  assert.deepEqual(obs.body.map((o: { dataType: string }) => o.dataType), ['domain', 'file']);
+  assert.deepEqual(
+    obs.body.map((o: { dataType: string }) => o.dataType),
+    ['domain', 'file'],
+  );
   assert.equal(obs.body[0].ioc, true);
   const fileOut = obs.body[1];
   const dl = await send(b.analyst, 'GET', `/api/v1/observable/${fileOut._id}/attachment/${fileOut.attachment._id}/download?asZip=False`);
   assert.equal(dl.status, 200);
   assert.equal(dl.raw.toString(), 'malicious bytes');
   const caseAtts = await bApi.query([{ _name: 'getCase', idOrName: newId }, { _name: 'attachments' }]);
-  assert.deepEqual(caseAtts.body.map((x: { name: string }) => x.name), ['notes.txt']);
+  assert.deepEqual(
+    caseAtts.body.map((x: { name: string }) => x.name),
+    ['notes.txt'],
+  );
   const pages = await bApi.query([{ _name: 'getCase', idOrName: newId }, { _name: 'pages' }]);
-  assert.deepEqual(pages.body.map((x: { title: string }) => x.title), ['Summary']);
+  assert.deepEqual(
+    pages.body.map((x: { title: string }) => x.title),
+    ['Summary'],
+  );
   const comments = await bApi.query([{ _name: 'getCase', idOrName: newId }, { _name: 'comments' }]);
-  assert.deepEqual(comments.body.map((x: { message: string }) => x.message), ['a comment']);
+  assert.deepEqual(
+    comments.body.map((x: { message: string }) => x.message),
+    ['a comment'],
+  );
 
   // importing twice gives two independent cases (observables are unique per case, not globally)
   const again = await importArchive(a.analyst, archive, { password: 'test', sharingParameters: [{ organisation: 'org-b', profile: 'read-only' }] });
@@ -159,7 +179,19 @@ test('import: wrong password, bad archives and bad requests are 4xx; read-only u
   assert.equal(ro.status, 403);
   // crafted content: wrong types are ignored, unknown observable types are reported
   const crafted = writeThar(
-    [{ name: 'case.json', data: Buffer.from(JSON.stringify({ version: 1, case: { title: 'crafted', description: 5, severity: 99, tags: ['ok', 3] }, observables: [{ dataType: 'no-such-type', data: 'x' }], tasks: [{ title: { x: 1 } }] })) }],
+    [
+      {
+        name: 'case.json',
+        data: Buffer.from(
+          JSON.stringify({
+            version: 1,
+            case: { title: 'crafted', description: 5, severity: 99, tags: ['ok', 3] },
+            observables: [{ dataType: 'no-such-type', data: 'x' }],
+            tasks: [{ title: { x: 1 } }],
+          }),
+        ),
+      },
+    ],
     'x',
   );
   const r = await importArchive(a.analyst, crafted, { password: 'x' });

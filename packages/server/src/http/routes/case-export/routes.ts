@@ -10,10 +10,14 @@ import { BadRequestError } from '../../../errors/errors.js';
 import { ExportQuery, checkInputImportCase } from './schema.js';
 
 export function caseExportRoutes(app: FastifyInstance, s: Services): void {
-  app.get<{ Params: { id: string }; Querystring: Static<typeof ExportQuery> }>('/api/v1/case/:id/export', { schema: { querystring: ExportQuery } }, async (req, reply) => {
-    const { filename, data } = await s.caseExport.export(actorOf(req), idParam(req.params.id), req.query.password);
-    return reply.header('Content-Type', 'application/octet-stream').header('Content-Disposition', contentDisposition(filename)).send(data);
-  });
+  app.get<{ Params: { id: string }; Querystring: Static<typeof ExportQuery> }>(
+    '/api/v1/case/:id/export',
+    { schema: { querystring: ExportQuery } },
+    async (req, reply) => {
+      const { filename, data } = await s.caseExport.export(actorOf(req), idParam(req.params.id), req.query.password);
+      return reply.header('Content-Type', 'application/octet-stream').header('Content-Disposition', contentDisposition(filename)).send(data);
+    },
+  );
   app.post('/api/v1/case/import', async (req, reply) => {
     const actor = actorOf(req);
     const mp = await readMultipart(req, s.blobs);

@@ -21,7 +21,11 @@ async function newCase(client: Client, title: string): Promise<string> {
 }
 
 const linksOf = async (client: Client, id: string) => {
-  const r = await client.query([{ _name: 'listCase' }, { _name: 'filter', _eq: { _field: '_id', _value: id } }, { _name: 'page', from: 0, to: 1, extraData: ['links'] }]);
+  const r = await client.query([
+    { _name: 'listCase' },
+    { _name: 'filter', _eq: { _field: '_id', _value: id } },
+    { _name: 'page', from: 0, to: 1, extraData: ['links'] },
+  ]);
   assert.equal(r.status, 200, r.text);
   return r.body[0].extraData.links;
 };
@@ -95,19 +99,28 @@ test('cases linked by observables, and similar observables', async () => {
 
   const linked = await c.get(`/api/v1/case/${one}/links`);
   assert.equal(linked.status, 200, linked.text);
-  assert.deepEqual(linked.body.map((x: { _id: string }) => x._id), [two]);
+  assert.deepEqual(
+    linked.body.map((x: { _id: string }) => x._id),
+    [two],
+  );
   assert.equal(linked.body[0].linksCount, 1);
   assert.equal(linked.body[0].linkedWith[0].data, 'example.com');
   assert.equal(linked.body[0].title, 'obs two');
 
   const similar = await c.get(`/api/v1/case/${one}/similar/${two}/observables`);
-  assert.deepEqual(similar.body.map((o: { data: string }) => o.data), ['example.com']);
+  assert.deepEqual(
+    similar.body.map((o: { data: string }) => o.data),
+    ['example.com'],
+  );
   assert.deepEqual((await c.get(`/api/v1/case/${one}/similar/${three}/observables`)).body, []);
 
   // another organisation's case with the same observable is not a link, and B cannot probe A's cases
   const theirs = await newCase(t.as(b.analyst), 'b obs');
   await t.as(b.analyst).post(`/api/v1/case/${theirs}/observable`, { dataType: 'domain', data: 'example.com' });
-  assert.deepEqual((await c.get(`/api/v1/case/${one}/links`)).body.map((x: { _id: string }) => x._id), [two]);
+  assert.deepEqual(
+    (await c.get(`/api/v1/case/${one}/links`)).body.map((x: { _id: string }) => x._id),
+    [two],
+  );
   assert.deepEqual((await t.as(b.analyst).get(`/api/v1/case/${theirs}/links`)).body, []);
   assert.equal((await t.as(b.analyst).get(`/api/v1/case/${one}/links`)).status, 404);
   assert.equal((await t.as(b.analyst).get(`/api/v1/case/${theirs}/similar/${one}/observables`)).status, 404);

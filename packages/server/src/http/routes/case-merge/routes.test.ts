@@ -44,14 +44,20 @@ test('merge: new case with joined titles and united data, originals gone', async
 
   const id = merged.body._id;
   const tasks = await c.query([{ _name: 'getCase', idOrName: id }, { _name: 'tasks' }, { _name: 'sort', _fields: [{ title: 'asc' }] }]);
-  assert.deepEqual(tasks.body.map((x: { title: string }) => x.title), ['t1', 't2']);
+  assert.deepEqual(
+    tasks.body.map((x: { title: string }) => x.title),
+    ['t1', 't2'],
+  );
   const obs = await c.query([{ _name: 'getCase', idOrName: id }, { _name: 'observables' }, { _name: 'sort', _fields: [{ data: 'asc' }] }]);
   assert.equal(obs.body.length, 2);
   assert.equal(obs.body[1].data, 'example.com');
   assert.deepEqual([...obs.body[1].tags].sort(), ['a', 'b']);
   assert.equal(obs.body[1].ioc, true);
   const comments = await c.query([{ _name: 'getCase', idOrName: id }, { _name: 'comments' }]);
-  assert.deepEqual(comments.body.map((x: { message: string }) => x.message), ['hello']);
+  assert.deepEqual(
+    comments.body.map((x: { message: string }) => x.message),
+    ['hello'],
+  );
   // the merged case still enforces observable uniqueness
   const dup = await c.post(`/api/v1/case/${id}/observable`, { dataType: 'domain', data: 'example.com' });
   assert.ok(dup.status >= 400 && dup.status < 500, dup.text);

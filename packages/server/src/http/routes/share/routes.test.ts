@@ -18,18 +18,44 @@ before(async () => {
 after(async () => t.close());
 
 let n = 0;
-async function newCase(client: Client, extra: Record<string, unknown> = {}): Promise<{ id: string; taskId: string; obsId: string }> {
+interface Made {
+  id: string;
+  taskId: string;
+  obsId: string;
+  logId: string;
+  commentId: string;
+  pageId: string;
+  procedureId: string;
+}
+
+async function newCase(client: Client, extra: Record<string, unknown> = {}): Promise<Made> {
   const cr = await client.post('/api/v1/case', { title: `case ${++n}`, description: 'd', ...extra });
   assert.equal(cr.status, 201, cr.text);
   const task = await client.post(`/api/v1/case/${cr.body._id}/task`, { title: `task ${n}` });
   assert.equal(task.status, 201, task.text);
   const obs = await client.post(`/api/v1/case/${cr.body._id}/observable`, { dataType: 'domain', data: `x${n}.example.com` });
   assert.equal(obs.status, 201, obs.text);
-  return { id: cr.body._id, taskId: task.body._id, obsId: obs.body[0]._id };
+  const log = await client.post(`/api/v1/task/${task.body._id}/log`, { message: `log ${n}` });
+  assert.equal(log.status, 201, log.text);
+  const comment = await client.post(`/api/v1/case/${cr.body._id}/comment`, { message: `comment ${n}` });
+  assert.equal(comment.status, 201, comment.text);
+  const page = await client.post(`/api/v1/case/${cr.body._id}/page`, { title: `page ${n}`, content: 'c', category: 'notes' });
+  assert.equal(page.status, 201, page.text);
+  const procedure = await client.post(`/api/v1/case/${cr.body._id}/procedure`, { occurDate: 1_700_000_000_000, patternId: 'T1059.006', tactic: 'execution' });
+  assert.equal(procedure.status, 201, procedure.text);
+  return {
+    id: cr.body._id,
+    taskId: task.body._id,
+    obsId: obs.body[0]._id,
+    logId: log.body._id,
+    commentId: comment.body._id,
+    pageId: page.body._id,
+    procedureId: procedure.body._id,
+  };
 }
 
 /** Everything org B's user could use to reach the case: all must show nothing. */
-async function assertInvisible(client: Client, k: { id: string; taskId: string; obsId: string }): Promise<void> {
+async function assertInvisible(client: Client, k: Made): Promise<void> {
   assert.equal((await client.get(`/api/v1/case/${k.id}`)).status, 404);
   assert.equal((await client.patch(`/api/v1/case/${k.id}`, { title: 'pwned' })).status, 404);
   assert.equal((await client.delete(`/api/v1/case/${k.id}`)).status, 404);
@@ -48,6 +74,39 @@ async function assertInvisible(client: Client, k: { id: string; taskId: string; 
   assert.ok(!ids(await client.query([{ _name: 'listObservable' }])).includes(k.obsId));
   assert.deepEqual((await client.query([{ _name: 'getTask', idOrName: k.taskId }])).body, []);
   assert.deepEqual((await client.query([{ _name: 'listCase' }, { _name: 'filter', _eq: { _field: '_id', _value: k.id } }, { _name: 'count' }])).body, 0);
+  for (const chain of ['comments', 'pages', 'procedures', 'attachments', 'alerts']) {
+    assert.deepEqual((await client.query([{ _name: 'getCase', idOrName: k.id }, { _name: chain }])).body, [], chain);
+  }
+  assert.deepEqual((await client.query([{ _name: 'getTask', idOrName: k.taskId }, { _name: 'logs' }])).body, []);
+  assert.deepEqual((await client.query([{ _name: 'getTask', idOrName: k.taskId }, { _name: 'case' }])).body, []);
+  assert.deepEqual((await client.query([{ _name: 'getObservable', idOrName: k.obsId }, { _name: 'case' }])).body, []);
+  for (const [source, id] of [
+    ['getLog', k.logId],
+    ['getComment', k.commentId],
+    ['getPage', k.pageId],
+    ['getProcedure', k.procedureId],
+    ['getObservable', k.obsId],
+  ] as const) {
+    assert.deepEqual((await client.query([{ _name: source, idOrName: id }])).body, [], source);
+  }
+  for (const [source, id] of [
+    ['listLog', k.logId],
+    ['listComment', k.commentId],
+    ['listProcedure', k.procedureId],
+  ] as const) {
+    assert.ok(!ids(await client.query([{ _name: source }])).includes(id), source);
+  }
+  // the same children reached from a case the user does see, by filtering on a foreign parent id
+  assert.deepEqual((await client.query([{ _name: 'listTask' }, { _name: 'filter', _eq: { _field: '_id', _value: k.taskId } }])).body, []);
+  assert.equal((await client.get(`/api/v1/case/${k.id}/timeline`)).status, 404);
+  assert.equal((await client.patch(`/api/v1/log/${k.logId}`, { message: 'pwned' })).status, 404);
+  assert.equal((await client.patch(`/api/v1/comment/${k.commentId}`, { message: 'pwned' })).status, 404);
+  assert.equal((await client.patch(`/api/v1/case/${k.id}/page/${k.pageId}`, { title: 'pwned' })).status, 404);
+  assert.equal((await client.patch(`/api/v1/procedure/${k.procedureId}`, { description: 'pwned' })).status, 404);
+  assert.equal((await client.post(`/api/v1/task/${k.taskId}/log`, { message: 'intruder' })).status, 404);
+  assert.equal((await client.post(`/api/v1/case/${k.id}/comment`, { message: 'intruder' })).status, 404);
+  assert.equal((await client.get(`/api/v1/case/${k.id}/links`)).status, 404);
+  assert.equal((await client.get(`/api/v1/case/${k.id}/export?password=x`)).status, 404);
 }
 
 test('an unshared case is invisible to another organisation, linked or not', async () => {
@@ -63,7 +122,9 @@ test('an unshared case is invisible to another organisation, linked or not', asy
 test('share read-only: B reads the case and its data, writes nothing; after unshare B sees nothing again', async () => {
   const owner = t.as(a.analyst);
   const k = await newCase(owner);
-  const shared = await owner.post(`/api/v1/case/${k.id}/shares`, { shares: [{ organisation: 'org-b', profile: 'read-only', taskRule: 'all', observableRule: 'all' }] });
+  const shared = await owner.post(`/api/v1/case/${k.id}/shares`, {
+    shares: [{ organisation: 'org-b', profile: 'read-only', taskRule: 'all', observableRule: 'all' }],
+  });
   assert.equal(shared.status, 200, shared.text);
   assert.equal(shared.body.length, 1);
   assert.equal(shared.body[0]._type, 'Share');
@@ -86,9 +147,32 @@ test('share read-only: B reads the case and its data, writes nothing; after unsh
   assert.deepEqual(got.body, (await owner.get(`/api/v1/case/${k.id}`)).body);
   assert.equal((await bc.get(`/api/v1/task/${k.taskId}`)).status, 200);
   assert.equal((await bc.get(`/api/v1/observable/${k.obsId}`)).status, 200);
-  assert.deepEqual((await bc.query([{ _name: 'getCase', idOrName: k.id }, { _name: 'tasks' }])).body.map((x: { _id: string }) => x._id), [k.taskId]);
-  assert.deepEqual((await bc.query([{ _name: 'getCase', idOrName: k.id }, { _name: 'observables' }])).body.map((x: { _id: string }) => x._id), [k.obsId]);
+  assert.deepEqual(
+    (await bc.query([{ _name: 'getCase', idOrName: k.id }, { _name: 'tasks' }])).body.map((x: { _id: string }) => x._id),
+    [k.taskId],
+  );
+  assert.deepEqual(
+    (await bc.query([{ _name: 'getCase', idOrName: k.id }, { _name: 'observables' }])).body.map((x: { _id: string }) => x._id),
+    [k.obsId],
+  );
   assert.ok((await bc.query([{ _name: 'listCase' }])).body.some((x: { _id: string }) => x._id === k.id));
+
+  assert.deepEqual(
+    (await bc.query([{ _name: 'getTask', idOrName: k.taskId }, { _name: 'logs' }])).body.map((x: { _id: string }) => x._id),
+    [k.logId],
+  );
+  for (const [chain, id] of [
+    ['comments', k.commentId],
+    ['pages', k.pageId],
+    ['procedures', k.procedureId],
+  ] as const) {
+    assert.deepEqual(
+      (await bc.query([{ _name: 'getCase', idOrName: k.id }, { _name: chain }])).body.map((x: { _id: string }) => x._id),
+      [id],
+      chain,
+    );
+  }
+  assert.equal((await bc.get(`/api/v1/case/${k.id}/timeline`)).status, 200);
 
   // the share profile caps B's analyst: no write anywhere in the case
   for (const r of [
@@ -99,9 +183,26 @@ test('share read-only: B reads the case and its data, writes nothing; after unsh
     await bc.patch(`/api/v1/observable/${k.obsId}`, { message: 'changed by B' }),
     await bc.post(`/api/v1/case/${k.id}/observable`, { dataType: 'ip', data: '10.0.0.1' }),
     await bc.post(`/api/v1/case/${k.id}/comment`, { message: 'hi' }),
+    await bc.post(`/api/v1/task/${k.taskId}/log`, { message: 'B log' }),
+    await bc.patch(`/api/v1/log/${k.logId}`, { message: 'changed by B' }),
+    await bc.patch(`/api/v1/case/${k.id}/page/${k.pageId}`, { title: 'changed by B' }),
+    await bc.patch(`/api/v1/procedure/${k.procedureId}`, { description: 'changed by B' }),
+    await bc.post(`/api/v1/case/${k.id}/page`, { title: 'B page', content: 'c', category: 'x' }),
+    await bc.post(`/api/v1/case/${k.id}/link/external/add`, { type: 'x', url: 'https://b.example' }),
+    await bc.post(`/api/v1/case/${k.id}/observable/_merge`),
   ]) {
     assert.equal(r.status, 403, r.text);
     assert.equal(r.body.type, 'AuthorizationError');
+  }
+  for (const r of [
+    await t.as(b.admin).delete(`/api/v1/comment/${k.commentId}`),
+    await t.as(b.admin).delete(`/api/v1/task/${k.taskId}`),
+    await t.as(b.admin).delete(`/api/v1/log/${k.logId}`),
+    await t.as(b.admin).delete(`/api/v1/observable/${k.obsId}`),
+    await t.as(b.admin).delete(`/api/v1/case/${k.id}/page/${k.pageId}`),
+    await t.as(b.admin).delete(`/api/v1/procedure/${k.procedureId}`),
+  ]) {
+    assert.equal(r.status, 403, r.text);
   }
   assert.notEqual((await bc.delete(`/api/v1/case/${k.id}`)).status, 204);
   assert.notEqual((await t.as(b.admin).delete(`/api/v1/case/${k.id}`)).status, 204);
@@ -187,7 +288,10 @@ test('task and observable shares: with own organisation is a no-op; per-task sha
   assert.equal((await owner.post(`/api/v1/task/${k.taskId}/shares`, { organisations: ['org-b'] })).status, 204);
   assert.equal((await bc.get(`/api/v1/task/${k.taskId}`)).status, 200);
   const ts = await owner.get(`/api/v1/task/${k.taskId}/shares`);
-  assert.deepEqual(ts.body.map((s: { organisationName: string }) => s.organisationName), ['org-b']);
+  assert.deepEqual(
+    ts.body.map((s: { organisationName: string }) => s.organisationName),
+    ['org-b'],
+  );
   assert.equal((await owner.delete(`/api/v1/task/${k.taskId}/shares`, { organisations: ['org-b'] })).status, 204);
   assert.equal((await bc.get(`/api/v1/task/${k.taskId}`)).status, 404);
   assert.equal((await owner.delete(`/api/v1/task/${k.taskId}/shares`, { organisations: ['org-a'] })).status, 400);
@@ -226,7 +330,9 @@ test('share validation: unlinked, own organisation, duplicates, admin profiles, 
 test('PUT replaces the shares, PATCH and DELETE of a share by id', async () => {
   const owner = t.as(a.analyst);
   const k = await newCase(owner);
-  const put = await owner.put(`/api/v1/case/${k.id}/shares`, { shares: [{ organisation: 'org-b', profile: 'read-only', taskRule: 'all', observableRule: 'all' }] });
+  const put = await owner.put(`/api/v1/case/${k.id}/shares`, {
+    shares: [{ organisation: 'org-b', profile: 'read-only', taskRule: 'all', observableRule: 'all' }],
+  });
   assert.equal(put.status, 200, put.text);
   assert.equal(put.body.length, 1);
   assert.equal((await t.as(b.analyst).patch(`/api/v1/task/${k.taskId}`, { title: 'x' })).status, 403);
@@ -237,7 +343,9 @@ test('PUT replaces the shares, PATCH and DELETE of a share by id', async () => {
   assert.equal((await owner.get(`/api/v1/case/${k.id}/shares`)).body[0].profileName, 'analyst');
   assert.equal((await t.as(b.analyst).patch(`/api/v1/task/${k.taskId}`, { title: 'by B' })).status, 204);
 
-  const same = await owner.put(`/api/v1/case/${k.id}/shares`, { shares: [{ organisation: 'org-b', profile: 'read-only', taskRule: 'all', observableRule: 'all' }] });
+  const same = await owner.put(`/api/v1/case/${k.id}/shares`, {
+    shares: [{ organisation: 'org-b', profile: 'read-only', taskRule: 'all', observableRule: 'all' }],
+  });
   assert.equal(same.body[0].profileName, 'read-only');
   assert.equal((await t.as(b.analyst).patch(`/api/v1/task/${k.taskId}`, { title: 'by B again' })).status, 403);
 
@@ -258,12 +366,20 @@ test('PUT replaces the shares, PATCH and DELETE of a share by id', async () => {
 
 test('sharingParameters at creation share the new case', async () => {
   const owner = t.as(a.analyst);
-  const cr = await owner.post('/api/v1/case', { title: 'born shared', description: 'd', sharingParameters: [{ organisation: 'org-b', profile: 'read-only', taskRule: 'all', observableRule: 'all' }], tasks: [{ title: 'initial' }] });
+  const cr = await owner.post('/api/v1/case', {
+    title: 'born shared',
+    description: 'd',
+    sharingParameters: [{ organisation: 'org-b', profile: 'read-only', taskRule: 'all', observableRule: 'all' }],
+    tasks: [{ title: 'initial' }],
+  });
   assert.equal(cr.status, 201, cr.text);
   const got = await t.as(b.analyst).get(`/api/v1/case/${cr.body._id}`);
   assert.equal(got.status, 200);
   const tasks = await t.as(b.analyst).query([{ _name: 'getCase', idOrName: cr.body._id }, { _name: 'tasks' }]);
-  assert.deepEqual(tasks.body.map((x: { title: string }) => x.title), ['initial']);
+  assert.deepEqual(
+    tasks.body.map((x: { title: string }) => x.title),
+    ['initial'],
+  );
   assert.equal((await t.as(b.analyst).patch(`/api/v1/case/${cr.body._id}`, { title: 'x' })).status, 403);
   const unlinked = await owner.post('/api/v1/case', { title: 'bad share', description: 'd', sharingParameters: [{ organisation: 'org-c' }] });
   assert.equal(unlinked.status >= 400 && unlinked.status < 500, true);
@@ -319,7 +435,10 @@ test('owner change: to a linked organisation, keeping a profile or not', async (
   assert.equal((await t.as(a.analyst).patch(`/api/v1/case/${keep.id}`, { title: 'A again' })).status, 403);
   assert.equal((await owner.post(`/api/v1/case/${keep.id}/owner`, { organisation: 'org-a' })).status, 403);
   const sharesB = await t.as(b.admin).get(`/api/v1/case/${keep.id}/shares`);
-  assert.deepEqual(sharesB.body.map((s: { organisationName: string; owner: boolean; profileName: string }) => [s.organisationName, s.owner, s.profileName]), [['org-a', false, 'read-only']]);
+  assert.deepEqual(
+    sharesB.body.map((s: { organisationName: string; owner: boolean; profileName: string }) => [s.organisationName, s.owner, s.profileName]),
+    [['org-a', false, 'read-only']],
+  );
   assert.equal((await t.as(b.admin).delete(`/api/v1/case/${keep.id}`)).status, 204);
   assert.equal((await t.as(a.analyst).get(`/api/v1/case/${keep.id}`)).status, 404);
 
