@@ -43,6 +43,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     routerOptions: { maxParamLength: 1000, ignoreTrailingSlash: true },
     return503OnClosing: true,
+    // bad URLs (e.g. `%00`) and over-long path parameters get the same `{type, message}` body as every other error
+    frameworkErrors: (error, req, reply) => errorHandler(error, req, reply),
     disableRequestLogging: true,
   });
 
