@@ -122,6 +122,9 @@ export class AlertImportService {
     private readonly creator: () => CaseCreator | undefined,
   ) {}
 
+  /** Per case id, the end of the last merge queued in this process. */
+  private readonly caseQueues = new Map<string, Promise<void>>();
+
   private assertNotImported(alert: Doc): void {
     if (alert.caseId) throw new BadRequestError(`Alert ${alert._id} is already imported in case ${String(alert.caseId)}`);
   }
@@ -133,7 +136,27 @@ export class AlertImportService {
         return await run();
       } catch (e) {
         if (!(e instanceof ConflictError) || attempt >= ATTEMPTS) throw e;
+        await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
       }
+    }
+  }
+
+  /**
+   * Runs `run` after the previous changes of the same case made through this process, so that
+   * concurrent merges into one case queue instead of colliding (retries still cover other nodes).
+   */
+  private async queued<T>(caseId: string, run: () => Promise<T>): Promise<T> {
+    const previous = this.caseQueues.get(caseId) ?? Promise.resolve();
+    const mine = previous.then(run, run);
+    const tail = mine.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.caseQueues.set(caseId, tail);
+    try {
+      return await mine;
+    } finally {
+      if (this.caseQueues.get(caseId) === tail) this.caseQueues.delete(caseId);
     }
   }
 
@@ -211,26 +234,29 @@ export class AlertImportService {
 
   private async intoCase(actor: Actor, mode: 'merge' | 'import', alertIds: string[], caseIdOrNumber: string): Promise<Doc> {
     requirePermission(actor, 'manageAlert/import');
-    return this.retrying(async () => {
-      const caseDoc = await this.cases.resolve(actor, caseIdOrNumber);
-      requirePermission(actor, 'manageCase/update', caseDoc);
-      const alerts: Doc[] = [];
-      for (const id of alertIds) {
-        const a = await this.alerts.resolve(actor, id);
-        this.assertNotImported(a);
-        alerts.push(a);
-      }
-      const existing = await this.existingObservables(caseDoc._id, alerts);
-      const { ops, casePatch } = await this.linkOps(actor, mode, alerts, caseDoc, existing, Date.now());
-      const all: BatchOp[] = [];
-      if (Object.keys(casePatch).length) {
-        all.push({ op: 'update', type: 'case', id: caseDoc._id, patch: casePatch, by: actor.login, expectedVersion: caseDoc._version });
-        all.push(this.audit.op(actor, 'update', caseDoc, { ...casePatch, alerts: alerts.map((a) => a._id) }));
-      }
-      all.push(...ops);
-      const results = await this.audit.commit(all);
-      return Object.keys(casePatch).length ? (results[0] as Doc) : caseDoc;
-    });
+    const caseId = (await this.cases.resolve(actor, caseIdOrNumber))._id;
+    return this.queued(caseId, () => this.retrying(() => this.intoCaseOnce(actor, mode, alertIds, caseId)));
+  }
+
+  private async intoCaseOnce(actor: Actor, mode: 'merge' | 'import', alertIds: string[], caseId: string): Promise<Doc> {
+    const caseDoc = await this.cases.resolve(actor, caseId);
+    requirePermission(actor, 'manageCase/update', caseDoc);
+    const alerts: Doc[] = [];
+    for (const id of alertIds) {
+      const a = await this.alerts.resolve(actor, id);
+      this.assertNotImported(a);
+      alerts.push(a);
+    }
+    const existing = await this.existingObservables(caseDoc._id, alerts);
+    const { ops, casePatch } = await this.linkOps(actor, mode, alerts, caseDoc, existing, Date.now());
+    const all: BatchOp[] = [];
+    if (Object.keys(casePatch).length) {
+      all.push({ op: 'update', type: 'case', id: caseDoc._id, patch: casePatch, by: actor.login, expectedVersion: caseDoc._version });
+      all.push(this.audit.op(actor, 'update', caseDoc, { ...casePatch, alerts: alerts.map((a) => a._id) }));
+    }
+    all.push(...ops);
+    const results = await this.audit.commit(all);
+    return Object.keys(casePatch).length ? (results[0] as Doc) : caseDoc;
   }
 
   /** The case's observables sharing a key with the alerts' ones (indexed IN queries). */

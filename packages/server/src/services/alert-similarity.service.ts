@@ -65,11 +65,11 @@ export class AlertSimilarityService {
     private readonly observables: ObservableService,
   ) {}
 
-  /** Visible observables sharing a key with `sources`, except `sources` themselves. */
-  private async matches(actor: Actor, sources: readonly Doc[], scope?: Expr): Promise<Doc[]> {
+  /** Visible observables sharing a key with `sources`, except `sources` themselves unless `keepSources`. */
+  private async matches(actor: Actor, sources: readonly Doc[], scope?: Expr, keepSources = false): Promise<Doc[]> {
     const keys = new Set(sources.filter(similarityOn).map(observableKey));
     if (keys.size === 0) return [];
-    const own = new Set(sources.map((s) => s._id));
+    const own = new Set(keepSources ? [] : sources.map((s) => s._id));
     const out = new Map<string, Doc>();
     for (const cond of matchConditions(sources.filter(similarityOn))) {
       if (out.size >= MAX_SIMILAR_MATCHES) break;
@@ -126,7 +126,9 @@ export class AlertSimilarityService {
   private async grouped(actor: Actor, alerts: readonly Doc[], relation: 'case' | 'alert'): Promise<Map<string, Map<string, SimilarStats>>> {
     const sources = await this.sourcesOf(alerts);
     const all = [...sources.values()].flat();
-    const found = await this.matches(actor, all);
+    // Alerts of one page may be similar to each other: their own observables stay in the
+    // matches, and each alert skips only its own below.
+    const found = await this.matches(actor, all, undefined, true);
     const byKey = new Map<string, Doc[]>();
     for (const m of found) {
       if (!m._parents[relation]) continue;

@@ -271,6 +271,25 @@ void test('concurrent promotions of one alert make exactly one import', async ()
   assert.equal(n.body, 2);
 });
 
+void test('concurrent merges into one case never duplicate a shared observable', async () => {
+  const c = t.as(a.analyst);
+  const kase = await newCase(a);
+  const alerts = [];
+  for (let i = 0; i < 10; i++) alerts.push(await newAlert(a, { observables: [{ dataType: 'ip', data: '100.64.5.5', tags: [`m${i}`], ioc: i === 3 }] }));
+  const results = await Promise.all(alerts.map((al) => c.post(`/api/v1/alert/${al._id}/merge/${kase._id}`)));
+  assert.deepEqual(
+    results.map((r) => r.status),
+    alerts.map(() => 200),
+    results.map((r) => r.text).join('\n'),
+  );
+  const obs = await caseObservables(a, kase._id);
+  assert.equal(obs.length, 1);
+  assert.deepEqual([...obs[0]!.tags].sort(), alerts.map((_, i) => `m${i}`).sort());
+  assert.equal(obs[0]!.ioc, true);
+  const description = (await c.get(`/api/v1/case/${kase._id}`)).body.description as string;
+  assert.equal(description.split('#### Merged with alert').length - 1, 10);
+});
+
 void test('unlink an alert from its case; deleting a case unlinks its alerts', async () => {
   const c = t.as(a.analyst);
   const kase = await newCase(a);

@@ -158,7 +158,23 @@ void test('(type, source, sourceRef) is unique per organisation, not across orga
 void test('race: 50 parallel creates of the same triple make exactly one alert and 49 CreateErrors', async () => {
   const input = alertInput({ sourceRef: 'race-1', observables: [{ dataType: 'ip', data: '10.9.9.9' }] });
   const c = t.as(a.analyst);
-  const results = await Promise.all(Array.from({ length: 50 }, () => c.post('/api/v1/alert', input)));
+  await c.get('/api/v1/user/current'); // credentials cached: the 50 requests reach the service together
+  // Count the creates that got past the fast duplicate check, to prove the claims themselves raced.
+  const store = t.running.services.store;
+  const original = store.uniqueOwner;
+  let unclaimed = 0;
+  store.uniqueOwner = async (scope, key) => {
+    const owner = await original.call(store, scope, key);
+    if (scope.startsWith('alert.') && owner === undefined) unclaimed++;
+    return owner;
+  };
+  let results;
+  try {
+    results = await Promise.all(Array.from({ length: 50 }, () => c.post('/api/v1/alert', input)));
+  } finally {
+    store.uniqueOwner = original;
+  }
+  assert.ok(unclaimed > 1, `only ${unclaimed} request(s) reached the claim`);
   const ok = results.filter((r) => r.status === 201);
   const refused = results.filter((r) => r.status !== 201);
   assert.equal(ok.length, 1);

@@ -119,6 +119,18 @@ void test('extraData similarCases and similarAlerts: counts, IOC counts, types, 
   assert.equal(similarAlerts[0].observableCount, 1);
   assert.deepEqual(similarAlerts[0].alert, (await c.get(`/api/v1/alert/${twin._id}`)).body);
 
+  // alerts on the same page see each other
+  const page = await c.query([
+    { _name: 'listAlert' },
+    { _name: 'filter', _in: { _field: '_id', _values: [alert._id, twin._id] } },
+    { _name: 'sort', _fields: [{ _createdAt: 'asc' }] },
+    { _name: 'page', from: 0, to: 2, extraData: ['similarAlerts'] },
+  ]);
+  assert.deepEqual(
+    page.body.map((x: { extraData: { similarAlerts: Array<{ alert: { _id: string } }> } }) => x.extraData.similarAlerts.map((s) => s.alert._id)),
+    [[twin._id], [alert._id]],
+  );
+
   // an alert sharing nothing gets empty lists
   const lonely = await newAlert(a, [{ dataType: 'ip', data: '198.19.9.9' }]);
   const r2 = await c.query([
