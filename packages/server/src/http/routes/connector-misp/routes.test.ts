@@ -39,6 +39,9 @@ test('status and sync answer as on a fresh TheHive', async () => {
   const sync = await t.as(a.analyst).get('/api/v1/connector/misp/_syncAlerts');
   assert.equal(sync.status, 200);
   assert.equal(sync.text, '');
+  const asAdmin = await t.admin.get('/api/v1/connector/misp/_syncAlerts');
+  assert.equal(asAdmin.status, 200);
+  assert.equal((await t.as(a.readonly).get('/api/v1/connector/misp/_syncAlerts')).status, 403);
 });
 
 test('export to an unknown MISP server is a 404 naming it', async () => {
