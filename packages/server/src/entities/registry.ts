@@ -324,8 +324,9 @@ export function entityDef(type: string): EntityDef {
 
 /** The definition of a queryable field (system or entity), or undefined. Custom fields resolve to `customField`. */
 export function fieldDef(def: EntityDef, field: string): FieldDef | undefined {
-  if (field in SYSTEM_FIELDS) return SYSTEM_FIELDS[field];
-  const f = def.fields[field];
+  // own properties only: "constructor", "toString" or "__proto__" are not fields
+  if (Object.hasOwn(SYSTEM_FIELDS, field)) return SYSTEM_FIELDS[field];
+  const f = Object.hasOwn(def.fields, field) ? def.fields[field] : undefined;
   if (f) return f.internal ? undefined : f;
   if (field.startsWith('customFields.')) {
     const cf = def.fields.customFields;

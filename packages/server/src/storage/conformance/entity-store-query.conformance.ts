@@ -277,6 +277,10 @@ export function registerQueryConformance(ctx: SuiteCtx): void {
   it(ctx, 'unknown and internal fields are refused with a SearchError (no oracle on secrets)', async () => {
     const bad: Array<{ entity: string; where: Expr; sort?: SortKey[] }> = [
       { entity: 'case', where: q.eq('noSuchField', 'x') },
+      { entity: 'case', where: q.eq('constructor', 'x') },
+      { entity: 'case', where: q.eq('__proto__', 'x') },
+      { entity: 'case', where: { kind: 'has', field: 'toString' } },
+      { entity: 'case', where: q.true(), sort: [{ field: 'hasOwnProperty', dir: 'asc' }] },
       { entity: 'user', where: q.eq('passwordHash', 'x') },
       { entity: 'user', where: { kind: 'like', field: 'passwordHash', mode: 'startsWith', value: 'scrypt', ci: false } },
       { entity: 'user', where: { kind: 'has', field: 'keyHash' } },
