@@ -38,6 +38,7 @@ export async function createWaggle(config: WaggleConfig, opts: { logger?: boolea
   const services = createServices(config, store, blobs, serverSecret(config.dataDir));
   const boot = await bootstrap(store, services.orgs, services.users, config.admin);
   const app = await buildApp(services, opts);
+  await services.analysis?.start();
   return {
     app,
     services,

@@ -4,7 +4,19 @@
  * then overridden by environment variables. Every problem is reported at once.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+/** `<repo>/analyzers` (the built-in analyzers), found by walking up from this module. */
+function builtinAnalyzers(): string | undefined {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(join(dir, 'analyzers')) && existsSync(join(dir, 'package.json'))) return join(dir, 'analyzers');
+    dir = dirname(dir);
+  }
+  return undefined;
+}
 
 export interface WaggleConfig {
   mode: 'production' | 'development' | 'test';
@@ -16,6 +28,43 @@ export interface WaggleConfig {
   alert: { maxObservables: number; maxBulkMerge: number };
   storage: { backend: 'sqlite'; sqlite: { synchronous: 'FULL' | 'NORMAL' } };
   security: { secureCookies: boolean };
+  analysis: AnalysisConfig;
+}
+
+/** A Cortex-compatible engine TheHive-side connectors talk to (see analysis/connector). */
+export interface EngineConfig {
+  /** Name shown as `cortexId`. */
+  name: string;
+  /** `local`: the in-process engine; `cortex`: a remote Cortex 3 API (a real Cortex or `waggle analysis`). */
+  type: 'local' | 'cortex';
+  url?: string;
+  key?: string;
+}
+
+export interface AnalysisConfig {
+  /** Hosts the engine in-process (default true). */
+  enabled: boolean;
+  /** Port of the Cortex REST API served next to the TheHive API; null = not served. */
+  port: number | null;
+  /** Folders holding `<Analyzer>/<Flavor>.json` definitions. */
+  analyzerFolders: string[];
+  responderFolders: string[];
+  /** Jobs run at once (FIFO beyond). */
+  concurrency: number;
+  /** Default job timeout in minutes when a worker sets none; null = none. */
+  jobTimeout: number | null;
+  /** Default job cache in minutes when a worker sets none (Cortex `cache.job`). */
+  jobCache: number;
+  /** Where job directories are created. */
+  jobDirectory: string;
+  /** Interpreters by command extension, e.g. `{".py": "/venv/bin/python"}`; `.js`/`.mjs` default to this Node. */
+  interpreters: Record<string, string>;
+  /** Engines of the TheHive-side connector. */
+  engines: EngineConfig[];
+  /** Auto-run rules: new observables of these data types are analysed by these analyzers (names or definition ids). */
+  autoRun: Array<{ dataTypes: string[]; analyzers: string[] }>;
+  /** Seconds between polls of remote engines' jobs. */
+  pollSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -115,6 +164,53 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const synchronous = str('WAGGLE_SQLITE_SYNCHRONOUS', 'storage.sqlite.synchronous', 'FULL').toUpperCase();
   if (synchronous !== 'FULL' && synchronous !== 'NORMAL') problems.push('storage.sqlite.synchronous must be FULL or NORMAL');
 
+  const json = <T>(envName: string, filePath: string, def: T, check: (v: unknown) => boolean, what: string): T => {
+    const raw = env[envName] ?? get(file, filePath);
+    if (raw === undefined || raw === null || raw === '') return def;
+    let v: unknown = raw;
+    if (typeof raw === 'string') {
+      try {
+        v = JSON.parse(raw);
+      } catch {
+        problems.push(`${envName} / ${filePath} must be JSON (${what})`);
+        return def;
+      }
+    }
+    if (!check(v)) {
+      problems.push(`${envName} / ${filePath} must be ${what}`);
+      return def;
+    }
+    return v as T;
+  };
+  const list = (envName: string, filePath: string, def: string[]): string[] => {
+    const raw = env[envName] ?? get(file, filePath);
+    if (raw === undefined || raw === null) return def;
+    if (Array.isArray(raw) && raw.every((x) => typeof x === 'string')) return raw.map((x) => resolve(cwd, x));
+    if (typeof raw === 'string') return raw.split(/[,:]/).map((x) => x.trim()).filter(Boolean).map((x) => resolve(cwd, x));
+    problems.push(`${envName} / ${filePath} must be a list of folders`);
+    return def;
+  };
+  const portRaw = str('WAGGLE_ANALYSIS_PORT', 'analysis.port', mode === 'test' ? 'off' : '9001');
+  let analysisPort: number | null = null;
+  if (portRaw !== 'off' && portRaw !== '0') {
+    const n = Number(portRaw);
+    if (!Number.isInteger(n) || n < 1 || n > 65535) problems.push('WAGGLE_ANALYSIS_PORT / analysis.port must be a port, 0 or off');
+    else analysisPort = n;
+  }
+  const timeoutRaw = str('WAGGLE_ANALYSIS_JOB_TIMEOUT', 'analysis.jobTimeout', '30');
+  const jobTimeout = timeoutRaw === 'none' || timeoutRaw === '0' ? null : Number(timeoutRaw);
+  if (jobTimeout !== null && !(jobTimeout > 0)) problems.push('WAGGLE_ANALYSIS_JOB_TIMEOUT / analysis.jobTimeout must be minutes > 0 or none');
+  const jobCache = Number(str('WAGGLE_ANALYSIS_JOB_CACHE', 'analysis.jobCache', '10'));
+  if (!(jobCache >= 0)) problems.push('WAGGLE_ANALYSIS_JOB_CACHE / analysis.jobCache must be minutes >= 0');
+  const builtin = builtinAnalyzers();
+  const isEngines = (v: unknown): boolean =>
+    Array.isArray(v) &&
+    v.every((e) => typeof e === 'object' && e !== null && typeof (e as EngineConfig).name === 'string' && ((e as EngineConfig).type === 'local' || ((e as EngineConfig).type === 'cortex' && typeof (e as EngineConfig).url === 'string')));
+  const isRules = (v: unknown): boolean =>
+    Array.isArray(v) && v.every((r) => typeof r === 'object' && r !== null && Array.isArray((r as { dataTypes: unknown }).dataTypes) && Array.isArray((r as { analyzers: unknown }).analyzers));
+  const isStringMap = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
+  const analysisEnabled = bool('WAGGLE_ANALYSIS_ENABLED', 'analysis.enabled', true);
+
   const config: WaggleConfig = {
     mode,
     http: {
@@ -141,6 +237,20 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     },
     storage: { backend: 'sqlite', sqlite: { synchronous: synchronous === 'NORMAL' ? 'NORMAL' : 'FULL' } },
     security: { secureCookies: bool('WAGGLE_SECURE_COOKIES', 'security.secureCookies', false) },
+    analysis: {
+      enabled: analysisEnabled,
+      port: analysisPort,
+      analyzerFolders: list('WAGGLE_ANALYZER_FOLDERS', 'analysis.analyzerFolders', builtin ? [builtin] : []),
+      responderFolders: list('WAGGLE_RESPONDER_FOLDERS', 'analysis.responderFolders', []),
+      concurrency: int('WAGGLE_ANALYSIS_CONCURRENCY', 'analysis.concurrency', 4, 1, 1024),
+      jobTimeout,
+      jobCache: jobCache >= 0 ? jobCache : 10,
+      jobDirectory: resolve(cwd, str('WAGGLE_ANALYSIS_JOB_DIRECTORY', 'analysis.jobDirectory', tmpdir())),
+      interpreters: json('WAGGLE_ANALYSIS_INTERPRETERS', 'analysis.interpreters', {}, isStringMap, 'an object of extension -> interpreter path'),
+      engines: json('WAGGLE_ANALYSIS_ENGINES', 'analysis.engines', analysisEnabled ? [{ name: 'local', type: 'local' }] : [], isEngines, 'a list of {name, type: local|cortex, url?, key?}'),
+      autoRun: json('WAGGLE_ANALYSIS_AUTORUN', 'analysis.autoRun', [], isRules, 'a list of {dataTypes: [...], analyzers: [...]}'),
+      pollSeconds: int('WAGGLE_ANALYSIS_POLL_SECONDS', 'analysis.pollSeconds', 2, 1, 3600),
+    },
   };
   if (!/^[^\s]+$/.test(config.admin.login)) problems.push('WAGGLE_ADMIN_LOGIN must be a login without spaces');
   if (problems.length > 0) throw new ConfigError(problems);

@@ -39,6 +39,8 @@ import { AlertService } from './alert.service.js';
 import { AlertImportService } from './alert-import.service.js';
 import { AlertSimilarityService } from './alert-similarity.service.js';
 import { registerAlertQueries } from './alert-queries.js';
+import type { AnalysisService } from '../analysis/analysis.service.js';
+import { createAnalysis } from '../analysis/index.js';
 
 export interface Services {
   config: WaggleConfig;
@@ -76,6 +78,8 @@ export interface Services {
   caseLinks: CaseLinkService;
   caseMerge: CaseMergeService;
   caseExport: CaseExportService;
+  /** The in-process analysis engine (absent when `analysis.enabled` is false). */
+  analysis?: AnalysisService;
   /** Replaces plain case creation once templates/tasks/sharing are wired (see case-create.ts). */
   caseCreator?: (
     actor: import('./actor.js').Actor,
@@ -120,6 +124,7 @@ export function createServices(config: WaggleConfig, store: EntityStore, blobs: 
   const alertImport = new AlertImportService(store, audit, alerts, cases, caseTemplates, attachments, { maxBulkMerge: config.alert.maxBulkMerge }, () => services.caseCreator);
   const alertSimilarity = new AlertSimilarityService(store, alerts, cases, observables);
   const services: Services = { config, store, blobs, bus, audit, orgs, profiles, users, auth, cases, query, attachments, tasks, logs, comments, customEvents, timeline, observableTypes, observables, attachmentAccess, customFields, pageTemplates, pages, caseTemplates, procedures, caseCreation, shares, caseLinks, caseMerge, caseExport, misp: new MispService([], caseCreation, observables, (sha) => blobs.get(sha)), alerts, alertImport, alertSimilarity };
+  if (config.analysis.enabled) services.analysis = createAnalysis(config.analysis, store, blobs, audit);
   services.caseCreator = (actor, body, more, extraFields) => caseCreation.create(actor, body as FullCaseInput, more, extraFields);
   registerCoreQueries(services);
   registerTaskQueries(services);
