@@ -44,7 +44,7 @@ if (files.length) {
   if (r.status !== 0 && num('fail') + num('cancelled') === 0) failed += 1;
 }
 
-for (const suite of ['test/compat/run.mjs']) {
+for (const suite of ['test/compat/run.mjs', 'test/compat-cortex/run.mjs']) {
   if (!existsSync(join(root, suite)) || (only.length && !only.some((o) => suite.includes(o)))) continue;
   const r = spawnSync(process.execPath, [suite], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: process.env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   process.stdout.write(r.stdout ?? '');
