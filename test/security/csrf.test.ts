@@ -66,7 +66,7 @@ test('session cookie, unsafe method, no or wrong CSRF header: 403 and nothing ch
 });
 
 test('session cookie from another site is refused even with the right token', async () => {
-  for (const extra of [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }, { origin: 'null' }]) {
+  for (const extra of [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }, { origin: 'null' }] as Array<Record<string, string>>) {
     const r = await send('POST', '/api/v1/case', { cookie, 'x-waggle-xsrf-token': csrf, ...extra }, caseBody);
     assert.equal(r.statusCode, 403, JSON.stringify(extra));
   }
@@ -89,7 +89,7 @@ test('basic auth from another site (Origin or Sec-Fetch-Site) is refused', async
     { origin: 'not a url' },
     { 'sec-fetch-site': 'cross-site' },
     { 'sec-fetch-site': 'cross-site', origin: 'http://waggle.example', host: 'waggle.example' },
-  ]) {
+  ] as Array<Record<string, string>>) {
     const r = await send('POST', '/api/v1/case', { authorization: auth, ...extra }, caseBody);
     assert.equal(r.statusCode, 403, `${JSON.stringify(extra)}: ${r.body}`);
     const p = await send('POST', `/api/v1/user/${a.analyst.login}/password/set`, { authorization: auth, ...extra }, { password: 'csrf-password' });

@@ -39,8 +39,10 @@ before(async () => {
 });
 after(async () => t?.close());
 
+type Attempt = [string, () => Promise<{ status: number; body: unknown; text: string }>];
+
 /** Runs `attempts` and asserts that each is refused and that no user's rights changed. */
-async function refusedAndUnchanged(attempts: Array<[string, () => Promise<{ status: number; body: unknown; text: string }>]>): Promise<void> {
+async function refusedAndUnchanged(attempts: Attempt[]): Promise<void> {
   const before = await rightsOf(t, logins);
   for (const [what, attempt] of attempts) assertRefused(await attempt(), what);
   assert.deepEqual(await rightsOf(t, logins), before, 'rights changed');
@@ -51,7 +53,7 @@ test('users cannot PATCH their own profile, organisation, lock state or type', a
     const c = t.as(who);
     const me = (await c.get('/api/v1/user/current')).body as { _id: string };
     await refusedAndUnchanged([
-      ...(who === a.admin ? [] : ([[`${who.login} -> org-admin`, () => c.patch(`/api/v1/user/${who.login}`, { profile: 'org-admin' })]] as const)),
+      ...(who === a.admin ? [] : [[`${who.login} -> org-admin`, () => c.patch(`/api/v1/user/${who.login}`, { profile: 'org-admin' })] as Attempt]),
       [`${who.login} -> admin`, () => c.patch(`/api/v1/user/${who.login}`, { profile: 'admin' })],
       [`${who.login} -> admin by id`, () => c.patch(`/api/v1/user/${me._id}`, { profile: 'admin' })],
       [`${who.login} -> org-b`, () => c.patch(`/api/v1/user/${who.login}`, { organisation: 'org-b', profile: 'org-admin' })],
