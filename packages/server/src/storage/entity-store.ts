@@ -59,8 +59,9 @@ export interface EntityStore {
    */
   insert(doc: NewDoc): Promise<Doc>;
   /**
-   * Applies `patch` atomically (fields set, `null` removes) and bumps the version.
-   * Throws NotFoundError when missing and ConflictError when `expectedVersion` differs.
+   * Applies `patch` atomically (fields set, `null` removes, nested values replaced whole) and
+   * bumps the version; `_id`, `_type`, `_version`, `_createdAt` and `_createdBy` in a patch are
+   * ignored. Throws NotFoundError when missing and ConflictError when `expectedVersion` differs.
    */
   update(type: string, id: string, patch: Patch, by: string, expectedVersion?: number): Promise<Doc>;
   /** Deletes a document; resolves `false` when it did not exist. */
