@@ -10,7 +10,7 @@ import type { OrganisationService } from './organisation.service.js';
 import type { ProfileService } from './profile.service.js';
 import type { SecretBox } from '../auth/secret-box.js';
 import { ADMIN_ORG, ADMIN_PERMISSIONS } from '../auth/permissions.js';
-import { AuthorizationError, BadRequestError, NotFoundError } from '../errors/errors.js';
+import { AuthorizationError, BadRequestError, CreateError, NotFoundError } from '../errors/errors.js';
 import { hashPassword, newApiKey, verifyPassword } from '../auth/password.js';
 import { requirePermission } from './policy.js';
 import { q } from '../query/ir.js';
@@ -40,6 +40,11 @@ export interface UserUpdate {
   email?: string;
   defaultOrganisation?: string;
   type?: 'Normal' | 'Service';
+}
+
+/** A platform administrator of users: holds manageUser through the `admin` organisation (or the system). */
+function isUserAdmin(actor: Actor): boolean {
+  return actor.via === 'system' || actor.platformPermissions.has('manageUser');
 }
 
 const LOGIN_RE = /^[A-Za-z0-9._@+\-]{1,128}$/;
@@ -76,15 +81,15 @@ export class UserService {
 
   canSeeUser(actor: Actor, user: Doc): boolean {
     if (actor.via === 'system' || user._id === actor.userId) return true;
-    if (actor.inAdminOrg && actor.permissions.has('manageUser')) return true;
+    if (isUserAdmin(actor)) return true;
     return UserService.memberships(user).some((m) => m.orgId === actor.orgId);
   }
 
   /** Rights check for managing `user` in organisation `orgId`, and for granting `profileName`. */
   private async assertCanManage(actor: Actor, orgId: string, profileName?: string): Promise<void> {
     if (actor.via === 'system') return;
-    requirePermission(actor, 'manageUser');
-    const platformAdmin = actor.inAdminOrg;
+    const platformAdmin = isUserAdmin(actor);
+    if (!platformAdmin) requirePermission(actor, 'manageUser');
     if (!platformAdmin && orgId !== actor.orgId) throw new AuthorizationError('You may only manage users of your own organisation');
     if (profileName !== undefined) {
       const profile = await this.profiles.get(profileName);
@@ -105,8 +110,8 @@ export class UserService {
   private assertMayGrant(actor: Actor, profile: Doc | undefined): void {
     if (actor.via === 'system' || !profile) return;
     const perms = (profile.permissions as string[] | undefined) ?? [];
-    const relevant = profile.isAdmin === true ? perms.filter((p) => (ADMIN_PERMISSIONS as readonly string[]).includes(p)) : actor.inAdminOrg ? [] : perms;
-    const missing = relevant.filter((p) => !actor.permissions.has(p));
+    const relevant = profile.isAdmin === true ? perms.filter((p) => (ADMIN_PERMISSIONS as readonly string[]).includes(p)) : isUserAdmin(actor) ? [] : perms;
+    const missing = relevant.filter((p) => !actor.permissions.has(p) && !actor.platformPermissions.has(p));
     if (missing.length) throw new AuthorizationError(`You cannot grant or manage the profile ${String(profile.name)}: it has permissions you do not hold (${missing.join(', ')})`);
   }
 
@@ -118,7 +123,7 @@ export class UserService {
   private async assertDominates(actor: Actor, user: Doc): Promise<void> {
     if (actor.via === 'system') return;
     for (const m of UserService.memberships(user)) {
-      if (!actor.inAdminOrg && m.orgId !== actor.orgId) throw new AuthorizationError('This user belongs to other organisations; only a platform administrator may do this');
+      if (!isUserAdmin(actor) && m.orgId !== actor.orgId) throw new AuthorizationError('This user belongs to other organisations; only a platform administrator may do this');
       this.assertMayGrant(actor, await this.profiles.findByName(m.profile));
     }
   }
@@ -146,6 +151,11 @@ export class UserService {
     if (existing) {
       const ms = UserService.memberships(existing);
       if (!ms.some((m) => m.orgId === orgId)) {
+        // Only platform user managers bring in an account of another organisation: an org-admin
+        // would change another tenant's user (and read it back in the answer).
+        if (actor.via !== 'system' && !isUserAdmin(actor) && ms.some((m) => m.orgId !== actor.orgId)) {
+          throw new CreateError(`User ${login} already exists`);
+        }
         const organisations = [...ms, { orgId, profile: input.profile }];
         const [u] = await this.audit.commit([
           { op: 'update', type: 'user', id: existing._id, patch: { organisations, orgIds: organisations.map((m) => m.orgId), _orgs: organisations.map((m) => m.orgId) }, by: actor.login },
@@ -203,7 +213,7 @@ export class UserService {
     if (!self || privileged) {
       const orgId = await this.orgIdFor(actor, input.organisation);
       await this.assertCanManage(actor, orgId, input.profile);
-      if (!actor.inAdminOrg && actor.via !== 'system' && !UserService.memberships(user).some((m) => m.orgId === actor.orgId)) {
+      if (!isUserAdmin(actor) && !UserService.memberships(user).some((m) => m.orgId === actor.orgId)) {
         throw new AuthorizationError('You may only manage users of your own organisation');
       }
       if (input.locked !== undefined || input.type !== undefined) await this.assertDominates(actor, user);
@@ -234,7 +244,7 @@ export class UserService {
   /** Replaces a user's memberships. Only platform admins, or org admins within their organisation. */
   async setOrganisations(actor: Actor, idOrLogin: string, list: Array<{ organisation: string; profile: string; default?: boolean }>): Promise<Array<{ organisation: string; profile: string; default: boolean }>> {
     const user = await this.get(actor, idOrLogin);
-    if (user._id === actor.userId && actor.via !== 'system' && !(actor.inAdminOrg && actor.permissions.has('manageUser'))) throw new AuthorizationError('You cannot change your own organisations');
+    if (user._id === actor.userId && !isUserAdmin(actor)) throw new AuthorizationError('You cannot change your own organisations');
     if (list.length === 0) throw new BadRequestError('A user needs at least one organisation');
     const memberships: Membership[] = [];
     let defaultOrg: string | undefined;
@@ -245,7 +255,7 @@ export class UserService {
       memberships.push({ orgId: org._id, profile: item.profile });
       if (item.default) defaultOrg = org._id;
     }
-    if (!actor.inAdminOrg && actor.via !== 'system') {
+    if (!isUserAdmin(actor)) {
       // an org admin may only change the membership in their own organisation
       const others = (ms: Membership[]) => ms.filter((m) => m.orgId !== actor.orgId).map((m) => `${m.orgId}:${m.profile}`).sort().join(',');
       if (others(memberships) !== others(UserService.memberships(user))) throw new AuthorizationError('You may only manage the membership in your own organisation');
@@ -271,7 +281,7 @@ export class UserService {
       await this.audit.commit([{ op: 'update', type: 'user', id: user._id, patch: { organisations: remaining, orgIds, _orgs: orgIds }, by: actor.login }, this.audit.op(actor, 'update', user, { removedFrom: orgId })]);
       return;
     }
-    if (!actor.inAdminOrg && actor.via !== 'system' && remaining.length > 0) {
+    if (!isUserAdmin(actor) && remaining.length > 0) {
       throw new AuthorizationError('This user belongs to other organisations; only a platform administrator may delete them');
     }
     await this.assertDominates(actor, user);
@@ -289,7 +299,7 @@ export class UserService {
     if (user._id !== actor.userId) {
       const orgId = UserService.memberships(user).some((m) => m.orgId === actor.orgId) ? actor.orgId : String(user.defaultOrganisation);
       await this.assertCanManage(actor, orgId);
-      if (!actor.inAdminOrg && actor.via !== 'system' && UserService.memberships(user).some((m) => m.orgId !== actor.orgId)) {
+      if (!isUserAdmin(actor) && UserService.memberships(user).some((m) => m.orgId !== actor.orgId)) {
         throw new AuthorizationError('Only a platform administrator may set the password of a user of several organisations');
       }
       await this.assertDominates(actor, user);
