@@ -52,7 +52,26 @@ export const ORG_PERMISSIONS = [
 
 export type Permission = (typeof ADMIN_PERMISSIONS)[number] | (typeof ORG_PERMISSIONS)[number];
 
-export const ALL_PERMISSIONS: ReadonlySet<string> = new Set<string>([...ADMIN_PERMISSIONS, ...ORG_PERMISSIONS]);
+/**
+ * TheHive 4 permission names that TheHive 5 still accepts in profiles; each stands for the
+ * finer permissions it was split into. Profiles keep the name given; actors get the expansion.
+ */
+export const LEGACY_PERMISSIONS: Readonly<Record<string, readonly Permission[]>> = {
+  manageCase: ['manageCase/create', 'manageCase/update', 'manageCase/delete', 'manageCase/merge', 'manageCase/reopen', 'manageCase/changeOwnership'],
+  manageAlert: ['manageAlert/create', 'manageAlert/update', 'manageAlert/delete', 'manageAlert/import', 'manageAlert/reopen'],
+};
+
+export const ALL_PERMISSIONS: ReadonlySet<string> = new Set<string>([...ADMIN_PERMISSIONS, ...ORG_PERMISSIONS, ...Object.keys(LEGACY_PERMISSIONS)]);
+
+/** The permission set of a profile, with legacy names expanded. */
+export function expandPermissions(perms: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  for (const p of perms) {
+    out.add(p);
+    for (const x of LEGACY_PERMISSIONS[p] ?? []) out.add(x);
+  }
+  return out;
+}
 
 const ANALYST: Permission[] = [
   'manageCase/create',

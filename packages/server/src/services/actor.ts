@@ -9,6 +9,11 @@ export interface Actor {
   permissions: ReadonlySet<string>;
   /** Whether the current organisation is the platform `admin` organisation. */
   inAdminOrg: boolean;
+  /**
+   * The permissions of the user's profile in the `admin` organisation (empty when not a member):
+   * platform administration rights, which hold whatever organisation the request is made in.
+   */
+  platformPermissions: ReadonlySet<string>;
   /** How the request authenticated. */
   via: 'key' | 'basic' | 'session' | 'system';
   requestId: string;
@@ -25,6 +30,7 @@ export function systemActor(orgId: string, orgName: string): Actor {
     profile: 'admin',
     permissions: new Set(),
     inAdminOrg: true,
+    platformPermissions: new Set(),
     via: 'system',
     requestId: 'system',
   };

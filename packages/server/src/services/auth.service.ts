@@ -11,7 +11,7 @@ import type { ProfileService } from './profile.service.js';
 import { UserService } from './user.service.js';
 import { AuthenticationError, AuthorizationError, RateLimitExceededError } from '../errors/errors.js';
 import { hashApiKey, verifyPassword } from '../auth/password.js';
-import { ADMIN_ORG } from '../auth/permissions.js';
+import { ADMIN_ORG, ADMIN_PERMISSIONS, expandPermissions } from '../auth/permissions.js';
 
 export type Credentials =
   | { kind: 'key'; key: string }
@@ -116,6 +116,9 @@ export class AuthService {
     if (!org) throw new AuthorizationError('Your organisation no longer exists');
     if (org.locked === true) throw new AuthorizationError(`Organisation ${String(org.name)} is locked`);
     const profile = await this.profiles.findByName(membership.profile);
+    const adminOrg = org.name === ADMIN_ORG ? org : await this.orgs.findByName(ADMIN_ORG);
+    const adminMembership = adminOrg ? ms.find((m) => m.orgId === adminOrg._id) : undefined;
+    const adminProfile = adminMembership ? (adminMembership.profile === membership.profile ? profile : await this.profiles.findByName(adminMembership.profile)) : undefined;
     return {
       userId: user._id,
       login: String(user.login),
@@ -123,7 +126,8 @@ export class AuthService {
       orgId: org._id,
       orgName: String(org.name),
       profile: membership.profile,
-      permissions: new Set((profile?.permissions as string[]) ?? []),
+      permissions: expandPermissions((profile?.permissions as string[]) ?? []),
+      platformPermissions: adminProfile ? expandPermissions(((adminProfile.permissions as string[]) ?? []).filter((p) => (ADMIN_PERMISSIONS as readonly string[]).includes(p))) : new Set<string>(),
       inAdminOrg: org.name === ADMIN_ORG,
       via,
       requestId,

@@ -38,7 +38,7 @@ export class MispService {
   /** Starts a synchronisation of every configured server (none configured: nothing to do). */
   syncAlerts(actor: Actor): void {
     // TheHive 4 lets platform administrators (manageOrganisation) start a sync; alert writers may too.
-    if (actor.inAdminOrg && actor.permissions.has('manageOrganisation')) return;
+    if (actor.platformPermissions.has('manageOrganisation')) return;
     requirePermission(actor, 'manageAlert/create');
   }
 

@@ -51,7 +51,7 @@ export class OrganisationService {
   /** The organisation if the actor may see it: its own, a linked one, or any for admins. */
   async get(actor: Actor, idOrName: string): Promise<Doc> {
     const doc = await this.resolve(idOrName);
-    if (!doc || !(actor.inAdminOrg || canSee(actor, doc))) throw new NotFoundError(`Organisation ${idOrName} not found`);
+    if (!doc || !(actor.inAdminOrg || actor.platformPermissions.has('manageOrganisation') || canSee(actor, doc))) throw new NotFoundError(`Organisation ${idOrName} not found`);
     return doc;
   }
 
@@ -95,7 +95,7 @@ export class OrganisationService {
   async update(actor: Actor, idOrName: string, patch: Partial<OrgInput> & { avatar?: string }): Promise<void> {
     const doc = await this.get(actor, idOrName);
     const isOwnOrgAdmin = doc._id === actor.orgId && actor.permissions.has('manageConfig');
-    if (!(actor.inAdminOrg && actor.permissions.has('manageOrganisation')) && !isOwnOrgAdmin) {
+    if (!actor.platformPermissions.has('manageOrganisation') && !isOwnOrgAdmin) {
       throw new AuthorizationError('You may not change this organisation');
     }
     if (doc.name === ADMIN_ORG && patch.name !== undefined && patch.name !== ADMIN_ORG) throw new BadRequestError('The admin organisation cannot be renamed');

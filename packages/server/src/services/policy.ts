@@ -101,10 +101,13 @@ export function assertCan<T extends Doc>(actor: Actor, doc: T | undefined, what:
   return visible;
 }
 
-/** Platform administration: the actor must be in the admin organisation with the permission. */
+/**
+ * Platform administration: the actor's user must hold the permission through its profile in the
+ * `admin` organisation (whatever organisation the request is made in: that is no new right).
+ */
 export function requireAdmin(actor: Actor, permission: Permission): void {
   if (actor.via === 'system') return;
-  if (!actor.inAdminOrg || !actor.permissions.has(permission)) {
+  if (!actor.platformPermissions.has(permission)) {
     throw new AuthorizationError(`Only platform administrators with ${permission} may do this`);
   }
 }

@@ -31,6 +31,7 @@ function actorFor(org: TestOrg, login: string, permissions: string[]): Actor {
     profile: 'analyst',
     permissions: new Set(permissions),
     inAdminOrg: false,
+    platformPermissions: new Set(),
     via: 'basic',
     requestId: 'test',
   };
