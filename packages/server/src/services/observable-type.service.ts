@@ -25,11 +25,24 @@ export class ObservableTypeService {
     private readonly audit: AuditService,
   ) {}
 
+  /**
+   * Types by name, cached briefly: every observable created looks its type up, and types
+   * change rarely. This node drops the cache on its own changes; other cluster nodes see a
+   * change within CACHE_TTL_MS.
+   */
+  private cache = new Map<string, { doc: Doc | undefined; at: number }>();
+  private static readonly CACHE_TTL_MS = 5_000;
+
   /** The type named `name`, or undefined. Every type is visible to everyone. */
   async findByName(name: string): Promise<Doc | undefined> {
+    const hit = this.cache.get(name);
+    if (hit && Date.now() - hit.at < ObservableTypeService.CACHE_TTL_MS) return hit.doc;
     const owner = await this.store.uniqueOwner(OBSERVABLE_TYPE_SCOPE, name);
-    const doc = owner ? await this.store.get('observableType', owner) : undefined;
-    return doc?._type === 'observableType' ? doc : undefined;
+    const found = owner ? await this.store.get('observableType', owner) : undefined;
+    const doc = found?._type === 'observableType' ? found : undefined;
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(name, { doc, at: Date.now() });
+    return doc;
   }
 
   /** A type by id (`~123`) or name; throws NotFoundError. */
@@ -57,12 +70,14 @@ export class ObservableTypeService {
       name,
       isAttachment: input.isAttachment === true,
     };
+    this.cache.delete(name);
     try {
       const [, created] = await this.audit.commit([
         { op: 'claim', scope: OBSERVABLE_TYPE_SCOPE, key: name, owner: doc._id },
         { op: 'insert', doc },
         this.audit.op(actor, 'create', doc, { name }),
       ]);
+      this.cache.delete(name);
       return created as Doc;
     } catch (e) {
       if (e instanceof ConflictError) throw new CreateError(`Observable type ${name} already exists`);
@@ -82,11 +97,13 @@ export class ObservableTypeService {
     const doc = await this.get(idOrName);
     const name = String(doc.name);
     if (await this.inUse(name)) throw new BadRequestError(`Observable type ${name} is used by observables and cannot be deleted`);
+    this.cache.delete(name);
     await this.audit.commit([
       { op: 'delete', type: 'observableType', id: doc._id },
       { op: 'release', scope: OBSERVABLE_TYPE_SCOPE, key: name },
       this.audit.op(actor, 'delete', doc, { name }),
     ]);
+    this.cache.delete(name);
   }
 
   render(doc: Doc): Record<string, unknown> {
