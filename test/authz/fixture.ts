@@ -112,6 +112,8 @@ export interface Planted {
   streamId: string;
   /** The API key of the analyst (a secret as much as the markers). */
   analystKey: string;
+  /** An analysis job on `observableId`, when the Cortex connector is enabled. */
+  cortexJobId?: string;
 }
 
 /** Global (platform) objects made by the platform administrator; they carry no marker. */
@@ -233,6 +235,8 @@ export async function plant(t: TestWaggle, org: TestOrg, g: Globals, opts: { mar
   }
   const stream = await ok(t, c, 'POST', '/api/stream');
   const key = await ok(t, c, 'POST', `/api/v1/user/${encodeURIComponent(org.analyst.login)}/key/renew`);
+  // the connector records a job even when no engine knows the analyzer (reference §2.7)
+  const job = await call(t, c, 'POST', '/api/connector/cortex/job', { analyzerId: 'authz-analyzer', cortexId: 'authz', artifactId: String(obs.json[0]._id) });
 
   const fileAtt = fileObs.json[0].attachment as { _id: string; id: string };
   return {
@@ -267,6 +271,7 @@ export async function plant(t: TestWaggle, org: TestOrg, g: Globals, opts: { mar
     ...(shareId ? { shareId } : {}),
     streamId: stream.text,
     analystKey: key.text,
+    ...(job.status === 201 ? { cortexJobId: String(job.json._id) } : {}),
   };
 }
 
