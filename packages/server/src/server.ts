@@ -44,6 +44,7 @@ export async function createWaggle(config: WaggleConfig, opts: { logger?: boolea
     services,
     boot,
     close: async () => {
+      services.cortex?.stop();
       await app.close();
       await store.close();
     },

@@ -212,7 +212,7 @@ export class CaseService {
   /** Delete ops for every child of a case. */
   async cascadeDeleteOps(caseId: string): Promise<BatchOp[]> {
     const ops: BatchOp[] = [];
-    for (const type of ['task', 'log', 'observable', 'comment', 'procedure', 'page', 'attachment', 'customEvent', 'share'] as const) {
+    for (const type of ['task', 'log', 'observable', 'comment', 'procedure', 'page', 'attachment', 'customEvent', 'share', 'analyzerJob', 'action'] as const) {
       const r = await this.store.query({ entity: type, where: q.parentId('case', caseId), sort: [], output: { kind: 'rows', from: 0, to: 1_000_000 } });
       for (const d of r.kind === 'rows' ? r.rows : []) {
         ops.push({ op: 'delete', type, id: d._id });

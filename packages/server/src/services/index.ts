@@ -41,6 +41,8 @@ import { AlertSimilarityService } from './alert-similarity.service.js';
 import { registerAlertQueries } from './alert-queries.js';
 import type { AnalysisService } from '../analysis/analysis.service.js';
 import { createAnalysis } from '../analysis/index.js';
+import type { CortexConnectorService } from '../analysis/connector/connector.service.js';
+import { createCortexConnector } from '../analysis/connector/index.js';
 
 export interface Services {
   config: WaggleConfig;
@@ -80,6 +82,8 @@ export interface Services {
   caseExport: CaseExportService;
   /** The in-process analysis engine (absent when `analysis.enabled` is false). */
   analysis?: AnalysisService;
+  /** The TheHive-side connector to the analysis engines (absent without engines). */
+  cortex?: CortexConnectorService;
   /** Replaces plain case creation once templates/tasks/sharing are wired (see case-create.ts). */
   caseCreator?: (
     actor: import('./actor.js').Actor,
@@ -125,6 +129,7 @@ export function createServices(config: WaggleConfig, store: EntityStore, blobs: 
   const alertSimilarity = new AlertSimilarityService(store, alerts, cases, observables);
   const services: Services = { config, store, blobs, bus, audit, orgs, profiles, users, auth, cases, query, attachments, tasks, logs, comments, customEvents, timeline, observableTypes, observables, attachmentAccess, customFields, pageTemplates, pages, caseTemplates, procedures, caseCreation, shares, caseLinks, caseMerge, caseExport, misp: new MispService([], caseCreation, observables, (sha) => blobs.get(sha)), alerts, alertImport, alertSimilarity };
   if (config.analysis.enabled) services.analysis = createAnalysis(config.analysis, store, blobs, audit);
+  if (config.analysis.engines.length > 0) services.cortex = createCortexConnector(services);
   services.caseCreator = (actor, body, more, extraFields) => caseCreation.create(actor, body as FullCaseInput, more, extraFields);
   registerCoreQueries(services);
   registerTaskQueries(services);

@@ -28,6 +28,7 @@ import { pageTemplateRoutes } from './page-template/routes.js';
 import { casePageRoutes } from './case-page/routes.js';
 import { procedureRoutes } from './procedure/routes.js';
 import { alertRoutes } from './alert/routes.js';
+import { cortexConnectorRoutes } from './connector-cortex/routes.js';
 
 export type RouteModule = (app: FastifyInstance, services: Services) => Promise<void> | void;
 
@@ -58,4 +59,5 @@ export const routeModules: RouteModule[] = [
   casePageRoutes,
   procedureRoutes,
   alertRoutes,
+  cortexConnectorRoutes,
 ];
