@@ -172,6 +172,8 @@ interface Answer {
   status: number;
   contentType: string;
   text: string;
+  /** A WWW-Authenticate header would make browsers prompt for, then replay, basic credentials. */
+  challenge: boolean;
 }
 
 function viaSocket(req: FuzzRequest): Promise<Answer> {
@@ -182,7 +184,7 @@ function viaSocket(req: FuzzRequest): Promise<Answer> {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), text }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), text, challenge: res.headers['www-authenticate'] !== undefined }));
     });
     rq.on('error', (e) => reject(e));
     if (req.body) rq.write(req.body, () => undefined);
@@ -193,11 +195,12 @@ function viaSocket(req: FuzzRequest): Promise<Answer> {
 async function send(req: FuzzRequest): Promise<Answer> {
   if (req.socket) return viaSocket(req);
   const r = await t.running.app.inject({ method: req.method, url: req.url, headers: req.headers, ...(req.body ? { payload: req.body } : {}), remoteAddress: '10.1.1.1' });
-  return { status: r.statusCode, contentType: String(r.headers['content-type'] ?? ''), text: r.body };
+  return { status: r.statusCode, contentType: String(r.headers['content-type'] ?? ''), text: r.body, challenge: r.headers['www-authenticate'] !== undefined };
 }
 
 function problem(a: Answer): string | undefined {
   if (a.status >= 500) return `status ${a.status}`;
+  if (a.challenge) return 'WWW-Authenticate header';
   if (a.status < 400) return undefined;
   if (!a.contentType.includes('application/json')) return `content-type ${a.contentType}`;
   try {
