@@ -15,7 +15,7 @@ import { writeTestWorkers } from './test/workers.js';
 
 interface R {
   status: number;
-  body: any;  
+  body: any;
   headers: Record<string, unknown>;
   raw: string;
 }
@@ -54,7 +54,11 @@ async function runAndWait(creds: Creds, workerId: string, body: Record<string, u
 before(async () => {
   root = mkdtempSync(join(tmpdir(), 'waggle-analysis-'));
   const folders = writeTestWorkers(root);
-  t = await testWaggle({ WAGGLE_ANALYZER_FOLDERS: folders.analyzers, WAGGLE_RESPONDER_FOLDERS: folders.responders, WAGGLE_ANALYSIS_JOB_DIRECTORY: join(root, 'jobs') });
+  t = await testWaggle({
+    WAGGLE_ANALYZER_FOLDERS: folders.analyzers,
+    WAGGLE_RESPONDER_FOLDERS: folders.responders,
+    WAGGLE_ANALYSIS_JOB_DIRECTORY: join(root, 'jobs'),
+  });
   app = await buildAnalysisApp(t.running.services, { logger: false });
   a = await t.org('cortex-a');
   b = await t.org('cortex-b');
@@ -84,11 +88,28 @@ describe('catalog and workers', () => {
 
     const id = await enable(a, 'Echo_1_0', { configuration: { key: 'secret-key' } });
     const w = await call(a.admin, 'GET', `/api/analyzer/${id}`);
-    assert.deepEqual(w.body.configuration, { key: 'secret-key', limit: 5, names: [], proxy_http: null, proxy_https: null, cacerts: null, jobTimeout: null, check_tlp: null, max_tlp: null, check_pap: null, max_pap: null, auto_extract_artifacts: null, jobCache: null });
+    assert.deepEqual(w.body.configuration, {
+      key: 'secret-key',
+      limit: 5,
+      names: [],
+      proxy_http: null,
+      proxy_https: null,
+      cacerts: null,
+      jobTimeout: null,
+      check_tlp: null,
+      max_tlp: null,
+      check_pap: null,
+      max_pap: null,
+      auto_extract_artifacts: null,
+      jobCache: null,
+    });
     const asAnalyst = await call(a.analyst, 'GET', `/api/analyzer/${id}`);
     assert.equal(asAnalyst.body.configuration, undefined, 'configuration is for org-admins');
     const byType = await call(a.readonly, 'GET', '/api/analyzer/type/domain');
-    assert.deepEqual(byType.body.map((x: { name: string }) => x.name), ['Echo_1_0']);
+    assert.deepEqual(
+      byType.body.map((x: { name: string }) => x.name),
+      ['Echo_1_0'],
+    );
     assert.deepEqual((await call(a.readonly, 'GET', '/api/analyzer/type/mail')).body, []);
     const search = await call(a.readonly, 'POST', '/api/analyzer/_search', { query: { _field: 'name', _value: 'Echo_1_0' } });
     assert.equal(search.body.length, 1);
@@ -161,7 +182,11 @@ describe('jobs', () => {
 
   it('turns a failure, an invalid output, no output and a missing command into Failure reports', async () => {
     const fail = (await call(a.admin, 'POST', '/api/analyzer/_search', { query: { name: 'Fail_1_0' } })).body[0].id as string;
-    const f = await call(a.analyst, 'GET', `/api/job/${(await call(a.analyst, 'GET', `/api/job?analyzerFilter=${fail}&range=0-1`)).body[0].id}/waitreport?atMost=30s`);
+    const f = await call(
+      a.analyst,
+      'GET',
+      `/api/job/${(await call(a.analyst, 'GET', `/api/job?analyzerFilter=${fail}&range=0-1`)).body[0].id}/waitreport?atMost=30s`,
+    );
     assert.equal(f.body.status, 'Failure');
     assert.equal(f.body.report.errorMessage, 'no luck');
     assert.equal(f.body.report.success, false);
@@ -213,7 +238,13 @@ describe('jobs', () => {
   it('never shows organisation A jobs or configuration to organisation B', async () => {
     const echo = (await call(a.admin, 'POST', '/api/analyzer/_search', { query: { name: 'Echo_1_0' } })).body[0].id as string;
     const job = (await call(a.analyst, 'GET', '/api/job?range=0-1')).body[0].id as string;
-    for (const url of [`/api/job/${job}`, `/api/job/${job}/report`, `/api/job/${job}/waitreport?atMost=1s`, `/api/job/${job}/artifacts`, `/api/analyzer/${echo}`]) {
+    for (const url of [
+      `/api/job/${job}`,
+      `/api/job/${job}/report`,
+      `/api/job/${job}/waitreport?atMost=1s`,
+      `/api/job/${job}/artifacts`,
+      `/api/analyzer/${echo}`,
+    ]) {
       assert.equal((await call(b.admin, 'GET', url)).status, 404, url);
     }
     assert.equal((await call(b.admin, 'DELETE', `/api/job/${job}`)).status, 404);
@@ -238,7 +269,12 @@ describe('jobs', () => {
   it('runs responders with JSON data', async () => {
     const r = await call(a.admin, 'POST', '/api/organization/responder/EchoResponder_1_0', { name: 'EchoResponder_1_0' });
     assert.equal(r.status, 201);
-    const run = await call(a.analyst, 'POST', `/api/responder/${r.body.id}/run`, { data: { _id: '~1', title: 'case' }, dataType: 'thehive:case', tlp: 2, pap: 2 });
+    const run = await call(a.analyst, 'POST', `/api/responder/${r.body.id}/run`, {
+      data: { _id: '~1', title: 'case' },
+      dataType: 'thehive:case',
+      tlp: 2,
+      pap: 2,
+    });
     assert.equal(run.status, 200);
     const done = await call(a.analyst, 'GET', `/api/job/${run.body.id}/waitreport?atMost=30s`);
     assert.equal(done.body.status, 'Success');

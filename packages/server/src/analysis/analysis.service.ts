@@ -56,7 +56,6 @@ export interface JobDone {
   job: Doc;
 }
 
-
 function rows(r: Awaited<ReturnType<EntityStore['query']>>): Doc[] {
   return r.kind === 'rows' ? r.rows : [];
 }
@@ -81,7 +80,12 @@ export class AnalysisService {
 
   /** Re-queues the jobs left `Waiting` by a previous run (Cortex leaves InProgress ones as they are). */
   async start(): Promise<void> {
-    const r = await this.store.query({ entity: 'job', where: q.eq('status', 'Waiting'), sort: [{ field: '_createdAt', dir: 'asc' }], output: { kind: 'rows', from: 0, to: 1_000_000 } });
+    const r = await this.store.query({
+      entity: 'job',
+      where: q.eq('status', 'Waiting'),
+      sort: [{ field: '_createdAt', dir: 'asc' }],
+      output: { kind: 'rows', from: 0, to: 1_000_000 },
+    });
     for (const j of rows(r)) this.queue.push(j._id);
   }
 
@@ -113,7 +117,13 @@ export class AnalysisService {
     return q.and(visibleTo(actor), q.eq('workerType', type));
   }
 
-  async listWorkers(actor: Actor, type: WorkerType, where: Expr, range: { from: number; to: number }, sort: SortKey[]): Promise<{ rows: Doc[]; total: number }> {
+  async listWorkers(
+    actor: Actor,
+    type: WorkerType,
+    where: Expr,
+    range: { from: number; to: number },
+    sort: SortKey[],
+  ): Promise<{ rows: Doc[]; total: number }> {
     requireRole(actor, 'read');
     const w = q.and(this.workerWhere(actor, type), where);
     const [r, c] = await Promise.all([
@@ -129,7 +139,12 @@ export class AnalysisService {
     let doc = idOrName.startsWith('~') ? await this.store.get('analyzerConfig', idOrName) : undefined;
     if (doc && doc.workerType !== type) doc = undefined;
     if (!doc) {
-      const r = await this.store.query({ entity: 'analyzerConfig', where: q.and(this.workerWhere(actor, type), q.or(q.eq('name', idOrName), q.eq('workerDefinitionId', idOrName))), sort: [], output: { kind: 'rows', from: 0, to: 1 } });
+      const r = await this.store.query({
+        entity: 'analyzerConfig',
+        where: q.and(this.workerWhere(actor, type), q.or(q.eq('name', idOrName), q.eq('workerDefinitionId', idOrName))),
+        sort: [],
+        output: { kind: 'rows', from: 0, to: 1 },
+      });
       doc = rows(r)[0];
     }
     return assertVisible(actor, doc, type === 'analyzer' ? 'Analyzer' : 'Responder', idOrName);
@@ -137,7 +152,12 @@ export class AnalysisService {
 
   async workersByType(actor: Actor, type: WorkerType, dataType: string): Promise<Doc[]> {
     requireRole(actor, 'read');
-    const r = await this.store.query({ entity: 'analyzerConfig', where: q.and(this.workerWhere(actor, type), q.eq('dataTypeList', dataType)), sort: [{ field: 'name', dir: 'asc' }], output: { kind: 'rows', from: 0, to: 10_000 } });
+    const r = await this.store.query({
+      entity: 'analyzerConfig',
+      where: q.and(this.workerWhere(actor, type), q.eq('dataTypeList', dataType)),
+      sort: [{ field: 'name', dir: 'asc' }],
+      output: { kind: 'rows', from: 0, to: 10_000 },
+    });
     return rows(r);
   }
 
@@ -167,14 +187,17 @@ export class AnalysisService {
       ...(input.jobCache !== undefined && input.jobCache !== null ? { jobCache: input.jobCache } : {}),
       ...(input.jobTimeout !== undefined && input.jobTimeout !== null ? { jobTimeout: input.jobTimeout } : {}),
     };
-    const [, created] = await this.audit.commit([
-      { op: 'claim', scope: `worker.${actor.orgId}.${type}`, key: name, owner: doc._id },
-      { op: 'insert', doc },
-      this.audit.op(actor, 'create', doc, { name, workerDefinitionId: def.id }),
-    ]).catch((e: unknown) => {
-      if (e instanceof Error && /claim|unique|conflict/i.test(`${e.constructor.name} ${e.message}`)) throw new BadRequestError(`The ${type} ${name} is already enabled in this organisation`);
-      throw e;
-    });
+    const [, created] = await this.audit
+      .commit([
+        { op: 'claim', scope: `worker.${actor.orgId}.${type}`, key: name, owner: doc._id },
+        { op: 'insert', doc },
+        this.audit.op(actor, 'create', doc, { name, workerDefinitionId: def.id }),
+      ])
+      .catch((e: unknown) => {
+        if (e instanceof Error && /claim|unique|conflict/i.test(`${e.constructor.name} ${e.message}`))
+          throw new BadRequestError(`The ${type} ${name} is already enabled in this organisation`);
+        throw e;
+      });
     return created as Doc;
   }
 
@@ -186,10 +209,13 @@ export class AnalysisService {
       const def = this.catalog.get(type, String(doc.workerDefinitionId));
       patch.configuration = def ? validateConfiguration(def, input.configuration) : input.configuration;
     }
-    checkRate(input.rate ?? (doc.rate), input.rateUnit ?? (doc.rateUnit));
+    checkRate(input.rate ?? doc.rate, input.rateUnit ?? doc.rateUnit);
     for (const k of ['rate', 'rateUnit', 'jobCache', 'jobTimeout', 'dataTypeList'] as const) if (input[k] !== undefined) patch[k] = input[k];
     if (Object.keys(patch).length === 0) return doc;
-    const [updated] = await this.audit.commit([{ op: 'update', type: 'analyzerConfig', id: doc._id, patch, by: actor.login }, this.audit.op(actor, 'update', doc, { ...patch, configuration: undefined })]);
+    const [updated] = await this.audit.commit([
+      { op: 'update', type: 'analyzerConfig', id: doc._id, patch, by: actor.login },
+      this.audit.op(actor, 'update', doc, { ...patch, configuration: undefined }),
+    ]);
     return updated as Doc;
   }
 
@@ -228,22 +254,36 @@ export class AnalysisService {
     const dataType = input.dataType;
     if (!dataType) throw new AttributeCheckingError('dataType is missing', { tableName: 'job', errors: [{ type: 'MissingAttributeError', name: 'dataType' }] });
     if (!input.file && (input.data === undefined || input.data === null || (type === 'analyzer' && typeof input.data !== 'string'))) {
-      throw new AttributeCheckingError('data/attachment is missing', { tableName: 'job', errors: [{ type: 'MissingAttributeError', name: 'data/attachment' }] });
+      throw new AttributeCheckingError('data/attachment is missing', {
+        tableName: 'job',
+        errors: [{ type: 'MissingAttributeError', name: 'data/attachment' }],
+      });
     }
     const tlp = input.tlp ?? 2;
     const pap = input.pap ?? 2;
-    for (const [n, v] of [['tlp', tlp], ['pap', pap]] as const) {
-      if (!Number.isInteger(v) || v < 0 || v > 3) throw new AttributeCheckingError(`${n} must be 0 to 3`, { tableName: 'job', errors: [{ type: 'InvalidFormatAttributeError', name: n, value: v }] });
+    for (const [n, v] of [
+      ['tlp', tlp],
+      ['pap', pap],
+    ] as const) {
+      if (!Number.isInteger(v) || v < 0 || v > 3)
+        throw new AttributeCheckingError(`${n} must be 0 to 3`, { tableName: 'job', errors: [{ type: 'InvalidFormatAttributeError', name: n, value: v }] });
     }
     const parameters = input.parameters ?? {};
     const dataText = input.file ? undefined : typeof input.data === 'string' ? input.data : JSON.stringify(input.data);
-    const cacheTag = createHash('md5').update(`${worker._id}|${dataType}|${tlp}|${input.file ? input.file.sha256 : dataText}|${JSON.stringify(parameters)}`).digest('hex');
+    const cacheTag = createHash('md5')
+      .update(`${worker._id}|${dataType}|${tlp}|${input.file ? input.file.sha256 : dataText}|${JSON.stringify(parameters)}`)
+      .digest('hex');
     if (type === 'analyzer' && !input.force) {
       const minutes = typeof worker.jobCache === 'number' ? worker.jobCache : this.opts.jobCache;
       if (minutes > 0) {
         const r = await this.store.query({
           entity: 'job',
-          where: q.and(q.visible([actor.orgId]), q.eq('cacheTag', cacheTag), q.in('status', ['InProgress', 'Success']), { kind: 'compare', op: 'gte', field: 'startDate', value: Date.now() - minutes * 60_000 }),
+          where: q.and(q.visible([actor.orgId]), q.eq('cacheTag', cacheTag), q.in('status', ['InProgress', 'Success']), {
+            kind: 'compare',
+            op: 'gte',
+            field: 'startDate',
+            value: Date.now() - minutes * 60_000,
+          }),
           sort: [{ field: '_createdAt', dir: 'desc' }],
           output: { kind: 'rows', from: 0, to: 1 },
         });
@@ -255,7 +295,12 @@ export class AnalysisService {
       const rate = worker.rate as number | undefined;
       const unit = worker.rateUnit as string | undefined;
       if (typeof rate === 'number' && unit && RATE_UNITS[unit]) {
-        const c = await this.store.query({ entity: 'job', where: q.and(q.eq('workerId', worker._id), { kind: 'compare', op: 'gte', field: '_createdAt', value: Date.now() - RATE_UNITS[unit] }), sort: [], output: { kind: 'count' } });
+        const c = await this.store.query({
+          entity: 'job',
+          where: q.and(q.eq('workerId', worker._id), { kind: 'compare', op: 'gte', field: '_createdAt', value: Date.now() - RATE_UNITS[unit] }),
+          sort: [],
+          output: { kind: 'count' },
+        });
         if ((c.kind === 'count' ? c.count : 0) >= rate) {
           throw new RateLimitExceededError(`Rate limit of ${rate} per ${unit} reached for the ${type} ${String(worker.name)}. Job cannot be started`);
         }
@@ -273,7 +318,17 @@ export class AnalysisService {
         workerType: type,
         dataType,
         ...(dataText !== undefined ? { data: dataText } : {}),
-        ...(input.file ? { attachment: { name: input.file.name, hashes: [input.file.sha256], size: input.file.size, contentType: input.file.contentType, id: input.file.sha256 } } : {}),
+        ...(input.file
+          ? {
+              attachment: {
+                name: input.file.name,
+                hashes: [input.file.sha256],
+                size: input.file.size,
+                contentType: input.file.contentType,
+                id: input.file.sha256,
+              },
+            }
+          : {}),
         tlp,
         pap,
         message: input.message ?? '',
@@ -408,8 +463,17 @@ export class AnalysisService {
   /** A stored file of the caller's organisation (job attachments and file artifacts). */
   async openFile(actor: Actor, sha256: string): Promise<Readable> {
     requireRole(actor, 'read');
-    const jobs = await this.store.query({ entity: 'job', where: visibleTo(actor), sort: [{ field: '_createdAt', dir: 'desc' }], output: { kind: 'rows', from: 0, to: 5000 } });
-    const known = rows(jobs).some((j) => (j.attachment as { id?: string } | undefined)?.id === sha256 || ((j.report as { artifacts?: ReportArtifact[] } | undefined)?.artifacts ?? []).some((a) => a.attachment?.id === sha256));
+    const jobs = await this.store.query({
+      entity: 'job',
+      where: visibleTo(actor),
+      sort: [{ field: '_createdAt', dir: 'desc' }],
+      output: { kind: 'rows', from: 0, to: 5000 },
+    });
+    const known = rows(jobs).some(
+      (j) =>
+        (j.attachment as { id?: string } | undefined)?.id === sha256 ||
+        ((j.report as { artifacts?: ReportArtifact[] } | undefined)?.artifacts ?? []).some((a) => a.attachment?.id === sha256),
+    );
     if (!known || !(await this.blobs.has(sha256))) throw new NotFoundError(`File ${sha256} not found`);
     return this.blobs.get(sha256);
   }
@@ -443,7 +507,7 @@ export class AnalysisService {
     const type = doc.workerType as WorkerType;
     const def = this.catalog.get(type, String(doc.workerDefinitionId));
     const cfg = (doc.configuration as Record<string, unknown>) ?? {};
-    const limit = (k: string): number => (typeof cfg[k] === 'number' ? (cfg[k]) : typeof def?.config[k] === 'number' ? (def.config[k]) : 3);
+    const limit = (k: string): number => (typeof cfg[k] === 'number' ? cfg[k] : typeof def?.config[k] === 'number' ? def.config[k] : 3);
     return {
       ...this.entity(doc, 'worker'),
       name: doc.name,
@@ -553,6 +617,14 @@ export class AnalysisService {
 }
 
 function checkRate(rate: unknown, unit: unknown): void {
-  if (rate !== undefined && rate !== null && (typeof rate !== 'number' || !Number.isInteger(rate) || rate < 0)) throw new AttributeCheckingError('rate must be a positive integer', { tableName: 'worker', errors: [{ type: 'InvalidFormatAttributeError', name: 'rate', value: rate }] });
-  if (unit !== undefined && unit !== null && (typeof unit !== 'string' || !RATE_UNITS[unit])) throw new AttributeCheckingError('rateUnit must be Second, Minute, Hour, Day or Month', { tableName: 'worker', errors: [{ type: 'InvalidFormatAttributeError', name: 'rateUnit', value: unit }] });
+  if (rate !== undefined && rate !== null && (typeof rate !== 'number' || !Number.isInteger(rate) || rate < 0))
+    throw new AttributeCheckingError('rate must be a positive integer', {
+      tableName: 'worker',
+      errors: [{ type: 'InvalidFormatAttributeError', name: 'rate', value: rate }],
+    });
+  if (unit !== undefined && unit !== null && (typeof unit !== 'string' || !RATE_UNITS[unit]))
+    throw new AttributeCheckingError('rateUnit must be Second, Minute, Hour, Day or Month', {
+      tableName: 'worker',
+      errors: [{ type: 'InvalidFormatAttributeError', name: 'rateUnit', value: unit }],
+    });
 }

@@ -53,7 +53,7 @@ const ITEM_TYPES = new Set(['string', 'text', 'number', 'boolean']);
 export function parseDefinition(raw: unknown, root: string, type: WorkerType): WorkerDefinition | undefined {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
   const o = raw as Record<string, unknown>;
-  const str = (k: string): string | undefined => (typeof o[k] === 'string' ? (o[k]) : undefined);
+  const str = (k: string): string | undefined => (typeof o[k] === 'string' ? o[k] : undefined);
   const name = str('name');
   const version = str('version') ?? (typeof o.version === 'number' ? String(o.version) : undefined);
   if (!name || !version) return undefined;
@@ -142,7 +142,10 @@ export class Catalog {
   /** Re-reads every folder. The first definition of an id wins. */
   scan(): void {
     const defs = new Map<string, WorkerDefinition>();
-    for (const [type, folders] of [['analyzer', this.folders.analyzers], ['responder', this.folders.responders]] as const) {
+    for (const [type, folders] of [
+      ['analyzer', this.folders.analyzers],
+      ['responder', this.folders.responders],
+    ] as const) {
       for (const folder of folders) for (const d of scanFolder(folder, type)) if (!defs.has(`${type}:${d.id}`)) defs.set(`${type}:${d.id}`, d);
     }
     this.defs = defs;

@@ -8,7 +8,13 @@ import { ChildProcessRunner, type ProcessRunner } from './process-runner.js';
 import { JobExecutor } from './job-executor.js';
 import { AnalysisService } from './analysis.service.js';
 
-export function createAnalysis(config: AnalysisConfig, store: EntityStore, blobs: BlobStore, audit: AuditService, runner: ProcessRunner = new ChildProcessRunner()): AnalysisService {
+export function createAnalysis(
+  config: AnalysisConfig,
+  store: EntityStore,
+  blobs: BlobStore,
+  audit: AuditService,
+  runner: ProcessRunner = new ChildProcessRunner(),
+): AnalysisService {
   const catalog = new Catalog({ analyzers: config.analyzerFolders, responders: config.responderFolders });
   const executor = new JobExecutor(runner, {
     jobDirectory: config.jobDirectory,
@@ -18,5 +24,9 @@ export function createAnalysis(config: AnalysisConfig, store: EntityStore, blobs
       return { sha256: info.sha256, size: info.size };
     },
   });
-  return new AnalysisService(store, blobs, audit, catalog, executor, { concurrency: config.concurrency, jobTimeout: config.jobTimeout, jobCache: config.jobCache });
+  return new AnalysisService(store, blobs, audit, catalog, executor, {
+    concurrency: config.concurrency,
+    jobTimeout: config.jobTimeout,
+    jobCache: config.jobCache,
+  });
 }

@@ -21,8 +21,24 @@ class FakeRunner implements ProcessRunner {
 
 const root = mkdtempSync(join(tmpdir(), 'waggle-exec-'));
 const def = parseDefinition({ name: 'X', version: '1.0', command: 'X/x.py', dataTypeList: ['ip'], config: { service: 's' } }, root, 'analyzer')!;
-const input = (over: Partial<ExecInput> = {}): ExecInput => ({ jobId: '~1', def, config: {}, dataType: 'ip', data: '1.2.3.4', tlp: 2, pap: 2, message: '', parameters: {}, ...over });
-const executor = (runner: ProcessRunner) => new JobExecutor(runner, { jobDirectory: join(root, 'jobs'), interpreters: { '.py': '/opt/venv/bin/python' }, storeFile: async (b) => ({ sha256: 'f'.repeat(64), size: b.length }) });
+const input = (over: Partial<ExecInput> = {}): ExecInput => ({
+  jobId: '~1',
+  def,
+  config: {},
+  dataType: 'ip',
+  data: '1.2.3.4',
+  tlp: 2,
+  pap: 2,
+  message: '',
+  parameters: {},
+  ...over,
+});
+const executor = (runner: ProcessRunner) =>
+  new JobExecutor(runner, {
+    jobDirectory: join(root, 'jobs'),
+    interpreters: { '.py': '/opt/venv/bin/python' },
+    storeFile: async (b) => ({ sha256: 'f'.repeat(64), size: b.length }),
+  });
 
 describe('JobExecutor (fake runner)', () => {
   it('writes input/input.json, runs `<interpreter> <command> <jobDir>` in the definition folder, reads output.json', async () => {
@@ -30,11 +46,20 @@ describe('JobExecutor (fake runner)', () => {
     const runner = new FakeRunner((spec) => {
       const dir = spec.args[1]!;
       seen = JSON.parse(readFileSync(join(dir, 'input', 'input.json'), 'utf8')) as Record<string, unknown>;
-      writeFileSync(join(dir, 'output', 'output.json'), JSON.stringify({ success: true, full: { a: 1 }, summary: { taxonomies: [{ level: 'weird', namespace: 'N', predicate: 'P', value: 1 }] } }));
+      writeFileSync(
+        join(dir, 'output', 'output.json'),
+        JSON.stringify({ success: true, full: { a: 1 }, summary: { taxonomies: [{ level: 'weird', namespace: 'N', predicate: 'P', value: 1 }] } }),
+      );
       return {};
     });
     const r = await executor(runner).execute(input({ config: { k: 'v' }, timeoutMs: 5000 }));
-    assert.deepEqual(r, { success: true, full: { a: 1 }, summary: { taxonomies: [{ level: 'info', namespace: 'N', predicate: 'P', value: 1 }] }, artifacts: [], operations: [] });
+    assert.deepEqual(r, {
+      success: true,
+      full: { a: 1 },
+      summary: { taxonomies: [{ level: 'info', namespace: 'N', predicate: 'P', value: 1 }] },
+      artifacts: [],
+      operations: [],
+    });
     assert.equal(runner.specs[0]!.command, '/opt/venv/bin/python');
     assert.equal(runner.specs[0]!.args[0], join(root, 'X/x.py'));
     assert.equal(runner.specs[0]!.cwd, root);
@@ -61,7 +86,17 @@ describe('JobExecutor (fake runner)', () => {
 
 describe('worker configuration', () => {
   const d = parseDefinition(
-    { name: 'C', version: '2', command: 'c', config: { check_tlp: true, max_tlp: 1 }, configurationItems: [{ name: 'key', type: 'string', required: true }, { name: 'n', type: 'number', defaultValue: 3 }, { name: 'm', type: 'string', multi: true }] },
+    {
+      name: 'C',
+      version: '2',
+      command: 'c',
+      config: { check_tlp: true, max_tlp: 1 },
+      configurationItems: [
+        { name: 'key', type: 'string', required: true },
+        { name: 'n', type: 'number', defaultValue: 3 },
+        { name: 'm', type: 'string', multi: true },
+      ],
+    },
     root,
     'analyzer',
   )!;

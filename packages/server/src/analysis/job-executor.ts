@@ -70,9 +70,19 @@ function noOutput(r: ProcessResult, timeoutMs: number | undefined, inputText: st
   const captured = `${r.stderr}${r.stdout}`.slice(-8192);
   if (r.timedOut) {
     const secs = Math.round((timeoutMs ?? 0) / 100) / 10;
-    return { success: false, errorMessage: `Job timed out after ${secs} s: the worker and its child processes were killed${captured ? `\n${captured}` : ''}`, input: inputText };
+    return {
+      success: false,
+      errorMessage: `Job timed out after ${secs} s: the worker and its child processes were killed${captured ? `\n${captured}` : ''}`,
+      input: inputText,
+    };
   }
-  return { success: false, errorMessage: captured ? `No output from the worker (exit code ${String(r.exitCode)}):\n${captured}` : `No output from the worker (exit code ${String(r.exitCode)})`, input: inputText };
+  return {
+    success: false,
+    errorMessage: captured
+      ? `No output from the worker (exit code ${String(r.exitCode)}):\n${captured}`
+      : `No output from the worker (exit code ${String(r.exitCode)})`,
+    input: inputText,
+  };
 }
 
 export class JobExecutor {
@@ -130,7 +140,12 @@ export class JobExecutor {
     const inputText = JSON.stringify(json);
     await writeFile(join(dir, 'input', 'input.json'), inputText);
     const { command, args } = this.commandLine(input.def);
-    const r = await this.runner.run({ command, args: [...args, dir], cwd: input.def.root, ...(input.timeoutMs !== undefined ? { timeoutMs: input.timeoutMs } : {}) });
+    const r = await this.runner.run({
+      command,
+      args: [...args, dir],
+      cwd: input.def.root,
+      ...(input.timeoutMs !== undefined ? { timeoutMs: input.timeoutMs } : {}),
+    });
     let text = '';
     try {
       text = await readFile(join(dir, 'output', 'output.json'), 'utf8');
@@ -150,7 +165,13 @@ export class JobExecutor {
     } else json.data = input.data;
     const inputText = JSON.stringify(json);
     const { command, args } = this.commandLine(input.def);
-    const r = await this.runner.run({ command, args, cwd: input.def.root, stdin: inputText, ...(input.timeoutMs !== undefined ? { timeoutMs: input.timeoutMs } : {}) });
+    const r = await this.runner.run({
+      command,
+      args,
+      cwd: input.def.root,
+      stdin: inputText,
+      ...(input.timeoutMs !== undefined ? { timeoutMs: input.timeoutMs } : {}),
+    });
     if (r.timedOut || r.stdout.trim() === '') return noOutput(r, input.timeoutMs, inputText);
     return this.parseOutput(r.stdout, undefined, inputText, `${r.stderr}${r.stdout}`.slice(0, 8192));
   }
@@ -166,13 +187,18 @@ export class JobExecutor {
     if (!isObject(out)) return { success: false, errorMessage: 'Invalid output: not a JSON object', input: inputText };
     if (out.success !== true) {
       const msg = typeof out.errorMessage === 'string' ? out.errorMessage : 'The worker reported a failure';
-      return { success: false, errorMessage: msg, input: out.input === undefined ? inputText : typeof out.input === 'string' ? out.input : JSON.stringify(out.input) };
+      return {
+        success: false,
+        errorMessage: msg,
+        input: out.input === undefined ? inputText : typeof out.input === 'string' ? out.input : JSON.stringify(out.input),
+      };
     }
     if (!isObject(out.full)) return { success: false, errorMessage: 'Invalid output: "full" must be an object', input: inputText };
     const summary = isObject(out.summary) ? out.summary : {};
     if (Array.isArray(summary.taxonomies)) {
       for (const t of summary.taxonomies) {
-        if (!isObject(t) || typeof t.namespace !== 'string' || typeof t.predicate !== 'string') return { success: false, errorMessage: 'Report creation failure: invalid taxonomy', input: inputText };
+        if (!isObject(t) || typeof t.namespace !== 'string' || typeof t.predicate !== 'string')
+          return { success: false, errorMessage: 'Report creation failure: invalid taxonomy', input: inputText };
         if (!LEVELS.has(String(t.level))) t.level = 'info';
       }
     }
@@ -180,7 +206,8 @@ export class JobExecutor {
     for (const a of Array.isArray(out.artifacts) ? out.artifacts : []) {
       if (!isObject(a)) return { success: false, errorMessage: 'Report creation failure: artifact is not an object', input: inputText };
       const unknown = Object.keys(a).filter((k) => !ARTIFACT_KEYS.has(k));
-      if (unknown.length) return { success: false, errorMessage: `Report creation failure: unknown artifact attribute ${unknown.join(', ')}`, input: inputText };
+      if (unknown.length)
+        return { success: false, errorMessage: `Report creation failure: unknown artifact attribute ${unknown.join(', ')}`, input: inputText };
       const dataType = String(a.dataType ?? a.type ?? '');
       if (!dataType) return { success: false, errorMessage: 'Report creation failure: artifact without dataType', input: inputText };
       const art: ReportArtifact = { dataType };
@@ -188,7 +215,8 @@ export class JobExecutor {
       if (Array.isArray(a.tags)) art.tags = a.tags.map(String);
       if (typeof a.tlp === 'number') art.tlp = a.tlp;
       if (dataType === 'file' && typeof a.file === 'string') {
-        if (!outputDir || basename(a.file) !== a.file) return { success: false, errorMessage: `Report creation failure: artifact file ${a.file} must be directly in output/`, input: inputText };
+        if (!outputDir || basename(a.file) !== a.file)
+          return { success: false, errorMessage: `Report creation failure: artifact file ${a.file} must be directly in output/`, input: inputText };
         const path = join(outputDir, a.file);
         try {
           if (!(await stat(path)).isFile()) throw new Error('not a file');
@@ -196,7 +224,12 @@ export class JobExecutor {
           return { success: false, errorMessage: `Report creation failure: artifact file ${a.file} not found`, input: inputText };
         }
         const stored = await this.opts.storeFile(await readFile(path));
-        art.attachment = { id: stored.sha256, name: typeof a.filename === 'string' ? a.filename : a.file, size: stored.size, contentType: typeof a.contentType === 'string' ? a.contentType : 'application/octet-stream' };
+        art.attachment = {
+          id: stored.sha256,
+          name: typeof a.filename === 'string' ? a.filename : a.file,
+          size: stored.size,
+          contentType: typeof a.contentType === 'string' ? a.contentType : 'application/octet-stream',
+        };
       } else {
         const data = a.data ?? a.value;
         if (data === undefined || data === null) return { success: false, errorMessage: 'Report creation failure: artifact without data', input: inputText };

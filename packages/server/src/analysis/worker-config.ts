@@ -5,7 +5,16 @@ import type { ConfigurationItem, WorkerDefinition } from './catalog.js';
 /** Items every worker accepts besides its own (Cortex `global`, TLP and PAP base configs). */
 export function globalItems(def: WorkerDefinition): ConfigurationItem[] {
   const item = (name: string, type: ConfigurationItem['type']): ConfigurationItem => ({ name, description: '', type, multi: false, required: false });
-  const items = [item('proxy_http', 'string'), item('proxy_https', 'string'), item('cacerts', 'text'), item('jobTimeout', 'number'), item('check_tlp', 'boolean'), item('max_tlp', 'number'), item('check_pap', 'boolean'), item('max_pap', 'number')];
+  const items = [
+    item('proxy_http', 'string'),
+    item('proxy_https', 'string'),
+    item('cacerts', 'text'),
+    item('jobTimeout', 'number'),
+    item('check_tlp', 'boolean'),
+    item('max_tlp', 'number'),
+    item('check_pap', 'boolean'),
+    item('max_pap', 'number'),
+  ];
   if (def.type === 'analyzer') items.push(item('auto_extract_artifacts', 'boolean'), item('jobCache', 'number'));
   return items;
 }
@@ -28,11 +37,16 @@ function typeOk(item: ConfigurationItem, v: unknown): boolean {
  */
 export function validateConfiguration(def: WorkerDefinition, raw: unknown): Record<string, unknown> {
   const input = raw === undefined || raw === null ? {} : raw;
-  if (typeof input !== 'object' || Array.isArray(input)) throw new AttributeCheckingError('configuration must be an object', { tableName: 'worker', errors: [{ type: 'InvalidFormatAttributeError', name: 'configuration', value: raw }] });
+  if (typeof input !== 'object' || Array.isArray(input))
+    throw new AttributeCheckingError('configuration must be an object', {
+      tableName: 'worker',
+      errors: [{ type: 'InvalidFormatAttributeError', name: 'configuration', value: raw }],
+    });
   const values = input as Record<string, unknown>;
   const items = [...def.configurationItems, ...globalItems(def).filter((g) => !def.configurationItems.some((i) => i.name === g.name))];
   const errors: Array<Record<string, unknown>> = [];
-  for (const k of Object.keys(values)) if (!items.some((i) => i.name === k)) errors.push({ type: 'UnknownAttributeError', name: `configuration.${k}`, value: values[k] });
+  for (const k of Object.keys(values))
+    if (!items.some((i) => i.name === k)) errors.push({ type: 'UnknownAttributeError', name: `configuration.${k}`, value: values[k] });
   const out: Record<string, unknown> = {};
   for (const item of items) {
     let v = values[item.name];
@@ -52,7 +66,11 @@ export function validateConfiguration(def: WorkerDefinition, raw: unknown): Reco
       }
     }
   }
-  if (errors.length) throw new AttributeCheckingError(`Invalid configuration of ${def.name}: ${errors.map((e) => `${String(e.type)} ${String(e.name)}`).join(', ')}`, { tableName: 'worker', errors });
+  if (errors.length)
+    throw new AttributeCheckingError(`Invalid configuration of ${def.name}: ${errors.map((e) => `${String(e.type)} ${String(e.name)}`).join(', ')}`, {
+      tableName: 'worker',
+      errors,
+    });
   return out;
 }
 

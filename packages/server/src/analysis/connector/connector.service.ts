@@ -46,7 +46,16 @@ export interface AutoRunRule {
 }
 
 const DONE = new Set(['Success', 'Failure', 'Deleted']);
-const OBJECT_TYPES: Record<string, string> = { case: 'case', case_task: 'task', case_artifact: 'observable', alert: 'alert', case_task_log: 'log', observable: 'observable', task: 'task', log: 'log' };
+const OBJECT_TYPES: Record<string, string> = {
+  case: 'case',
+  case_task: 'task',
+  case_artifact: 'observable',
+  alert: 'alert',
+  case_task_log: 'log',
+  observable: 'observable',
+  task: 'task',
+  log: 'log',
+};
 
 export class CortexConnectorService {
   private poller: NodeJS.Timeout | undefined;
@@ -104,7 +113,9 @@ export class CortexConnectorService {
       } catch {
         continue;
       }
-      for (const w of list) if (w.maxTlp >= tlp && w.maxPap >= pap) out.push({ id: w.id, name: w.name, version: w.version, description: w.description, dataTypeList: w.dataTypeList, cortexIds: [e.name] });
+      for (const w of list)
+        if (w.maxTlp >= tlp && w.maxPap >= pap)
+          out.push({ id: w.id, name: w.name, version: w.version, description: w.description, dataTypeList: w.dataTypeList, cortexIds: [e.name] });
     }
     return out;
   }
@@ -148,7 +159,9 @@ export class CortexConnectorService {
     if (!engine) failure = `No analysis engine named ${req.cortexId ?? '(default)'} is configured`;
     else {
       try {
-        const worker = (await engine.workers(actor, 'analyzer')).find((w) => w.id === req.analyzerId || w.name === req.analyzerId || w.workerDefinitionId === req.analyzerId);
+        const worker = (await engine.workers(actor, 'analyzer')).find(
+          (w) => w.id === req.analyzerId || w.name === req.analyzerId || w.workerDefinitionId === req.analyzerId,
+        );
         if (!worker) failure = `Analyzer ${req.analyzerId} is not enabled on engine ${engine.name}`;
         else {
           base.analyzerName = worker.name;
@@ -157,7 +170,16 @@ export class CortexConnectorService {
           const caseDoc = obs._parents.case ? await this.store.get('case', obs._parents.case) : undefined;
           started = await engine.run(actor, 'analyzer', worker.id, {
             dataType: String(obs.dataType),
-            ...(att?.id ? { file: { sha256: att.id, name: String(att.name ?? 'file'), contentType: String(att.contentType ?? 'application/octet-stream'), size: Number(att.size ?? 0) } } : { data: String(obs.data ?? '') }),
+            ...(att?.id
+              ? {
+                  file: {
+                    sha256: att.id,
+                    name: String(att.name ?? 'file'),
+                    contentType: String(att.contentType ?? 'application/octet-stream'),
+                    size: Number(att.size ?? 0),
+                  },
+                }
+              : { data: String(obs.data ?? '') }),
             tlp: typeof obs.tlp === 'number' ? obs.tlp : 2,
             pap: typeof caseDoc?.pap === 'number' ? caseDoc.pap : 2,
             message: caseDoc ? String(caseDoc.number ?? '') : '',
@@ -170,7 +192,10 @@ export class CortexConnectorService {
     }
     if (failure !== undefined) Object.assign(base, { status: 'Failure', endDate: Date.now(), report: { errorMessage: failure }, errorMessage: failure });
     else if (started) Object.assign(base, { cortexJobId: started.id, status: started.status });
-    const [doc] = await this.audit.commit([{ op: 'insert', doc: base }, this.audit.op(actor, 'create', base, { analyzerId: base.analyzerId, cortexId: base.cortexId })]);
+    const [doc] = await this.audit.commit([
+      { op: 'insert', doc: base },
+      this.audit.op(actor, 'create', base, { analyzerId: base.analyzerId, cortexId: base.cortexId }),
+    ]);
     const job = doc as Doc;
     if (started && engine) {
       // a fast job may have ended before the record existed: look once more
@@ -193,14 +218,19 @@ export class CortexConnectorService {
     const patch: Record<string, unknown> = {
       status: remote.status === 'Deleted' ? 'Failure' : remote.status,
       endDate: remote.endDate ?? Date.now(),
-      report: success ? { full: r.full ?? {}, summary: r.summary ?? {}, artifacts: r.artifacts ?? [], operations: r.operations ?? [], success: true } : { errorMessage: r.errorMessage ?? 'Job failed', success: false },
+      report: success
+        ? { full: r.full ?? {}, summary: r.summary ?? {}, artifacts: r.artifacts ?? [], operations: r.operations ?? [], success: true }
+        : { errorMessage: r.errorMessage ?? 'Job failed', success: false },
     };
     const ops: Parameters<AuditService['commit']>[0][number][] = [{ op: 'update', type: 'analyzerJob', id: job._id, patch, by: job._createdBy }];
     const obsId = job._parents.observable;
     const obs = obsId ? await this.store.get('observable', obsId) : undefined;
     if (success && obs) {
       const name = remote.workerName ?? String(job.analyzerName);
-      const reports = { ...((obs.reports as Record<string, unknown> | undefined) ?? {}), [name]: { taxonomies: Array.isArray(r.summary?.taxonomies) ? r.summary.taxonomies : [] } };
+      const reports = {
+        ...((obs.reports as Record<string, unknown> | undefined) ?? {}),
+        [name]: { taxonomies: Array.isArray(r.summary?.taxonomies) ? r.summary.taxonomies : [] },
+      };
       const actor = systemActor(obs._orgs[0] ?? '', '');
       ops.push({ op: 'update', type: 'observable', id: obs._id, patch: { reports }, by: job._createdBy }, this.audit.op(actor, 'update', obs, { reports }));
     }
@@ -212,7 +242,12 @@ export class CortexConnectorService {
     if (this.polling) return;
     this.polling = true;
     try {
-      const r = await this.store.query({ entity: 'analyzerJob', where: q.in('status', ['Waiting', 'InProgress']), sort: [{ field: '_createdAt', dir: 'asc' }], output: { kind: 'rows', from: 0, to: 500 } });
+      const r = await this.store.query({
+        entity: 'analyzerJob',
+        where: q.in('status', ['Waiting', 'InProgress']),
+        sort: [{ field: '_createdAt', dir: 'asc' }],
+        output: { kind: 'rows', from: 0, to: 500 },
+      });
       for (const job of r.kind === 'rows' ? r.rows : []) {
         const engine = this.engine(String(job.cortexId));
         if (!engine || !job.cortexJobId) continue;
@@ -232,13 +267,34 @@ export class CortexConnectorService {
   /** Called by the in-process engine when one of its jobs ends. */
   async onLocalJobDone(engineJob: EngineJob, orgId: string): Promise<void> {
     const local = this.engines.filter((e) => e.kind === 'local').map((e) => e.name);
-    const r = await this.store.query({ entity: 'analyzerJob', where: q.and(q.eq('cortexJobId', engineJob.id), q.visible([orgId])), sort: [], output: { kind: 'rows', from: 0, to: 100 } });
+    const r = await this.store.query({
+      entity: 'analyzerJob',
+      where: q.and(q.eq('cortexJobId', engineJob.id), q.visible([orgId])),
+      sort: [],
+      output: { kind: 'rows', from: 0, to: 100 },
+    });
     for (const job of r.kind === 'rows' ? r.rows : []) if (local.includes(String(job.cortexId))) await this.complete(job, engineJob);
-    const actions = await this.store.query({ entity: 'action', where: q.and(q.eq('cortexJobId', engineJob.id), q.visible([orgId])), sort: [], output: { kind: 'rows', from: 0, to: 100 } });
+    const actions = await this.store.query({
+      entity: 'action',
+      where: q.and(q.eq('cortexJobId', engineJob.id), q.visible([orgId])),
+      sort: [],
+      output: { kind: 'rows', from: 0, to: 100 },
+    });
     for (const action of actions.kind === 'rows' ? actions.rows : []) {
       if (!local.includes(String(action.cortexId)) || DONE.has(String(action.status))) continue;
       const r2 = engineJob.report ?? {};
-      await this.store.update('action', action._id, { status: engineJob.status, endDate: engineJob.endDate ?? Date.now(), operations: r2.operations ?? [], report: engineJob.status === 'Success' ? { full: r2.full ?? {}, success: true } : { errorMessage: r2.errorMessage ?? 'Action failed', success: false } }, action._createdBy);
+      await this.store.update(
+        'action',
+        action._id,
+        {
+          status: engineJob.status,
+          endDate: engineJob.endDate ?? Date.now(),
+          operations: r2.operations ?? [],
+          report:
+            engineJob.status === 'Success' ? { full: r2.full ?? {}, success: true } : { errorMessage: r2.errorMessage ?? 'Action failed', success: false },
+        },
+        action._createdBy,
+      );
     }
   }
 
@@ -285,12 +341,21 @@ export class CortexConnectorService {
     if (!engine) failure = `No analysis engine named ${req.cortexId ?? '(default)'} is configured`;
     else {
       try {
-        const worker = (await engine.workers(actor, 'responder', `thehive:${req.objectType}`)).find((w) => w.id === req.responderId || w.name === req.responderId);
+        const worker = (await engine.workers(actor, 'responder', `thehive:${req.objectType}`)).find(
+          (w) => w.id === req.responderId || w.name === req.responderId,
+        );
         if (!worker) failure = `Responder ${req.responderId} is not enabled for thehive:${req.objectType} on engine ${engine.name}`;
         else {
           base.responderName = worker.name;
           base.responderDefinition = worker.workerDefinitionId;
-          const started = await engine.run(actor, 'responder', worker.id, { dataType: `thehive:${req.objectType}`, data: { ...entity, _id: entity._id }, tlp: req.tlp ?? (typeof entity.tlp === 'number' ? entity.tlp : 2), pap: typeof entity.pap === 'number' ? entity.pap : 2, message: '', parameters: req.parameters ?? {} });
+          const started = await engine.run(actor, 'responder', worker.id, {
+            dataType: `thehive:${req.objectType}`,
+            data: { ...entity, _id: entity._id },
+            tlp: req.tlp ?? (typeof entity.tlp === 'number' ? entity.tlp : 2),
+            pap: typeof entity.pap === 'number' ? entity.pap : 2,
+            message: '',
+            parameters: req.parameters ?? {},
+          });
           Object.assign(base, { cortexJobId: started.id, status: started.status });
         }
       } catch (e) {

@@ -101,7 +101,9 @@ export class LocalEngine implements EngineClient {
   }
 
   async workers(actor: Actor, type: WorkerType, dataType?: string): Promise<EngineWorker[]> {
-    const docs = dataType ? await this.engine.workersByType(actor, type, dataType) : (await this.engine.listWorkers(actor, type, { kind: 'true' }, { from: 0, to: 10_000 }, [])).rows;
+    const docs = dataType
+      ? await this.engine.workersByType(actor, type, dataType)
+      : (await this.engine.listWorkers(actor, type, { kind: 'true' }, { from: 0, to: 10_000 }, [])).rows;
     return docs.map((d) => toWorker(this.engine.renderWorker(actor, d)));
   }
 
@@ -136,7 +138,12 @@ export class RemoteCortexEngine implements EngineClient {
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
     try {
-      res = await fetch(`${this.url.replace(/\/+$/, '')}${path}`, { method, headers, body: form ?? (body !== undefined ? JSON.stringify(body) : undefined), signal: AbortSignal.timeout(timeoutMs) });
+      res = await fetch(`${this.url.replace(/\/+$/, '')}${path}`, {
+        method,
+        headers,
+        body: form ?? (body !== undefined ? JSON.stringify(body) : undefined),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
     } catch (e) {
       const cause = (e as { cause?: { code?: string } }).cause?.code;
       throw new Error(`Cortex engine ${this.name} is unreachable (${cause ?? (e as Error).message})`);
@@ -149,7 +156,7 @@ export class RemoteCortexEngine implements EngineClient {
       // plain text
     }
     if (!res.ok) {
-      const msg = parsed && typeof parsed === 'object' && 'message' in parsed ? String((parsed).message) : text.slice(0, 200);
+      const msg = parsed && typeof parsed === 'object' && 'message' in parsed ? String(parsed.message) : text.slice(0, 200);
       throw new Error(`Cortex engine ${this.name} answered ${res.status}: ${msg}`);
     }
     return parsed;
@@ -162,7 +169,9 @@ export class RemoteCortexEngine implements EngineClient {
   }
 
   async workers(_actor: Actor, type: WorkerType, dataType?: string): Promise<EngineWorker[]> {
-    const list = dataType ? await this.call('GET', `/api/${type}/type/${encodeURIComponent(dataType)}`) : await this.call('POST', `/api/${type}/_search?range=all`, { query: {} });
+    const list = dataType
+      ? await this.call('GET', `/api/${type}/type/${encodeURIComponent(dataType)}`)
+      : await this.call('POST', `/api/${type}/_search?range=all`, { query: {} });
     return Array.isArray(list) ? list.map((w) => toWorker(w as Record<string, unknown>)) : [];
   }
 
@@ -181,6 +190,11 @@ export class RemoteCortexEngine implements EngineClient {
 
   async job(_actor: Actor | undefined, id: string, waitMs: number): Promise<EngineJob> {
     const secs = Math.max(0, Math.round(waitMs / 1000));
-    return toJob((await this.call('GET', `/api/job/${encodeURIComponent(id)}/waitreport?atMost=${secs}second`, undefined, undefined, this.timeoutMs + waitMs)) as Record<string, unknown>);
+    return toJob(
+      (await this.call('GET', `/api/job/${encodeURIComponent(id)}/waitreport?atMost=${secs}second`, undefined, undefined, this.timeoutMs + waitMs)) as Record<
+        string,
+        unknown
+      >,
+    );
   }
 }

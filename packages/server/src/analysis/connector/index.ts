@@ -25,7 +25,10 @@ export function createCortexConnector(s: Services): CortexConnectorService {
   connector.watch(s.bus);
   connector.startPolling(s.config.analysis.pollSeconds);
   // jobs of deleted observables are not listed (deletions also remove them; this covers every path)
-  s.query.registerSource('listJob', { entity: 'analyzerJob', where: (a) => q.and(visibleTo(a), { kind: 'parent', relation: 'observable', parentType: 'observable', where: q.true() }) });
+  s.query.registerSource('listJob', {
+    entity: 'analyzerJob',
+    where: (a) => q.and(visibleTo(a), { kind: 'parent', relation: 'observable', parentType: 'observable', where: q.true() }),
+  });
   s.query.registerSource('getJob', { entity: 'analyzerJob', resolve: async (a, id) => [(await connector.getJob(a, id))._id] });
   s.query.registerRenderer('analyzerJob', (d) => connector.renderJob(d));
   s.query.registerSource('listAction', { entity: 'action' });

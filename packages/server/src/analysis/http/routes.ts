@@ -35,7 +35,18 @@ export function parseDuration(s: unknown, def: number): number {
   if (!m) throw new BadRequestError(`Invalid duration ${text}`);
   const n = Number(m[1]);
   const u = (m[2] ?? '').toLowerCase();
-  const unit = u === '' || u === 'ms' || u.startsWith('milli') ? 1 : u === 's' || u.startsWith('sec') ? 1000 : u === 'm' || u.startsWith('min') ? 60_000 : u === 'h' || u.startsWith('hour') ? 3_600_000 : u === 'd' || u.startsWith('day') ? 86_400_000 : NaN;
+  const unit =
+    u === '' || u === 'ms' || u.startsWith('milli')
+      ? 1
+      : u === 's' || u.startsWith('sec')
+        ? 1000
+        : u === 'm' || u.startsWith('min')
+          ? 60_000
+          : u === 'h' || u.startsWith('hour')
+            ? 3_600_000
+            : u === 'd' || u.startsWith('day')
+              ? 86_400_000
+              : NaN;
   if (Number.isNaN(unit)) throw new BadRequestError(`Invalid duration unit ${u}`);
   return Math.min(n * unit, 3_600_000);
 }
@@ -75,7 +86,18 @@ export function cortexRoutes(app: FastifyInstance, s: Services, engine: Analysis
   app.get('/api/health', { config: { auth: false } }, async () => ({ status: 'OK' }));
   app.get('/api/user/current', async (req) => {
     const a = actorOf(req);
-    return { id: a.login, _id: a.login, _type: 'user', name: a.name, roles: rolesOf(a), status: 'Ok', organization: a.orgName, preferences: {}, hasKey: a.via === 'key', hasPassword: true };
+    return {
+      id: a.login,
+      _id: a.login,
+      _type: 'user',
+      name: a.name,
+      roles: rolesOf(a),
+      status: 'Ok',
+      organization: a.orgName,
+      preferences: {},
+      hasKey: a.via === 'key',
+      hasPassword: true,
+    };
   });
 
   for (const type of ['analyzer', 'responder'] as const satisfies readonly WorkerType[]) {
@@ -83,19 +105,27 @@ export function cortexRoutes(app: FastifyInstance, s: Services, engine: Analysis
       const f = fieldsOf(req);
       const where: Expr = req.method === 'POST' || f.query !== undefined ? cortexQuery(f.query) : q.true();
       const r = await engine.listWorkers(actorOf(req), type, where, parseRange(f.range), parseSort(f.sort, []));
-      return sendList(reply, r.rows.map((d) => engine.renderWorker(actorOf(req), d)), r.total);
+      return sendList(
+        reply,
+        r.rows.map((d) => engine.renderWorker(actorOf(req), d)),
+        r.total,
+      );
     };
     app.get(`/api/${type}`, list);
     app.post(`/api/${type}/_search`, list);
     app.get(`/api/organization/${type}`, list);
     app.get(`/api/organization/${type}/_search`, list);
-    app.get<{ Params: { dataType: string } }>(`/api/${type}/type/:dataType`, async (req) => (await engine.workersByType(actorOf(req), type, req.params.dataType)).map((d) => engine.renderWorker(actorOf(req), d)));
+    app.get<{ Params: { dataType: string } }>(`/api/${type}/type/:dataType`, async (req) =>
+      (await engine.workersByType(actorOf(req), type, req.params.dataType)).map((d) => engine.renderWorker(actorOf(req), d)),
+    );
     app.get<{ Params: P }>(`/api/${type}/:id`, async (req) => engine.renderWorker(actorOf(req), await engine.getWorker(actorOf(req), type, req.params.id)));
     app.post<{ Params: { definitionId: string } }>(`/api/organization/${type}/:definitionId`, async (req, reply) => {
       const doc = await engine.enable(actorOf(req), type, req.params.definitionId, workerInput(fieldsOf(req)));
       return reply.status(201).send(engine.renderWorker(actorOf(req), doc));
     });
-    app.patch<{ Params: P }>(`/api/${type}/:id`, async (req) => engine.renderWorker(actorOf(req), await engine.updateWorker(actorOf(req), type, req.params.id, workerInput(fieldsOf(req)))));
+    app.patch<{ Params: P }>(`/api/${type}/:id`, async (req) =>
+      engine.renderWorker(actorOf(req), await engine.updateWorker(actorOf(req), type, req.params.id, workerInput(fieldsOf(req)))),
+    );
     app.delete<{ Params: P }>(`/api/${type}/:id`, async (req, reply) => {
       await engine.disable(actorOf(req), type, req.params.id);
       return reply.status(204).send();
@@ -138,12 +168,19 @@ export function cortexRoutes(app: FastifyInstance, s: Services, engine: Analysis
     const filters: Expr[] = [];
     if (req.method === 'POST') filters.push(cortexQuery(f.query), q.not(q.eq('status', 'Deleted')));
     else {
-      if (typeof f.dataTypeFilter === 'string' && f.dataTypeFilter) filters.push({ kind: 'like', field: 'dataType', mode: 'contains', value: f.dataTypeFilter, ci: true });
+      if (typeof f.dataTypeFilter === 'string' && f.dataTypeFilter)
+        filters.push({ kind: 'like', field: 'dataType', mode: 'contains', value: f.dataTypeFilter, ci: true });
       if (typeof f.dataFilter === 'string' && f.dataFilter) filters.push({ kind: 'like', field: 'data', mode: 'contains', value: f.dataFilter, ci: true });
-      if (typeof f.analyzerFilter === 'string' && f.analyzerFilter) filters.push(q.or(q.eq('workerId', f.analyzerFilter), { kind: 'like', field: 'workerName', mode: 'contains', value: f.analyzerFilter, ci: true }));
+      if (typeof f.analyzerFilter === 'string' && f.analyzerFilter)
+        filters.push(q.or(q.eq('workerId', f.analyzerFilter), { kind: 'like', field: 'workerName', mode: 'contains', value: f.analyzerFilter, ci: true }));
       if (f.query !== undefined) filters.push(cortexQuery(f.query));
     }
-    const r = await engine.listJobs(actorOf(req), q.and(...filters), parseRange(f.range), parseSort(f.sort, [{ field: storedField('createdAt'), dir: 'desc' }]));
+    const r = await engine.listJobs(
+      actorOf(req),
+      q.and(...filters),
+      parseRange(f.range),
+      parseSort(f.sort, [{ field: storedField('createdAt'), dir: 'desc' }]),
+    );
     return sendList(reply, await Promise.all(r.rows.map((d) => engine.renderJob(d))), r.total);
   };
   app.get('/api/job', jobList);

@@ -47,7 +47,19 @@ out({ success: false, errorMessage: 'no luck', input });
 };
 
 function def(name: string, command: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { name, version: '1.0', author: 'test', url: 'https://example.org', license: 'AGPL-V3', description: `${name} test worker`, dataTypeList: ['ip', 'domain', 'file', 'other'], baseConfig: name, command, configurationItems: [], ...extra };
+  return {
+    name,
+    version: '1.0',
+    author: 'test',
+    url: 'https://example.org',
+    license: 'AGPL-V3',
+    description: `${name} test worker`,
+    dataTypeList: ['ip', 'domain', 'file', 'other'],
+    baseConfig: name,
+    command,
+    configurationItems: [],
+    ...extra,
+  };
 }
 
 /** Writes the test workers under `root` and returns the analyzers and responders folders. */
@@ -61,7 +73,13 @@ export function writeTestWorkers(root: string): { analyzers: string; responders:
     writeFileSync(join(responders, 'Test', n), text);
   }
   const defs = [
-    def('Echo', 'Test/echo.mjs', { configurationItems: [{ name: 'key', description: 'API key', type: 'string', multi: false, required: true }, { name: 'limit', description: '', type: 'number', multi: false, required: false, defaultValue: 5 }, { name: 'names', description: '', type: 'string', multi: true, required: false }] }),
+    def('Echo', 'Test/echo.mjs', {
+      configurationItems: [
+        { name: 'key', description: 'API key', type: 'string', multi: false, required: true },
+        { name: 'limit', description: '', type: 'number', multi: false, required: false, defaultValue: 5 },
+        { name: 'names', description: '', type: 'string', multi: true, required: false },
+      ],
+    }),
     def('Tlp', 'Test/echo.mjs', { config: { check_tlp: true, max_tlp: 1, check_pap: true, max_pap: 1, service: 'x' } }),
     def('Sleeper', 'Test/sleeper.mjs'),
     def('Broken', 'Test/broken.mjs'),
@@ -71,6 +89,9 @@ export function writeTestWorkers(root: string): { analyzers: string; responders:
     def('Missing', 'Test/does-not-exist'),
   ];
   for (const d of defs) writeFileSync(join(analyzers, 'Test', `${String(d.name)}.json`), JSON.stringify(d));
-  writeFileSync(join(responders, 'Test', 'EchoResponder.json'), JSON.stringify(def('EchoResponder', 'Test/echo.mjs', { dataTypeList: ['thehive:case', 'thehive:case_artifact'] })));
+  writeFileSync(
+    join(responders, 'Test', 'EchoResponder.json'),
+    JSON.stringify(def('EchoResponder', 'Test/echo.mjs', { dataTypeList: ['thehive:case', 'thehive:case_artifact'] })),
+  );
   return { analyzers, responders };
 }

@@ -18,15 +18,31 @@ let folders: { analyzers: string; responders: string };
 const opened: TestWaggle[] = [];
 
 async function start(env: Record<string, string> = {}): Promise<TestWaggle> {
-  const t = await testWaggle({ WAGGLE_ANALYZER_FOLDERS: folders.analyzers, WAGGLE_RESPONDER_FOLDERS: folders.responders, WAGGLE_ANALYSIS_JOB_DIRECTORY: join(root, 'jobs'), ...env });
+  const t = await testWaggle({
+    WAGGLE_ANALYZER_FOLDERS: folders.analyzers,
+    WAGGLE_RESPONDER_FOLDERS: folders.responders,
+    WAGGLE_ANALYSIS_JOB_DIRECTORY: join(root, 'jobs'),
+    ...env,
+  });
   opened.push(t);
   return t;
 }
 
 /** Enables a worker in an organisation through the Cortex API. */
-async function enable(t: TestWaggle, org: TestOrg, type: 'analyzer' | 'responder', definitionId: string, configuration: Record<string, unknown> = {}): Promise<void> {
+async function enable(
+  t: TestWaggle,
+  org: TestOrg,
+  type: 'analyzer' | 'responder',
+  definitionId: string,
+  configuration: Record<string, unknown> = {},
+): Promise<void> {
   const app: FastifyInstance = await buildAnalysisApp(t.running.services, { logger: false });
-  const r = await app.inject({ method: 'POST', url: `/api/organization/${type}/${definitionId}`, headers: { authorization: `Basic ${Buffer.from(`${org.admin.login}:secret`).toString('base64')}`, 'content-type': 'application/json' }, payload: JSON.stringify({ name: definitionId, configuration }) });
+  const r = await app.inject({
+    method: 'POST',
+    url: `/api/organization/${type}/${definitionId}`,
+    headers: { authorization: `Basic ${Buffer.from(`${org.admin.login}:secret`).toString('base64')}`, 'content-type': 'application/json' },
+    payload: JSON.stringify({ name: definitionId, configuration }),
+  });
   assert.equal(r.statusCode, 201, r.body);
   await app.close();
 }
@@ -62,7 +78,10 @@ describe('Cortex connector with the in-process engine', () => {
     const other = await t.org('conn-b');
     await enable(t, org, 'analyzer', 'Echo_1_0', { key: 'k' });
     const listed = await t.as(org.analyst).get('/api/connector/cortex/analyzer');
-    assert.deepEqual(listed.body.map((a: { name: string; cortexIds: string[] }) => [a.name, a.cortexIds]), [['Echo_1_0', ['local']]]);
+    assert.deepEqual(
+      listed.body.map((a: { name: string; cortexIds: string[] }) => [a.name, a.cortexIds]),
+      [['Echo_1_0', ['local']]],
+    );
     assert.equal((await t.as(org.analyst).get('/api/connector/cortex/analyzer/type/ip')).body.length, 1);
     assert.deepEqual((await t.as(org.analyst).get('/api/connector/cortex/analyzer/type/mail')).body, []);
     assert.deepEqual((await t.as(other.analyst).get('/api/connector/cortex/analyzer')).body, [], 'workers are per organisation');
@@ -83,9 +102,14 @@ describe('Cortex connector with the in-process engine', () => {
     assert.equal((await t.as(other.analyst).post('/api/connector/cortex/job', { analyzerId: 'Echo_1_0', cortexId: 'local', artifactId: obs.id })).status, 404);
     assert.equal((await t.as(org.readonly).post('/api/connector/cortex/job', { analyzerId: 'Echo_1_0', cortexId: 'local', artifactId: obs.id })).status, 403);
 
-    const found = await t.as(org.analyst).post('/api/v1/query?name=analyzer-jobs', { query: [{ _name: 'listJob' }, { _name: 'filter', _field: 'analyzerName', _value: 'Echo_1_0' }] });
+    const found = await t
+      .as(org.analyst)
+      .post('/api/v1/query?name=analyzer-jobs', { query: [{ _name: 'listJob' }, { _name: 'filter', _field: 'analyzerName', _value: 'Echo_1_0' }] });
     assert.equal(found.status, 200, found.text);
-    assert.deepEqual(found.body.map((j: { _id: string }) => j._id), [created.body._id]);
+    assert.deepEqual(
+      found.body.map((j: { _id: string }) => j._id),
+      [created.body._id],
+    );
   });
 
   it('records a job with fake ids, failed at once with a clear message', async () => {
@@ -110,7 +134,10 @@ describe('Cortex connector with the in-process engine', () => {
     await enable(t, org, 'responder', 'EchoResponder_1_0');
     const c = await t.as(org.analyst).post('/api/v1/case', { title: 'respond', description: 'd' });
     const list = await t.as(org.analyst).get(`/api/connector/cortex/responder/case/${c.body._id}`);
-    assert.deepEqual(list.body.map((x: { name: string }) => x.name), ['EchoResponder_1_0']);
+    assert.deepEqual(
+      list.body.map((x: { name: string }) => x.name),
+      ['EchoResponder_1_0'],
+    );
     const action = await t.as(org.analyst).post('/api/connector/cortex/action', { responderId: list.body[0].id, objectType: 'case', objectId: c.body._id });
     assert.equal(action.status, 201, action.text);
     assert.equal(action.body.responderName, 'EchoResponder_1_0');
@@ -141,13 +168,27 @@ describe('engine health', () => {
     assert.equal(g.body.health, 'green');
     assert.equal(g.body.servers[0].reachable, true);
 
-    const orange = await start({ WAGGLE_ANALYSIS_ENGINES: JSON.stringify([{ name: 'local', type: 'local' }, { name: 'down', type: 'cortex', url: 'http://127.0.0.1:1', key: 'k' }]) });
+    const orange = await start({
+      WAGGLE_ANALYSIS_ENGINES: JSON.stringify([
+        { name: 'local', type: 'local' },
+        { name: 'down', type: 'cortex', url: 'http://127.0.0.1:1', key: 'k' },
+      ]),
+    });
     const oOrg = await orange.org('health-o');
     const o = await orange.as(oOrg.analyst).get('/api/connector/cortex/status');
     assert.equal(o.body.health, 'orange');
-    assert.deepEqual(o.body.servers.map((s: { name: string; reachable: boolean }) => [s.name, s.reachable]), [['local', true], ['down', false]]);
+    assert.deepEqual(
+      o.body.servers.map((s: { name: string; reachable: boolean }) => [s.name, s.reachable]),
+      [
+        ['local', true],
+        ['down', false],
+      ],
+    );
 
-    const red = await start({ WAGGLE_ANALYSIS_ENABLED: 'false', WAGGLE_ANALYSIS_ENGINES: JSON.stringify([{ name: 'down', type: 'cortex', url: 'http://127.0.0.1:1', key: 'k' }]) });
+    const red = await start({
+      WAGGLE_ANALYSIS_ENABLED: 'false',
+      WAGGLE_ANALYSIS_ENGINES: JSON.stringify([{ name: 'down', type: 'cortex', url: 'http://127.0.0.1:1', key: 'k' }]),
+    });
     const rOrg = await red.org('health-r');
     const r = await red.as(rOrg.analyst).get('/api/connector/cortex/status');
     assert.equal(r.body.health, 'red');

@@ -12,7 +12,12 @@ export function cortexConnectorRoutes(app: FastifyInstance, s: Services): void {
   const c = s.cortex;
   if (!c) {
     // no connector: the lists are empty, as TheHive answers without Cortex
-    for (const url of ['/api/connector/cortex/analyzer', '/api/connector/cortex/analyzer/type/:dataType', '/api/connector/cortex/responder/:entityType/:entityId']) app.get(url, async () => []);
+    for (const url of [
+      '/api/connector/cortex/analyzer',
+      '/api/connector/cortex/analyzer/type/:dataType',
+      '/api/connector/cortex/responder/:entityType/:entityId',
+    ])
+      app.get(url, async () => []);
     return;
   }
   app.post('/api/connector/cortex/job', { schema: { body: InputAnalyzerJob } }, async (req, reply) => {
@@ -28,7 +33,9 @@ export function cortexConnectorRoutes(app: FastifyInstance, s: Services): void {
   app.get<{ Querystring: { range?: string } }>('/api/connector/cortex/analyzer', async (req) => c.analyzers(actorOf(req)));
   app.get<{ Params: { dataType: string } }>('/api/connector/cortex/analyzer/type/:dataType', async (req) => c.analyzers(actorOf(req), req.params.dataType));
   app.get<{ Params: P }>('/api/connector/cortex/analyzer/:id', async (req) => c.analyzer(actorOf(req), req.params.id));
-  app.get<{ Params: { entityType: string; entityId: string } }>('/api/connector/cortex/responder/:entityType/:entityId', async (req) => c.responders(actorOf(req), req.params.entityType, idParam(req.params.entityId)));
+  app.get<{ Params: { entityType: string; entityId: string } }>('/api/connector/cortex/responder/:entityType/:entityId', async (req) =>
+    c.responders(actorOf(req), req.params.entityType, idParam(req.params.entityId)),
+  );
   app.post('/api/connector/cortex/action', { schema: { body: InputResponderAction } }, async (req, reply) => {
     const action = await c.runAction(actorOf(req), req.body as Static<typeof InputResponderAction>);
     return reply.status(201).send(c.renderAction(action));
