@@ -198,7 +198,7 @@ export class JobExecutor {
     if (Array.isArray(summary.taxonomies)) {
       for (const t of summary.taxonomies) {
         if (!isObject(t) || typeof t.namespace !== 'string' || typeof t.predicate !== 'string')
-          return { success: false, errorMessage: 'Report creation failure: invalid taxonomy', input: inputText };
+          {return { success: false, errorMessage: 'Report creation failure: invalid taxonomy', input: inputText };}
         if (!LEVELS.has(String(t.level))) t.level = 'info';
       }
     }
@@ -207,7 +207,7 @@ export class JobExecutor {
       if (!isObject(a)) return { success: false, errorMessage: 'Report creation failure: artifact is not an object', input: inputText };
       const unknown = Object.keys(a).filter((k) => !ARTIFACT_KEYS.has(k));
       if (unknown.length)
-        return { success: false, errorMessage: `Report creation failure: unknown artifact attribute ${unknown.join(', ')}`, input: inputText };
+        {return { success: false, errorMessage: `Report creation failure: unknown artifact attribute ${unknown.join(', ')}`, input: inputText };}
       const dataType = String(a.dataType ?? a.type ?? '');
       if (!dataType) return { success: false, errorMessage: 'Report creation failure: artifact without dataType', input: inputText };
       const art: ReportArtifact = { dataType };
@@ -216,7 +216,7 @@ export class JobExecutor {
       if (typeof a.tlp === 'number') art.tlp = a.tlp;
       if (dataType === 'file' && typeof a.file === 'string') {
         if (!outputDir || basename(a.file) !== a.file)
-          return { success: false, errorMessage: `Report creation failure: artifact file ${a.file} must be directly in output/`, input: inputText };
+          {return { success: false, errorMessage: `Report creation failure: artifact file ${a.file} must be directly in output/`, input: inputText };}
         const path = join(outputDir, a.file);
         try {
           if (!(await stat(path)).isFile()) throw new Error('not a file');

@@ -114,8 +114,8 @@ export class CortexConnectorService {
         continue;
       }
       for (const w of list)
-        if (w.maxTlp >= tlp && w.maxPap >= pap)
-          out.push({ id: w.id, name: w.name, version: w.version, description: w.description, dataTypeList: w.dataTypeList, cortexIds: [e.name] });
+        {if (w.maxTlp >= tlp && w.maxPap >= pap)
+          {out.push({ id: w.id, name: w.name, version: w.version, description: w.description, dataTypeList: w.dataTypeList, cortexIds: [e.name] });}}
     }
     return out;
   }
