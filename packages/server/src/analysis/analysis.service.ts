@@ -194,8 +194,9 @@ export class AnalysisService {
         this.audit.op(actor, 'create', doc, { name, workerDefinitionId: def.id }),
       ])
       .catch((e: unknown) => {
-        if (e instanceof Error && /claim|unique|conflict/i.test(`${e.constructor.name} ${e.message}`))
-          {throw new BadRequestError(`The ${type} ${name} is already enabled in this organisation`);}
+        if (e instanceof Error && /claim|unique|conflict/i.test(`${e.constructor.name} ${e.message}`)) {
+          throw new BadRequestError(`The ${type} ${name} is already enabled in this organisation`);
+        }
         throw e;
       });
     return created as Doc;
@@ -265,8 +266,9 @@ export class AnalysisService {
       ['tlp', tlp],
       ['pap', pap],
     ] as const) {
-      if (!Number.isInteger(v) || v < 0 || v > 3)
-        {throw new AttributeCheckingError(`${n} must be 0 to 3`, { tableName: 'job', errors: [{ type: 'InvalidFormatAttributeError', name: n, value: v }] });}
+      if (!Number.isInteger(v) || v < 0 || v > 3) {
+        throw new AttributeCheckingError(`${n} must be 0 to 3`, { tableName: 'job', errors: [{ type: 'InvalidFormatAttributeError', name: n, value: v }] });
+      }
     }
     const parameters = input.parameters ?? {};
     const dataText = input.file ? undefined : typeof input.data === 'string' ? input.data : JSON.stringify(input.data);
@@ -617,14 +619,16 @@ export class AnalysisService {
 }
 
 function checkRate(rate: unknown, unit: unknown): void {
-  if (rate !== undefined && rate !== null && (typeof rate !== 'number' || !Number.isInteger(rate) || rate < 0))
-    {throw new AttributeCheckingError('rate must be a positive integer', {
+  if (rate !== undefined && rate !== null && (typeof rate !== 'number' || !Number.isInteger(rate) || rate < 0)) {
+    throw new AttributeCheckingError('rate must be a positive integer', {
       tableName: 'worker',
       errors: [{ type: 'InvalidFormatAttributeError', name: 'rate', value: rate }],
-    });}
-  if (unit !== undefined && unit !== null && (typeof unit !== 'string' || !RATE_UNITS[unit]))
-    {throw new AttributeCheckingError('rateUnit must be Second, Minute, Hour, Day or Month', {
+    });
+  }
+  if (unit !== undefined && unit !== null && (typeof unit !== 'string' || !RATE_UNITS[unit])) {
+    throw new AttributeCheckingError('rateUnit must be Second, Minute, Hour, Day or Month', {
       tableName: 'worker',
       errors: [{ type: 'InvalidFormatAttributeError', name: 'rateUnit', value: unit }],
-    });}
+    });
+  }
 }

@@ -197,8 +197,9 @@ export class JobExecutor {
     const summary = isObject(out.summary) ? out.summary : {};
     if (Array.isArray(summary.taxonomies)) {
       for (const t of summary.taxonomies) {
-        if (!isObject(t) || typeof t.namespace !== 'string' || typeof t.predicate !== 'string')
-          {return { success: false, errorMessage: 'Report creation failure: invalid taxonomy', input: inputText };}
+        if (!isObject(t) || typeof t.namespace !== 'string' || typeof t.predicate !== 'string') {
+          return { success: false, errorMessage: 'Report creation failure: invalid taxonomy', input: inputText };
+        }
         if (!LEVELS.has(String(t.level))) t.level = 'info';
       }
     }
@@ -206,8 +207,9 @@ export class JobExecutor {
     for (const a of Array.isArray(out.artifacts) ? out.artifacts : []) {
       if (!isObject(a)) return { success: false, errorMessage: 'Report creation failure: artifact is not an object', input: inputText };
       const unknown = Object.keys(a).filter((k) => !ARTIFACT_KEYS.has(k));
-      if (unknown.length)
-        {return { success: false, errorMessage: `Report creation failure: unknown artifact attribute ${unknown.join(', ')}`, input: inputText };}
+      if (unknown.length) {
+        return { success: false, errorMessage: `Report creation failure: unknown artifact attribute ${unknown.join(', ')}`, input: inputText };
+      }
       const dataType = String(a.dataType ?? a.type ?? '');
       if (!dataType) return { success: false, errorMessage: 'Report creation failure: artifact without dataType', input: inputText };
       const art: ReportArtifact = { dataType };
@@ -215,8 +217,9 @@ export class JobExecutor {
       if (Array.isArray(a.tags)) art.tags = a.tags.map(String);
       if (typeof a.tlp === 'number') art.tlp = a.tlp;
       if (dataType === 'file' && typeof a.file === 'string') {
-        if (!outputDir || basename(a.file) !== a.file)
-          {return { success: false, errorMessage: `Report creation failure: artifact file ${a.file} must be directly in output/`, input: inputText };}
+        if (!outputDir || basename(a.file) !== a.file) {
+          return { success: false, errorMessage: `Report creation failure: artifact file ${a.file} must be directly in output/`, input: inputText };
+        }
         const path = join(outputDir, a.file);
         try {
           if (!(await stat(path)).isFile()) throw new Error('not a file');

@@ -37,16 +37,18 @@ function typeOk(item: ConfigurationItem, v: unknown): boolean {
  */
 export function validateConfiguration(def: WorkerDefinition, raw: unknown): Record<string, unknown> {
   const input = raw === undefined || raw === null ? {} : raw;
-  if (typeof input !== 'object' || Array.isArray(input))
-    {throw new AttributeCheckingError('configuration must be an object', {
+  if (typeof input !== 'object' || Array.isArray(input)) {
+    throw new AttributeCheckingError('configuration must be an object', {
       tableName: 'worker',
       errors: [{ type: 'InvalidFormatAttributeError', name: 'configuration', value: raw }],
-    });}
+    });
+  }
   const values = input as Record<string, unknown>;
   const items = [...def.configurationItems, ...globalItems(def).filter((g) => !def.configurationItems.some((i) => i.name === g.name))];
   const errors: Array<Record<string, unknown>> = [];
-  for (const k of Object.keys(values))
-    {if (!items.some((i) => i.name === k)) errors.push({ type: 'UnknownAttributeError', name: `configuration.${k}`, value: values[k] });}
+  for (const k of Object.keys(values)) {
+    if (!items.some((i) => i.name === k)) errors.push({ type: 'UnknownAttributeError', name: `configuration.${k}`, value: values[k] });
+  }
   const out: Record<string, unknown> = {};
   for (const item of items) {
     let v = values[item.name];
@@ -66,11 +68,12 @@ export function validateConfiguration(def: WorkerDefinition, raw: unknown): Reco
       }
     }
   }
-  if (errors.length)
-    {throw new AttributeCheckingError(`Invalid configuration of ${def.name}: ${errors.map((e) => `${String(e.type)} ${String(e.name)}`).join(', ')}`, {
+  if (errors.length) {
+    throw new AttributeCheckingError(`Invalid configuration of ${def.name}: ${errors.map((e) => `${String(e.type)} ${String(e.name)}`).join(', ')}`, {
       tableName: 'worker',
       errors,
-    });}
+    });
+  }
   return out;
 }
 

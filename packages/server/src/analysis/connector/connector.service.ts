@@ -113,9 +113,11 @@ export class CortexConnectorService {
       } catch {
         continue;
       }
-      for (const w of list)
-        {if (w.maxTlp >= tlp && w.maxPap >= pap)
-          {out.push({ id: w.id, name: w.name, version: w.version, description: w.description, dataTypeList: w.dataTypeList, cortexIds: [e.name] });}}
+      for (const w of list) {
+        if (w.maxTlp >= tlp && w.maxPap >= pap) {
+          out.push({ id: w.id, name: w.name, version: w.version, description: w.description, dataTypeList: w.dataTypeList, cortexIds: [e.name] });
+        }
+      }
     }
     return out;
   }

@@ -168,11 +168,13 @@ export function cortexRoutes(app: FastifyInstance, s: Services, engine: Analysis
     const filters: Expr[] = [];
     if (req.method === 'POST') filters.push(cortexQuery(f.query), q.not(q.eq('status', 'Deleted')));
     else {
-      if (typeof f.dataTypeFilter === 'string' && f.dataTypeFilter)
-        {filters.push({ kind: 'like', field: 'dataType', mode: 'contains', value: f.dataTypeFilter, ci: true });}
+      if (typeof f.dataTypeFilter === 'string' && f.dataTypeFilter) {
+        filters.push({ kind: 'like', field: 'dataType', mode: 'contains', value: f.dataTypeFilter, ci: true });
+      }
       if (typeof f.dataFilter === 'string' && f.dataFilter) filters.push({ kind: 'like', field: 'data', mode: 'contains', value: f.dataFilter, ci: true });
-      if (typeof f.analyzerFilter === 'string' && f.analyzerFilter)
-        {filters.push(q.or(q.eq('workerId', f.analyzerFilter), { kind: 'like', field: 'workerName', mode: 'contains', value: f.analyzerFilter, ci: true }));}
+      if (typeof f.analyzerFilter === 'string' && f.analyzerFilter) {
+        filters.push(q.or(q.eq('workerId', f.analyzerFilter), { kind: 'like', field: 'workerName', mode: 'contains', value: f.analyzerFilter, ci: true }));
+      }
       if (f.query !== undefined) filters.push(cortexQuery(f.query));
     }
     const r = await engine.listJobs(

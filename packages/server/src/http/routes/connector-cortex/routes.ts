@@ -16,8 +16,9 @@ export function cortexConnectorRoutes(app: FastifyInstance, s: Services): void {
       '/api/connector/cortex/analyzer',
       '/api/connector/cortex/analyzer/type/:dataType',
       '/api/connector/cortex/responder/:entityType/:entityId',
-    ])
-      {app.get(url, async () => []);}
+    ]) {
+      app.get(url, async () => []);
+    }
     return;
   }
   app.post('/api/connector/cortex/job', { schema: { body: InputAnalyzerJob } }, async (req, reply) => {
