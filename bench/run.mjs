@@ -71,18 +71,24 @@ if (!cli['skip-build']) {
 }
 
 // ---- 2. seed (cached) ----
-const shaping = ['bench/seed.ts', 'packages/server/src/entities/registry.ts', 'packages/server/src/storage/sqlite/schema.ts'].map((f) => readFileSync(join(root, f), 'utf8')).join('\0');
+const shaping = ['bench/seed.ts', 'packages/server/src/entities/registry.ts', 'packages/server/src/storage/sqlite/schema.ts']
+  .map((f) => readFileSync(join(root, f), 'utf8'))
+  .join('\0');
 const seedKey = `seed-s${SCALE}-r${SEED}${ANALYZE ? '-a' : ''}-${sha(shaping).slice(0, 10)}`;
 const seedDir = join(benchDir, '.data', seedKey);
 let seedInfo;
 if (cli.reseed || !existsSync(join(seedDir, 'bench.json'))) {
   const tmp = `${seedDir}.tmp`;
   log(`seeding ${seedKey} (scale ${SCALE}) ...`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/seed.ts', '--dir', tmp, '--scale', String(SCALE), '--seed', String(SEED), ...(ANALYZE ? ['--analyze'] : [])], {
-    cwd: root,
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...env, NODE_NO_WARNINGS: '1' },
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'bench/seed.ts', '--dir', tmp, '--scale', String(SCALE), '--seed', String(SEED), ...(ANALYZE ? ['--analyze'] : [])],
+    {
+      cwd: root,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...env, NODE_NO_WARNINGS: '1' },
+    },
+  );
   if (r.status !== 0) process.exit(r.status ?? 1);
   rmSync(seedDir, { recursive: true, force: true });
   renameSync(tmp, seedDir);
@@ -204,7 +210,12 @@ const now = seedInfo.seededAt;
 // sanity: the benchmark user sees its organisation's cases
 {
   const agent = new http.Agent({ keepAlive: false });
-  const r = await request(agent, target, { method: 'POST', path: '/api/v1/query', headers: auth, body: { query: [{ _name: 'listCase' }, { _name: 'count' }] } });
+  const r = await request(agent, target, {
+    method: 'POST',
+    path: '/api/v1/query',
+    headers: auth,
+    body: { query: [{ _name: 'listCase' }, { _name: 'count' }] },
+  });
   if (r.status !== 200) throw new Error(`count query failed: HTTP ${r.status} ${r.body}`);
   log(`the benchmark user (${seedInfo.bench.login}) sees ${r.body} cases`);
 }
@@ -216,7 +227,12 @@ const page = (from, size = 15) => ({ _name: 'page', from, to: from + size, extra
 const LIST_VARIANTS = [
   {
     name: 'open cases, sort -flag -startDate',
-    body: () => [{ _name: 'listCase' }, { _name: 'filter', _in: { _field: 'stage', _values: ['New', 'InProgress'] } }, { _name: 'sort', _fields: [{ flag: 'desc' }, { startDate: 'desc' }] }, page(pick([0, 0, 15, 30]))],
+    body: () => [
+      { _name: 'listCase' },
+      { _name: 'filter', _in: { _field: 'stage', _values: ['New', 'InProgress'] } },
+      { _name: 'sort', _fields: [{ flag: 'desc' }, { startDate: 'desc' }] },
+      page(pick([0, 0, 15, 30])),
+    ],
   },
   {
     name: 'assignee=X and not closed, sort -startDate',
@@ -261,7 +277,9 @@ const N = REQUESTS;
 const add = (r, extra = {}) => {
   const row = { ...r, ...extra };
   results.scenarios.push(row);
-  log(`  ${row.name.padEnd(58)} c=${String(row.concurrency).padEnd(2)} n=${row.requests} p50 ${row.p50} ms  p95 ${row.p95} ms  p99 ${row.p99} ms  ${row.rps} req/s${row.errors ? `  ERRORS ${row.errors}: ${row.firstError}` : ''}`);
+  log(
+    `  ${row.name.padEnd(58)} c=${String(row.concurrency).padEnd(2)} n=${row.requests} p50 ${row.p50} ms  p95 ${row.p95} ms  p99 ${row.p99} ms  ${row.rps} req/s${row.errors ? `  ERRORS ${row.errors}: ${row.firstError}` : ''}`,
+  );
   return row;
 };
 
@@ -274,7 +292,10 @@ if (ONLY.includes('list')) {
   log('case list (POST /api/v1/query listCase + filter + sort + page):');
   const bodies = (i) => LIST_VARIANTS[((i % LIST_VARIANTS.length) + LIST_VARIANTS.length) % LIST_VARIANTS.length];
   const mk = (i) => ({ method: 'POST', path: '/api/v1/query?name=cases', headers: auth, body: { query: bodies(i).body() } });
-  results.list = add(await runLoad({ name: 'case list (mix of 5 filters)', target, concurrency: 1, requests: N, make: mk, check: checkJsonList, warmup: 100 }), { goalP95: GOALS.listP95 });
+  results.list = add(
+    await runLoad({ name: 'case list (mix of 5 filters)', target, concurrency: 1, requests: N, make: mk, check: checkJsonList, warmup: 100 }),
+    { goalP95: GOALS.listP95 },
+  );
   for (const v of LIST_VARIANTS) {
     const m = () => ({ method: 'POST', path: '/api/v1/query?name=cases', headers: auth, body: { query: v.body() } });
     add(await runLoad({ name: `  ${v.name}`, target, concurrency: 1, requests: Math.max(50, Math.round(N / 10)), make: m, check: checkJsonList, warmup: 5 }));
@@ -286,7 +307,12 @@ if (ONLY.includes('list')) {
       target,
       concurrency: 1,
       requests: Math.max(50, Math.round(N / 10)),
-      make: () => ({ method: 'POST', path: '/api/v1/query?name=cases.count', headers: auth, body: { query: [{ _name: 'listCase' }, { _name: 'filter', _in: { _field: 'stage', _values: ['New', 'InProgress'] } }, { _name: 'count' }] } }),
+      make: () => ({
+        method: 'POST',
+        path: '/api/v1/query?name=cases.count',
+        headers: auth,
+        body: { query: [{ _name: 'listCase' }, { _name: 'filter', _in: { _field: 'stage', _values: ['New', 'InProgress'] } }, { _name: 'count' }] },
+      }),
       warmup: 5,
     }),
   );
@@ -299,10 +325,22 @@ if (ONLY.includes('search')) {
     method: 'POST',
     path: '/api/v1/query?name=observables',
     headers: auth,
-    body: { query: [{ _name: 'listObservable' }, { _name: 'filter', _eq: { _field: 'data', _value: pick(samples).data } }, { _name: 'sort', _fields: [{ _createdAt: 'desc' }] }, { _name: 'page', from: 0, to: 15 }] },
+    body: {
+      query: [
+        { _name: 'listObservable' },
+        { _name: 'filter', _eq: { _field: 'data', _value: pick(samples).data } },
+        { _name: 'sort', _fields: [{ _createdAt: 'desc' }] },
+        { _name: 'page', from: 0, to: 15 },
+      ],
+    },
   });
-  results.search = add(await runLoad({ name: 'observable search (data = sampled value)', target, concurrency: 1, requests: N, make: mk, check: checkJsonList, warmup: 100 }), { goalP95: GOALS.searchP95 });
-  results.searchConcurrent = add(await runLoad({ name: 'observable search, 8 connections', target, concurrency: 8, requests: N, make: mk, check: checkJsonList }));
+  results.search = add(
+    await runLoad({ name: 'observable search (data = sampled value)', target, concurrency: 1, requests: N, make: mk, check: checkJsonList, warmup: 100 }),
+    { goalP95: GOALS.searchP95 },
+  );
+  results.searchConcurrent = add(
+    await runLoad({ name: 'observable search, 8 connections', target, concurrency: 8, requests: N, make: mk, check: checkJsonList }),
+  );
 }
 
 if (ONLY.includes('create')) {
@@ -328,7 +366,9 @@ if (ONLY.includes('create')) {
   const check = (res) => {
     if (res.status !== 201) throw new Error(`HTTP ${res.status}: ${res.body.slice(0, 300)}`);
   };
-  results.create = add(await runLoad({ name: 'case create, 1 connection', target, concurrency: 1, requests: Math.max(50, Math.round(N / 4)), make: mk, check, warmup: 20 }));
+  results.create = add(
+    await runLoad({ name: 'case create, 1 connection', target, concurrency: 1, requests: Math.max(50, Math.round(N / 4)), make: mk, check, warmup: 20 }),
+  );
   results.createConcurrent = add(await runLoad({ name: 'case create, 16 connections', target, concurrency: 16, requests: N, make: mk, check }));
 }
 
@@ -341,7 +381,10 @@ if (!cli.keep) rmSync(runDir, { recursive: true, force: true });
 // ---- 7. report ----
 let sqliteVersion = '?';
 try {
-  sqliteVersion = execSync(`${process.execPath} -e "const D=require('better-sqlite3');console.log(new D(':memory:').prepare('select sqlite_version() v').get().v)"`, { cwd: join(root, 'packages/server'), encoding: 'utf8' }).trim();
+  sqliteVersion = execSync(
+    `${process.execPath} -e "const D=require('better-sqlite3');console.log(new D(':memory:').prepare('select sqlite_version() v').get().v)"`,
+    { cwd: join(root, 'packages/server'), encoding: 'utf8' },
+  ).trim();
 } catch {
   /* informational */
 }
@@ -355,8 +398,21 @@ const report = {
   at: new Date().toISOString(),
   commit,
   command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim(),
-  machine: { nproc: availableParallelism(), cpu: cpus()[0]?.model, memGB: Math.round(totalmem() / 2 ** 30), node: process.version, sqlite: sqliteVersion, platform: `${process.platform}-${process.arch}` },
-  dataset: { scale: SCALE, seed: SEED, counts: seedInfo.counts, orgs: seedInfo.orgs.map((o) => ({ name: o.name, cases: o.cases })), seeding: { ...seedInfo.timings, cached: seedInfo.cached } },
+  machine: {
+    nproc: availableParallelism(),
+    cpu: cpus()[0]?.model,
+    memGB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    sqlite: sqliteVersion,
+    platform: `${process.platform}-${process.arch}`,
+  },
+  dataset: {
+    scale: SCALE,
+    seed: SEED,
+    counts: seedInfo.counts,
+    orgs: seedInfo.orgs.map((o) => ({ name: o.name, cases: o.cases })),
+    seeding: { ...seedInfo.timings, cached: seedInfo.cached },
+  },
   startup: { readyMs, runs: starts },
   memory: mem,
   ...results,
@@ -376,12 +432,16 @@ const line = (cells, widths) => `| ${cells.map((c, i) => String(c).padEnd(widths
 const rows = results.scenarios.map((s) => [s.name, s.concurrency, s.requests, s.p50, s.p95, s.p99, s.rps, s.errors]);
 const head = ['scenario', 'conn', 'n', 'p50 ms', 'p95 ms', 'p99 ms', 'req/s', 'errors'];
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-console.log(`\nWaggle core benchmark — scale ${SCALE} (${seedInfo.counts.cases} cases, ${seedInfo.counts.observables} observables, ${seedInfo.counts.tasks} tasks), ${report.machine.nproc} cores, node ${process.version}, SQLite ${sqliteVersion}\n`);
+console.log(
+  `\nWaggle core benchmark — scale ${SCALE} (${seedInfo.counts.cases} cases, ${seedInfo.counts.observables} observables, ${seedInfo.counts.tasks} tasks), ${report.machine.nproc} cores, node ${process.version}, SQLite ${sqliteVersion}\n`,
+);
 console.log(line(head, widths));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const r of rows) console.log(line(r, widths));
 console.log('');
 for (const g of report.goals) console.log(`${g.met ? 'MET ' : 'MISS'}  ${g.what}: ${g.value} (goal < ${g.goal})`);
-console.log(`start-up runs: ${starts.map((s) => `${s.readyMs} ms`).join(', ')}; seeding: ${(seedInfo.timings.totalMs / 1000).toFixed(1)} s (${seedInfo.timings.docsPerSecond} docs/s${seedInfo.cached ? ', cached' : ''})`);
+console.log(
+  `start-up runs: ${starts.map((s) => `${s.readyMs} ms`).join(', ')}; seeding: ${(seedInfo.timings.totalMs / 1000).toFixed(1)} s (${seedInfo.timings.docsPerSecond} docs/s${seedInfo.cached ? ', cached' : ''})`,
+);
 console.log(`results: bench/results/latest.json`);
 if (cli['cpu-prof']) console.log(`CPU profile: ${profDir}`);

@@ -18,7 +18,7 @@ import { loadConfig } from '../packages/server/src/config/config.js';
 import { createWaggle } from '../packages/server/src/server.js';
 import { systemActor } from '../packages/server/src/services/actor.js';
 import { buildTaskDoc, TASK_STATUSES } from '../packages/server/src/services/task-doc.js';
-import { CASE_CLOSED_STATUSES, observableKey, stageOf } from '../packages/server/src/services/case.service.js';
+import { observableKey, stageOf } from '../packages/server/src/services/case.service.js';
 import { ADMIN_ORG } from '../packages/server/src/auth/permissions.js';
 import { ALL_ORGS } from '../packages/server/src/entities/registry.js';
 import type { BatchOp, EntityStore, NewDoc } from '../packages/server/src/storage/entity-store.js';
@@ -56,13 +56,13 @@ function rand(): number {
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 }
 const int = (n: number): number => Math.floor(rand() * n);
-const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
+const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)];
 const chance = (p: number): boolean => rand() < p;
 function weighted<T>(entries: ReadonlyArray<readonly [T, number]>): T {
   const total = entries.reduce((s, [, w]) => s + w, 0);
   let r = rand() * total;
   for (const [v, w] of entries) if ((r -= w) < 0) return v;
-  return entries[entries.length - 1]![0];
+  return entries[entries.length - 1][0];
 }
 function gaussian(): number {
   return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
@@ -77,34 +77,87 @@ function allocate(total: number, n: number, weight: () => number): Uint32Array {
   const out = new Uint32Array(n);
   let given = 0;
   for (let i = 0; i < n; i++) {
-    out[i] = Math.floor((total * w[i]!) / sum);
-    given += out[i]!;
+    out[i] = Math.floor((total * w[i]) / sum);
+    given += out[i];
   }
   while (given < total) {
-    out[int(n)]!++;
+    out[int(n)]++;
     given++;
   }
   return out;
 }
 
 // ---- vocabulary ----
-const WORDS = 'alpha bravo cedar delta ember falcon granite harbor iris jade kilo lumen maple nova onyx pine quartz raven sierra tango umber vortex willow xenon yarrow zephyr atlas beacon cobalt dune echo flint grove helix indigo juniper karma lotus mesa nimbus orbit prism quill ridge solace tundra ultra vela wren'.split(' ');
+const WORDS =
+  'alpha bravo cedar delta ember falcon granite harbor iris jade kilo lumen maple nova onyx pine quartz raven sierra tango umber vortex willow xenon yarrow zephyr atlas beacon cobalt dune echo flint grove helix indigo juniper karma lotus mesa nimbus orbit prism quill ridge solace tundra ultra vela wren'.split(
+    ' ',
+  );
 const TLDS = ['com', 'net', 'org', 'io', 'ru', 'cn', 'xyz', 'top', 'info', 'biz'];
-const CATEGORIES = ['phishing', 'malware', 'ransomware', 'bec', 'ddos', 'insider', 'data-leak', 'brute-force', 'c2', 'cryptomining', 'vulnerability', 'account-compromise'];
+const CATEGORIES = [
+  'phishing',
+  'malware',
+  'ransomware',
+  'bec',
+  'ddos',
+  'insider',
+  'data-leak',
+  'brute-force',
+  'c2',
+  'cryptomining',
+  'vulnerability',
+  'account-compromise',
+];
 const SOURCES = ['src:splunk', 'src:qradar', 'src:edr', 'src:email-gateway', 'src:misp', 'src:user-report', 'src:ids'];
 const CUSTOMERS = Array.from({ length: 80 }, (_, i) => `customer:${WORDS[i % WORDS.length]}-${Math.floor(i / WORDS.length) + 1}`);
-const EXTRA_TAGS = ['escalated', 'vip', 'false-alarm-candidate', 'needs-review', 'regulatory', 'gdpr', 'pci', 'apt', 'tor', 'cloud', 'o365', 'aws', 'azure', 'linux', 'windows', 'macos'];
+const EXTRA_TAGS = [
+  'escalated',
+  'vip',
+  'false-alarm-candidate',
+  'needs-review',
+  'regulatory',
+  'gdpr',
+  'pci',
+  'apt',
+  'tor',
+  'cloud',
+  'o365',
+  'aws',
+  'azure',
+  'linux',
+  'windows',
+  'macos',
+];
 const OBS_TAGS = ['malicious', 'suspicious', 'benign', 'c2', 'tor', 'scanner', 'internal', 'sinkholed', 'misp:event', 'phishing-kit'];
 const TASK_TEMPLATES: Array<[string, string]> = [
-  ['Triage', 'Identification'], ['Collect evidence', 'Identification'], ['Scope impacted assets', 'Identification'],
-  ['Contain host', 'Containment'], ['Block indicators', 'Containment'], ['Reset credentials', 'Containment'],
-  ['Eradicate', 'Eradication'], ['Recover systems', 'Recovery'], ['Notify stakeholders', 'Communication'],
-  ['Lessons learned', 'Post-incident'], ['Malware analysis', 'Analysis'], ['Log review', 'Analysis'],
+  ['Triage', 'Identification'],
+  ['Collect evidence', 'Identification'],
+  ['Scope impacted assets', 'Identification'],
+  ['Contain host', 'Containment'],
+  ['Block indicators', 'Containment'],
+  ['Reset credentials', 'Containment'],
+  ['Eradicate', 'Eradication'],
+  ['Recover systems', 'Recovery'],
+  ['Notify stakeholders', 'Communication'],
+  ['Lessons learned', 'Post-incident'],
+  ['Malware analysis', 'Analysis'],
+  ['Log review', 'Analysis'],
 ];
 const OBS_TYPES: ReadonlyArray<readonly [string, number]> = [
-  ['ip', 25], ['domain', 20], ['hash', 15], ['url', 12], ['mail', 8], ['fqdn', 5], ['filename', 5], ['hostname', 4], ['user-agent', 2], ['other', 4],
+  ['ip', 25],
+  ['domain', 20],
+  ['hash', 15],
+  ['url', 12],
+  ['mail', 8],
+  ['fqdn', 5],
+  ['filename', 5],
+  ['hostname', 4],
+  ['user-agent', 2],
+  ['other', 4],
 ];
-const LOREM = 'The analyst observed repeated suspicious activity from the reported host. Authentication logs show several failed attempts followed by a successful login from an unusual location. The EDR raised an alert for a process spawning an encoded PowerShell command, and outbound connections to a recently registered domain were seen. '.split(' ');
+const LOREM =
+  'The analyst observed repeated suspicious activity from the reported host. Authentication logs show several failed attempts followed by a successful login from an unusual location. The EDR raised an alert for a process spawning an encoded PowerShell command, and outbound connections to a recently registered domain were seen. '.split(
+    ' ',
+  );
 
 function sentence(words: number): string {
   const out: string[] = [];
@@ -115,26 +168,26 @@ function sentence(words: number): string {
 /** The data of observable number `idx` of `type`, deterministic (the same idx gives the same value). */
 function obsData(type: string, idx: number): string {
   const h = createHash('sha256').update(`${type}:${idx}`).digest();
-  const w = (i: number) => WORDS[h[i]! % WORDS.length]!;
+  const w = (i: number) => WORDS[h[i] % WORDS.length];
   switch (type) {
     case 'ip':
-      return `${(h[0]! % 223) + 1}.${h[1]}.${h[2]}.${h[3]}`;
+      return `${(h[0] % 223) + 1}.${h[1]}.${h[2]}.${h[3]}`;
     case 'domain':
-      return `${w(4)}-${w(5)}${h[6]! % 100}.${TLDS[h[7]! % TLDS.length]}`;
+      return `${w(4)}-${w(5)}${h[6] % 100}.${TLDS[h[7] % TLDS.length]}`;
     case 'fqdn':
-      return `${w(4)}.${w(5)}-${h[6]! % 100}.${TLDS[h[7]! % TLDS.length]}`;
+      return `${w(4)}.${w(5)}-${h[6] % 100}.${TLDS[h[7] % TLDS.length]}`;
     case 'hostname':
       return `${w(4)}-ws${h.readUInt16BE(5) % 10000}`;
     case 'hash':
       return h.toString('hex');
     case 'url':
-      return `https://${w(4)}-${w(5)}${h[6]! % 100}.${TLDS[h[7]! % TLDS.length]}/${w(8)}/${h.readUInt32BE(9).toString(36)}.php?id=${h[13]}`;
+      return `https://${w(4)}-${w(5)}${h[6] % 100}.${TLDS[h[7] % TLDS.length]}/${w(8)}/${h.readUInt32BE(9).toString(36)}.php?id=${h[13]}`;
     case 'mail':
-      return `${w(4)}.${w(5)}${h[6]! % 1000}@${w(7)}-mail.${TLDS[h[8]! % TLDS.length]}`;
+      return `${w(4)}.${w(5)}${h[6] % 1000}@${w(7)}-mail.${TLDS[h[8] % TLDS.length]}`;
     case 'filename':
-      return `${w(4)}_${h.readUInt16BE(5).toString(16)}.${['exe', 'dll', 'docm', 'xlsm', 'zip', 'js', 'ps1', 'pdf'][h[7]! % 8]}`;
+      return `${w(4)}_${h.readUInt16BE(5).toString(16)}.${['exe', 'dll', 'docm', 'xlsm', 'zip', 'js', 'ps1', 'pdf'][h[7] % 8]}`;
     case 'user-agent':
-      return `Mozilla/5.0 (Windows NT 10.0; Win64; x64) ${w(4)}/${h[5]! % 120}.0.${h.readUInt16BE(6)}`;
+      return `Mozilla/5.0 (Windows NT 10.0; Win64; x64) ${w(4)}/${h[5] % 120}.0.${h.readUInt16BE(6)}`;
     default:
       return `${w(4)} ${w(5)} ${h.readUInt32BE(6).toString(36)}`;
   }
@@ -163,7 +216,11 @@ async function main(): Promise<void> {
 
   // ---- organisations, users, custom fields ----
   const orgs: OrgInfo[] = [];
-  for (const [name, weight] of [['soc-main', 0.6], ['soc-emea', 0.3], ['cert-team', 0.1]] as const) {
+  for (const [name, weight] of [
+    ['soc-main', 0.6],
+    ['soc-emea', 0.3],
+    ['cert-team', 0.1],
+  ] as const) {
     const org = await services.orgs.createUnchecked(sys, { name, description: `Benchmark organisation ${name}` });
     const users: string[] = [];
     for (let i = 0; i < 20; i++) {
@@ -173,7 +230,7 @@ async function main(): Promise<void> {
     }
     orgs.push({ id: org._id, name, weight, users, cases: 0 });
   }
-  const mainOrg = orgs[0]!;
+  const mainOrg = orgs[0];
   const benchLogin = `bench@${mainOrg.name}.bench`;
   await services.users.create(sys, { login: benchLogin, name: 'Benchmark org-admin', profile: 'org-admin', organisation: mainOrg.name });
   const apiKey = await services.users.renewKey(sys, benchLogin);
@@ -187,7 +244,24 @@ async function main(): Promise<void> {
     const id = store.newId();
     await store.batch([
       { op: 'claim', scope: 'customField.name', key: cf.name, owner: id },
-      { op: 'insert', doc: { _id: id, _type: 'customField', _createdAt: now, _createdBy: sys.login, _orgs: [ALL_ORGS], _parents: {}, name: cf.name, displayName: cf.name, group: 'default', description: `Benchmark field ${cf.name}`, type: cf.type, options: cf.options, mandatory: false } },
+      {
+        op: 'insert',
+        doc: {
+          _id: id,
+          _type: 'customField',
+          _createdAt: now,
+          _createdBy: sys.login,
+          _orgs: [ALL_ORGS],
+          _parents: {},
+          name: cf.name,
+          displayName: cf.name,
+          group: 'default',
+          description: `Benchmark field ${cf.name}`,
+          type: cf.type,
+          options: cf.options,
+          mandatory: false,
+        },
+      },
     ]);
   }
   const tBoot = performance.now();
@@ -211,20 +285,35 @@ async function main(): Promise<void> {
     const numbers = await Promise.all(orgOf.map((o) => store.nextSequence(`case.number.${o.id}`)));
     for (let k = 0; k < n; k++) {
       const i = base + k;
-      const org = orgOf[k]!;
+      const org = orgOf[k];
       org.cases++;
       // chronological: ids grow with creation time, as in a live instance
       const createdAt = Math.round(start + ((i + rand()) / CASES) * 730 * DAY);
       const age = now - createdAt;
       const openP = age < 30 * DAY ? 0.7 : age < 180 * DAY ? 0.15 : 0.02;
       const open = chance(openP);
-      const status = open ? (chance(0.35) ? 'New' : 'InProgress') : weighted<string>([['TruePositive', 35], ['FalsePositive', 40], ['Indeterminate', 15], ['Other', 5], ['Duplicated', 5]]);
+      const status = open
+        ? chance(0.35)
+          ? 'New'
+          : 'InProgress'
+        : weighted<string>([
+            ['TruePositive', 35],
+            ['FalsePositive', 40],
+            ['Indeterminate', 15],
+            ['Other', 5],
+            ['Duplicated', 5],
+          ]);
       const stage = stageOf(status);
       const category = pick(CATEGORIES);
       const tags = [category, pick(SOURCES)];
       if (chance(0.7)) tags.push(pick(CUSTOMERS));
       if (chance(0.3)) tags.push(pick(EXTRA_TAGS));
-      const severity = weighted<number>([[1, 20], [2, 50], [3, 25], [4, 5]]);
+      const severity = weighted<number>([
+        [1, 20],
+        [2, 50],
+        [3, 25],
+        [4, 5],
+      ]);
       const creator = pick(org.users);
       const assignee = chance(open ? 0.85 : 0.95) ? pick(org.users) : undefined;
       const startDate = createdAt - int(6 * 3600_000);
@@ -232,7 +321,7 @@ async function main(): Promise<void> {
       const closedDate = stage === 'Closed' ? Math.min(now - 1000, createdAt + Math.round(DAY * Math.exp(1.5 * gaussian()) * 2)) : undefined;
       const customFields = chance(0.5)
         ? [
-            { _id: store.newId(), name: 'businessUnit', type: 'string', value: pick(cfDefs[0]!.options), order: 0 },
+            { _id: store.newId(), name: 'businessUnit', type: 'string', value: pick(cfDefs[0].options), order: 0 },
             ...(chance(0.5) ? [{ _id: store.newId(), name: 'hits', type: 'integer', value: int(500), order: 1 }] : []),
           ]
         : [];
@@ -244,16 +333,27 @@ async function main(): Promise<void> {
         ...(stage !== 'New' ? { _updatedAt: closedDate ?? inProgressDate, _updatedBy: assignee ?? creator } : {}),
         _orgs: [org.id],
         _parents: {},
-        number: numbers[k]!,
+        number: numbers[k],
         owningOrganisation: org.id,
-        title: `${category[0]!.toUpperCase()}${category.slice(1)} on ${WORDS[int(WORDS.length)]}-ws${int(10000)} (${pick(SOURCES).slice(4)})`,
+        title: `${category[0].toUpperCase()}${category.slice(1)} on ${WORDS[int(WORDS.length)]}-ws${int(10000)} (${pick(SOURCES).slice(4)})`,
         description: `## Summary\n\n${sentence(40 + int(160))}\n\n## Details\n\n${sentence(20 + int(80))}`,
         severity,
         startDate,
         tags,
         flag: chance(0.08),
-        tlp: weighted<number>([[0, 5], [1, 20], [2, 60], [3, 10], [4, 5]]),
-        pap: weighted<number>([[0, 5], [1, 15], [2, 70], [3, 10]]),
+        tlp: weighted<number>([
+          [0, 5],
+          [1, 20],
+          [2, 60],
+          [3, 10],
+          [4, 5],
+        ]),
+        pap: weighted<number>([
+          [0, 5],
+          [1, 15],
+          [2, 70],
+          [3, 10],
+        ]),
         status,
         stage,
         ...(stage === 'Closed' ? { summary: sentence(10 + int(30)), impactStatus: pick(['NotApplicable', 'WithImpact', 'NoImpact']) } : {}),
@@ -271,9 +371,9 @@ async function main(): Promise<void> {
       written.cases++;
 
       const actor = { ...sys, login: creator };
-      const nt = tasksPerCase[i]!;
+      const nt = tasksPerCase[i];
       for (let t = 0; t < nt; t++) {
-        const [title, group] = TASK_TEMPLATES[(t + int(3)) % TASK_TEMPLATES.length]!;
+        const [title, group] = TASK_TEMPLATES[(t + int(3)) % TASK_TEMPLATES.length];
         const tstatus: string = stage === 'Closed' ? (chance(0.9) ? 'Completed' : 'Cancel') : pick(TASK_STATUSES.slice(0, 3));
         const task = buildTaskDoc(store, actor, caseDoc, {
           title,
@@ -292,7 +392,7 @@ async function main(): Promise<void> {
         written.tasks++;
       }
 
-      const no = obsPerCase[i]!;
+      const no = obsPerCase[i];
       const keys = new Set<string>();
       for (let o = 0; o < no; o++) {
         let dataType = '';
@@ -301,7 +401,7 @@ async function main(): Promise<void> {
           // 35% from a hot pool (the same IOC seen in many cases), the rest from a long tail with some repeats
           if (chance(0.35)) {
             const r = zipf(HOT);
-            dataType = OBS_TYPES[r % OBS_TYPES.length]![0];
+            dataType = OBS_TYPES[r % OBS_TYPES.length][0];
             data = obsData(dataType, r);
           } else {
             dataType = weighted(OBS_TYPES);
@@ -324,8 +424,8 @@ async function main(): Promise<void> {
           data,
           ...(chance(0.3) ? { message: sentence(5 + int(20)) } : {}),
           startDate: Math.min(now, createdObs),
-          tlp: caseDoc.tlp as number,
-          pap: caseDoc.pap as number,
+          tlp: caseDoc.tlp,
+          pap: caseDoc.pap,
           tags: chance(0.6) ? [...new Set([pick(OBS_TAGS), ...(chance(0.3) ? [pick(OBS_TAGS)] : [])])] : [],
           ioc: chance(0.15),
           sighted: chance(0.1),
@@ -348,7 +448,9 @@ async function main(): Promise<void> {
     if (performance.now() - lastLog > 5000) {
       lastLog = performance.now();
       const s = (performance.now() - tBoot) / 1000;
-      process.stderr.write(`  seeded ${written.cases}/${CASES} cases, ${written.tasks} tasks, ${written.observables} observables (${s.toFixed(0)} s, ${Math.round((written.cases + written.tasks + written.observables) / s)} docs/s)\n`);
+      process.stderr.write(
+        `  seeded ${written.cases}/${CASES} cases, ${written.tasks} tasks, ${written.observables} observables (${s.toFixed(0)} s, ${Math.round((written.cases + written.tasks + written.observables) / s)} docs/s)\n`,
+      );
     }
   }
   const tData = performance.now();

@@ -51,9 +51,11 @@ export function percentile(sorted, p) {
  */
 export async function runLoad({ name, target, concurrency, requests, make, check, warmup = 0 }) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  const ok = check ?? ((res) => {
-    if (res.status < 200 || res.status >= 300) throw new Error(`HTTP ${res.status}: ${res.body.slice(0, 300)}`);
-  });
+  const ok =
+    check ??
+    ((res) => {
+      if (res.status < 200 || res.status >= 300) throw new Error(`HTTP ${res.status}: ${res.body.slice(0, 300)}`);
+    });
   // warm-up (not measured): JIT, statement cache, page cache
   for (let i = 0; i < warmup; i += concurrency) {
     await Promise.all(Array.from({ length: Math.min(concurrency, warmup - i) }, (_, k) => request(agent, target, make(-(i + k) - 1))));

@@ -59,7 +59,7 @@ const caseLike = {
   startDate: d(true),
   endDate: d(),
   tags: tags(),
-  flag: b(),
+  flag: b(true),
   tlp: i(true),
   pap: i(),
   status: s(true),

@@ -5,7 +5,7 @@
 import type { Expr, ExprKind, Query, Scalar, SortKey } from '../../query/ir.js';
 import { entityDef, fieldDef, ALL_ORGS, RESTRICTED_TO, type EntityDef, type FieldDef } from '../../entities/registry.js';
 import { SearchError } from '../../errors/errors.js';
-import { fieldColumn, jsonPath, mvTable, parentColumn, table } from './schema.js';
+import { docOf, fieldColumn, jsonPath, mvTable, ORG_COLUMN, parentColumn, table } from './schema.js';
 
 export interface Compiled {
   sql: string;
@@ -17,9 +17,7 @@ interface Ctx {
   aliasCounter: { n: number };
 }
 
-type FieldRef =
-  | { kind: 'column'; sql: string; def: FieldDef }
-  | { kind: 'multi'; mvField: string; def: FieldDef };
+type FieldRef = { kind: 'column'; sql: string; def: FieldDef } | { kind: 'multi'; mvField: string; def: FieldDef };
 
 function resolveField(def: EntityDef, alias: string, field: string): FieldRef {
   const fd = fieldDef(def, field);
@@ -32,7 +30,7 @@ function resolveField(def: EntityDef, alias: string, field: string): FieldRef {
   }
   if (fd.type === 'string[]') return { kind: 'multi', mvField: field, def: fd };
   if (fd.indexed) return { kind: 'column', sql: `${alias}.${fieldColumn(field)}`, def: fd };
-  return { kind: 'column', sql: `json_extract(${alias}.doc, ${jsonPath(field)})`, def: fd };
+  return { kind: 'column', sql: `json_extract(${docOf(def.name, alias)}, ${jsonPath(field)})`, def: fd };
 }
 
 /** Coerces a filter value to what the field stores, so `"2"` finds severity 2. */
@@ -181,12 +179,16 @@ function compileExpr(expr: Expr, def: EntityDef, alias: string, ctx: Ctx): strin
     },
     visible: (e) => {
       const orgs = [...e.orgIds, ALL_ORGS];
+      // Most documents belong to one organisation and are not restricted: their `v_org` column
+      // answers without the side table (see schema.ts soleOrg); the others (shared, restricted) have it NULL.
+      const sole = `${alias}.${ORG_COLUMN} IN (${orgs.map((o) => p(o)).join(', ')})`;
       const byOrg = `EXISTS (SELECT 1 FROM ${mvTable(def.name)} vis WHERE vis.f = '_orgs' AND vis.v IN (${orgs.map((o) => p(o)).join(', ')}) AND vis.id = ${alias}._id)`;
-      if (!e.principals) return byOrg;
+      const viaSideTable = (cond: string): string => `(${sole} OR (${alias}.${ORG_COLUMN} IS NULL AND ${cond}))`;
+      if (!e.principals) return viaSideTable(byOrg);
       const restricted = `EXISTS (SELECT 1 FROM ${mvTable(def.name)} rst WHERE rst.f = '${RESTRICTED_TO}' AND rst.id = ${alias}._id)`;
-      if (e.principals.length === 0) return `(${byOrg} AND NOT ${restricted})`;
+      if (e.principals.length === 0) return viaSideTable(`${byOrg} AND NOT ${restricted}`);
       const allowed = `EXISTS (SELECT 1 FROM ${mvTable(def.name)} rst WHERE rst.f = '${RESTRICTED_TO}' AND rst.v IN (${e.principals.map((x) => p(x)).join(', ')}) AND rst.id = ${alias}._id)`;
-      return `(${byOrg} AND (NOT ${restricted} OR ${allowed}))`;
+      return viaSideTable(`${byOrg} AND (NOT ${restricted} OR ${allowed})`);
     },
   };
   return (visitors[expr.kind] as (e: Expr) => string)(expr);
@@ -203,8 +205,8 @@ function compileSort(sort: readonly SortKey[], def: EntityDef, alias: string): s
       const name = k.field.slice('customFields.'.length);
       if (!/^[A-Za-z0-9_\-.]+$/.test(name)) throw new SearchError(`Invalid custom field name "${name}"`);
       sql = `(SELECT min(v) FROM ${mvTable(def.name)} s WHERE s.f = 'cf.${name}' AND s.id = ${alias}._id)`;
-    } else if (fd.type === 'string[]') sql = `json_extract(${alias}.doc, ${jsonPath(k.field)}||'[0]')`;
-    else sql = `json_extract(${alias}.doc, ${jsonPath(k.field)})`;
+    } else if (fd.type === 'string[]') sql = `json_extract(${docOf(def.name, alias)}, ${jsonPath(k.field)}||'[0]')`;
+    else sql = `json_extract(${docOf(def.name, alias)}, ${jsonPath(k.field)})`;
     return `${sql} ${k.dir === 'asc' ? 'ASC' : 'DESC'}`;
   });
   if (!sort.some((k) => k.field === '_id')) parts.push(`${alias}._id ${sort[0]?.dir === 'asc' ? 'ASC' : 'DESC'}`);
@@ -217,18 +219,50 @@ export function compileWhere(q: Pick<Query, 'entity' | 'where'>, params: unknown
   return compileExpr(q.where, def, 't0', { params, aliasCounter: { n: 0 } });
 }
 
-/** Compiles a rows or count query. Aggregations are compiled by `compile-aggs.ts`. */
-export function compileQuery(q: Query): Compiled {
+const DEFAULT_SORT: readonly SortKey[] = [{ field: '_createdAt', dir: 'desc' }];
+
+/** The first sort key of a rows query when it is a typed column with its own index. */
+export interface SortWindow {
+  column: string;
+  index: string;
+  dir: 'asc' | 'desc';
+}
+
+/** The window a rows query may walk (see `compileQuery`'s `bound`), if its first sort key has an index. */
+export function sortWindow(q: Query): SortWindow | undefined {
+  const def = entityDef(q.entity);
+  const first = (q.sort.length ? q.sort : DEFAULT_SORT)[0]!;
+  const fd = fieldDef(def, first.field);
+  if (!fd?.indexed || fd.type === 'string[]' || fd.type === 'customFields' || first.field === '_id') return undefined;
+  return { column: fieldColumn(first.field), index: `"i_${def.name}_${first.field}"`, dir: first.dir };
+}
+
+/**
+ * Compiles a rows or count query. A rows query selects `rid` and `v` (version) of the page, in
+ * order; the adapter reads the documents of those rows afterwards.
+ *
+ * With `bound`, the rows query only considers the rows whose first sort key is at or before
+ * `bound.value` in sort order, walking that key's index: a page of a large result is then
+ * found without sorting every match. The page is exact whenever it comes back full (every row
+ * before the bound, ties included, was considered); the adapter falls back to the unbounded
+ * query otherwise.
+ */
+export function compileQuery(q: Query, bound?: { window: SortWindow; value: unknown }): Compiled {
   const def = entityDef(q.entity);
   const params: unknown[] = [];
   const where = compileWhere(q, params);
-  const from = `FROM ${table(def.name)} t0 WHERE ${where}`;
-  if (q.output.kind === 'count') return { sql: `SELECT count(*) AS n ${from}`, params };
+  if (q.output.kind === 'count') return { sql: `SELECT count(*) AS n FROM ${table(def.name)} t0 WHERE ${where}`, params };
   if (q.output.kind === 'rows') {
-    const order = compileSort(q.sort.length ? q.sort : [{ field: '_createdAt', dir: 'desc' }], def, 't0');
+    const order = compileSort(q.sort.length ? q.sort : DEFAULT_SORT, def, 't0');
     const limit = Math.max(0, q.output.to - q.output.from);
+    let from = `FROM ${table(def.name)} t0 WHERE ${where}`;
+    if (bound) {
+      const w = bound.window;
+      from = `FROM ${table(def.name)} t0 INDEXED BY ${w.index} WHERE t0.${w.column} ${w.dir === 'desc' ? '>=' : '<='} ? AND ${where}`;
+      params.unshift(bound.value);
+    }
     params.push(limit, q.output.from);
-    return { sql: `SELECT t0.doc AS doc, t0._version AS v ${from} ORDER BY ${order} LIMIT ? OFFSET ?`, params };
+    return { sql: `SELECT t0.rid AS rid, t0._version AS v ${from} ORDER BY ${order} LIMIT ? OFFSET ?`, params };
   }
   throw new SearchError('Aggregations are compiled separately');
 }

@@ -1,23 +1,35 @@
 /**
  * SQLite schema generated from the entity registry. Per entity type:
- * - `e_<type>`: `_id`, `_version`, `doc` (JSON), plus a VIRTUAL generated column and an index
- *   per indexed field (`f_<field>`) and per parent relation (`p_<relation>`);
+ * - `e_<type>`: the narrow row every filter, sort and count reads: `rid` (integer key), `_id`,
+ *   `_version`, `v_org` (see `soleOrg`), and one plain column per indexed field (`f_<field>`)
+ *   and per parent relation (`p_<relation>`), each with an index. The adapter writes these
+ *   columns from the document (`columnValues`) with the values `json_extract` would give;
+ * - `d_<type>`: the JSON document, keyed by the same `rid`. Queries read it only for the rows
+ *   they return (and for filters on fields that have no column);
  * - `m_<type>`: multi-valued values (tags, `_orgs`, custom field values) as (f, v, id) rows.
- * Adding a field to the registry adds its column and index at the next start.
+ * Keeping the documents out of the filtered table keeps scans on small rows (a case document
+ * is a few kB, its `e_case` row about 150 bytes) and spares a JSON parse per row and column.
+ * Adding an indexed field to the registry rebuilds that type's `e_` table at the next start.
  */
 import type { EntityDef } from '../../entities/registry.js';
-import { SYSTEM_FIELDS } from '../../entities/registry.js';
+import { RESTRICTED_TO, SYSTEM_FIELDS } from '../../entities/registry.js';
 
 export const table = (type: string): string => `"e_${type}"`;
+export const docTable = (type: string): string => `"d_${type}"`;
 export const mvTable = (type: string): string => `"m_${type}"`;
 export const fieldColumn = (field: string): string => `"f_${field}"`;
 export const parentColumn = (rel: string): string => `"p_${rel}"`;
+/** The organisation column: the only organisation of an unrestricted document, else NULL. */
+export const ORG_COLUMN = 'v_org';
 
 /** A JSON path literal for json_extract, quoting every segment. */
 export function jsonPath(field: string): string {
   const segs = field.split('.');
   return `'$${segs.map((s) => `."${s.replace(/'/g, "''").replace(/"/g, '')}"`).join('')}'`;
 }
+
+/** The JSON text of the document of the `e_` row aliased `alias` (one integer-key lookup). */
+export const docOf = (type: string, alias: string): string => `(SELECT doc FROM ${docTable(type)} WHERE rid = ${alias}.rid)`;
 
 /** Field names that the registry declares as indexed columns (system and entity). */
 export function indexedFields(def: EntityDef): string[] {
@@ -40,33 +52,111 @@ export function multiValuedFields(def: EntityDef): string[] {
 /** The declared type of the side tables' `v` column: none (BLOB affinity). Tables with another one are rebuilt at start. */
 export const MV_VALUE_UNTYPED = '';
 
-export interface ColumnInfo {
+/** A typed column of `e_<type>`: its name and the document path it holds. */
+export interface TypedColumn {
   name: string;
+  path: readonly string[];
 }
 
-/** DDL statements to bring the tables of `def` up to date, given the existing columns. */
-export function migrationFor(def: EntityDef, existing: ReadonlySet<string> | undefined): string[] {
-  const stmts: string[] = [];
+/** The typed columns of `e_<type>`, in table order. */
+export function typedColumns(def: EntityDef): TypedColumn[] {
+  return [
+    ...indexedFields(def).map((f) => ({ name: `f_${f}`, path: f.split('.') })),
+    ...def.parents.map((rel) => ({ name: `p_${rel}`, path: ['_parents', rel] })),
+  ];
+}
+
+/**
+ * The SQL value `json_extract(doc, path)` gives for a JS value: text, integer (booleans as
+ * 1/0), real, NULL, and JSON text for objects and arrays. Integers are bound as BigInt, since
+ * better-sqlite3 binds every JS number as REAL.
+ */
+export function sqlScalar(v: unknown): unknown {
+  if (v === undefined || v === null) return null;
+  switch (typeof v) {
+    case 'string':
+      return v;
+    case 'boolean':
+      return v ? 1n : 0n;
+    case 'number':
+      if (!Number.isFinite(v)) return null;
+      return Number.isInteger(v) && Math.abs(v) < 2 ** 63 ? BigInt(v) : v;
+    case 'bigint':
+      return v;
+    default:
+      return JSON.stringify(v);
+  }
+}
+
+function at(doc: Record<string, unknown>, path: readonly string[]): unknown {
+  let cur: unknown = doc;
+  for (const k of path) {
+    if (typeof cur !== 'object' || cur === null || Array.isArray(cur)) return undefined;
+    cur = (cur as Record<string, unknown>)[k];
+  }
+  return cur;
+}
+
+/**
+ * `v_org`: the organisation of a document visible to exactly one organisation and not
+ * restricted to named users; NULL otherwise. The `visible` node reads it first and falls back
+ * to the side table only when it is NULL, so it must agree with what `writeMv` stores:
+ * the distinct string values of `_orgs`, and the string values of `_restrictedTo`.
+ */
+export function soleOrg(doc: Record<string, unknown>): string | null {
+  const orgs = doc._orgs;
+  if (!Array.isArray(orgs)) return null;
+  let only: string | null = null;
+  for (const o of orgs) {
+    if (typeof o !== 'string') continue;
+    if (only !== null && o !== only) return null;
+    only = o;
+  }
+  const restricted = doc[RESTRICTED_TO];
+  if (Array.isArray(restricted) && restricted.some((r) => typeof r === 'string')) return null;
+  return only;
+}
+
+/** The values of `v_org` and of the typed columns of a document, in `typedColumns` order. */
+export function columnValues(def: EntityDef, doc: Record<string, unknown>): unknown[] {
+  return [soleOrg(doc), ...typedColumns(def).map((c) => sqlScalar(at(doc, c.path)))];
+}
+
+/** The columns `e_<type>` must have. */
+export function expectedColumns(def: EntityDef): string[] {
+  return ['rid', '_id', '_version', ORG_COLUMN, ...typedColumns(def).map((c) => c.name)];
+}
+
+/** DDL creating `e_<type>` under `name` (default the real name); the columns are untyped (values keep their type). */
+export function createEntityTable(def: EntityDef, name = table(def.name)): string {
+  const cols = typedColumns(def).map((c) => `"${c.name}"`);
+  return `CREATE TABLE ${name} (rid INTEGER PRIMARY KEY, _id TEXT NOT NULL UNIQUE, _version INTEGER NOT NULL, ${ORG_COLUMN}${cols.map((c) => `, ${c}`).join('')})`;
+}
+
+/** DDL of the indexes of `e_<type>` (idempotent). */
+export function entityIndexes(def: EntityDef): string[] {
   const t = table(def.name);
-  if (!existing) {
-    stmts.push(`CREATE TABLE ${t} (_id TEXT PRIMARY KEY NOT NULL, _version INTEGER NOT NULL, doc TEXT NOT NULL)`);
+  return [
+    `CREATE INDEX IF NOT EXISTS "i_${def.name}_${ORG_COLUMN}" ON ${t} (${ORG_COLUMN})`,
+    ...indexedFields(def).map((f) => `CREATE INDEX IF NOT EXISTS "i_${def.name}_${f}" ON ${t} (${fieldColumn(f)})`),
+    ...def.parents.map((rel) => `CREATE INDEX IF NOT EXISTS "i_${def.name}_p_${rel}" ON ${t} (${parentColumn(rel)})`),
+  ];
+}
+
+/** DDL of the document and side tables (idempotent). */
+export function companionTables(def: EntityDef): string[] {
+  return [
+    `CREATE TABLE IF NOT EXISTS ${docTable(def.name)} (rid INTEGER PRIMARY KEY, doc TEXT NOT NULL)`,
     // `v` has no declared type (BLOB affinity): values keep their type, so the tag "007" stays text
     // and never equals "7" (a declared type such as ANY gives NUMERIC affinity, which converts it)
-    stmts.push(`CREATE TABLE ${mvTable(def.name)} (f TEXT NOT NULL, v, id TEXT NOT NULL, PRIMARY KEY (f, v, id)) WITHOUT ROWID`);
-    stmts.push(`CREATE INDEX "i_m_${def.name}_id" ON ${mvTable(def.name)} (id)`);
-  }
-  const have = existing ?? new Set<string>();
-  for (const f of indexedFields(def)) {
-    const col = `f_${f}`;
-    if (have.has(col)) continue;
-    stmts.push(`ALTER TABLE ${t} ADD COLUMN ${fieldColumn(f)} GENERATED ALWAYS AS (json_extract(doc, ${jsonPath(f)})) VIRTUAL`);
-    stmts.push(`CREATE INDEX IF NOT EXISTS "i_${def.name}_${f}" ON ${t} (${fieldColumn(f)})`);
-  }
-  for (const rel of def.parents) {
-    const col = `p_${rel}`;
-    if (have.has(col)) continue;
-    stmts.push(`ALTER TABLE ${t} ADD COLUMN ${parentColumn(rel)} GENERATED ALWAYS AS (json_extract(doc, '$._parents.${rel}')) VIRTUAL`);
-    stmts.push(`CREATE INDEX IF NOT EXISTS "i_${def.name}_p_${rel}" ON ${t} (${parentColumn(rel)})`);
-  }
-  return stmts;
+    `CREATE TABLE IF NOT EXISTS ${mvTable(def.name)} (f TEXT NOT NULL, v, id TEXT NOT NULL, PRIMARY KEY (f, v, id)) WITHOUT ROWID`,
+    `CREATE INDEX IF NOT EXISTS "i_m_${def.name}_id" ON ${mvTable(def.name)} (id)`,
+  ];
+}
+
+/** What to do with `e_<type>` given its existing columns: create it, rebuild it (older layout or a new indexed field), or nothing. */
+export function tableAction(def: EntityDef, existing: ReadonlySet<string> | undefined): 'create' | 'rebuild' | 'none' {
+  if (!existing) return 'create';
+  if (existing.has('doc')) return 'rebuild';
+  return expectedColumns(def).every((c) => existing.has(c)) ? 'none' : 'rebuild';
 }

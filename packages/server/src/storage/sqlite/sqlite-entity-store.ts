@@ -3,16 +3,33 @@
  * (group commit): each write runs in its own savepoint inside one transaction per tick, and
  * its promise resolves only after COMMIT, with `synchronous=FULL`, so an acknowledged write
  * survives `kill -9` and power loss while many concurrent writers share one fsync.
+ *
+ * Layout (schema.ts): filters, sorts and counts run on the narrow `e_<type>` rows (typed
+ * columns written from the document, plus `v_org` for visibility); documents live in
+ * `d_<type>` and are read only for the rows a query returns.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { BatchOp, Doc, EntityStore, NewDoc, Patch } from '../entity-store.js';
 import type { Query, QueryResult } from '../../query/ir.js';
-import { ENTITIES, entityDef, SYSTEM_MULTI_VALUED } from '../../entities/registry.js';
+import { ENTITIES, entityDef, SYSTEM_MULTI_VALUED, type EntityDef } from '../../entities/registry.js';
 import { ConflictError, NotFoundError } from '../../errors/errors.js';
-import { compileQuery } from './compile.js';
-import { MV_VALUE_UNTYPED, migrationFor, multiValuedFields, mvTable, table } from './schema.js';
+import { compileQuery, sortWindow } from './compile.js';
+import {
+  columnValues,
+  companionTables,
+  createEntityTable,
+  docTable,
+  entityIndexes,
+  MV_VALUE_UNTYPED,
+  multiValuedFields,
+  mvTable,
+  ORG_COLUMN,
+  table,
+  tableAction,
+  typedColumns,
+} from './schema.js';
 import { aggregateDocs } from '../../query/aggregate-docs.js';
 
 /** The slice of better-sqlite3 this adapter uses. */
@@ -22,6 +39,8 @@ export interface SqliteStoreOptions {
   /** Database file, or `:memory:`. */
   path: string;
   synchronous?: 'FULL' | 'NORMAL';
+  /** Rows of the sort index a bounded page query walks (tests set it small); default grows with the page end. */
+  sortWindowRows?: number;
 }
 
 interface PendingWrite {
@@ -31,6 +50,12 @@ interface PendingWrite {
 }
 
 const ID_BLOCK = 1000;
+
+/** Rows queries whose page ends beyond this sort every match instead of walking the sort index. */
+const WINDOW_MAX_END = 500;
+
+/** How many rows of the sort index a bounded page query may walk: enough for filters keeping 1 row in 100. */
+const windowSize = (end: number): number => Math.min(50_000, Math.max(2_000, end * 100));
 
 /**
  * A value for the untyped side table. better-sqlite3 binds every JS number as REAL, so 21
@@ -66,7 +91,11 @@ export class SqliteEntityStore implements EntityStore {
       for (const def of ENTITIES.values()) {
         const cols = this.db.prepare(`SELECT name FROM pragma_table_xinfo(?)`).all(`e_${def.name}`) as Array<{ name: string }>;
         const existing = cols.length ? new Set(cols.map((c) => c.name)) : undefined;
-        for (const stmt of migrationFor(def, existing)) this.db.exec(stmt);
+        const action = tableAction(def, existing);
+        if (action === 'create') this.db.exec(createEntityTable(def));
+        for (const stmt of companionTables(def)) this.db.exec(stmt);
+        if (action === 'rebuild') this.rebuildEntityTable(def, existing!.has('doc'));
+        for (const stmt of entityIndexes(def)) this.db.exec(stmt);
         this.rebuildTypedSideTable(def.name);
       }
     });
@@ -74,6 +103,41 @@ export class SqliteEntityStore implements EntityStore {
     const row = this.db.prepare(`SELECT v FROM meta WHERE k = 'idLimit'`).get() as { v: number } | undefined;
     this.idNext = row?.v ?? 4096;
     this.idLimit = this.idNext;
+  }
+
+  /**
+   * Rebuilds `e_<type>` from the documents: when it has the older layout (documents in the
+   * same table, VIRTUAL generated columns), or when the registry gained an indexed field.
+   * Row ids are kept, so `d_<type>` stays linked.
+   */
+  private rebuildEntityTable(def: EntityDef, withDocs: boolean): void {
+    const t = table(def.name);
+    const old = `"e_${def.name}__old"`;
+    this.db.exec(`ALTER TABLE ${t} RENAME TO ${old}`);
+    this.db.exec(createEntityTable(def));
+    const select = this.db.prepare(
+      withDocs
+        ? `SELECT rowid AS rid, _id, _version AS v, doc FROM ${old} WHERE rowid > ? ORDER BY rowid LIMIT 1000`
+        : `SELECT o.rid AS rid, o._id AS _id, o._version AS v, d.doc AS doc FROM ${old} o JOIN ${docTable(def.name)} d ON d.rid = o.rid WHERE o.rid > ? ORDER BY o.rid LIMIT 1000`,
+    );
+    const insert = this.db.prepare(this.insertSql(def, true));
+    const insertDoc = this.db.prepare(`INSERT INTO ${docTable(def.name)} (rid, doc) VALUES (?, ?)`);
+    for (let after = 0; ;) {
+      const batch = select.all(after) as Array<{ rid: number; _id: string; v: number; doc: string }>;
+      if (batch.length === 0) break;
+      for (const row of batch) {
+        insert.run(row.rid, row._id, row.v, ...columnValues(def, JSON.parse(row.doc) as Record<string, unknown>));
+        if (withDocs) insertDoc.run(row.rid, row.doc);
+      }
+      after = batch[batch.length - 1]!.rid;
+    }
+    this.db.exec(`DROP TABLE ${old}`);
+  }
+
+  /** INSERT into `e_<type>`: (rid?, _id, _version, v_org, typed columns...). */
+  private insertSql(def: EntityDef, withRid = false): string {
+    const cols = [...(withRid ? ['rid'] : []), '_id', '_version', ORG_COLUMN, ...typedColumns(def).map((c) => `"${c.name}"`)];
+    return `INSERT INTO ${table(def.name)} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
   }
 
   /**
@@ -85,9 +149,11 @@ export class SqliteEntityStore implements EntityStore {
     if (!col || col.type === MV_VALUE_UNTYPED) return;
     const mt = mvTable(type);
     this.db.exec(`DROP TABLE ${mt}`);
-    for (const stmt of migrationFor(entityDef(type), undefined).filter((s) => s.includes(mt))) this.db.exec(stmt);
-    const select = this.db.prepare(`SELECT _id, doc, _version AS v FROM ${table(type)} WHERE _id > ? ORDER BY _id LIMIT 1000`);
-    for (let after = ''; ; ) {
+    for (const stmt of companionTables(entityDef(type)).filter((s) => s.includes(mt))) this.db.exec(stmt);
+    const select = this.db.prepare(
+      `SELECT e._id AS _id, d.doc AS doc, e._version AS v FROM ${table(type)} e JOIN ${docTable(type)} d ON d.rid = e.rid WHERE e._id > ? ORDER BY e._id LIMIT 1000`,
+    );
+    for (let after = ''; ;) {
       const batch = select.all(after) as Array<{ _id: string; doc: string; v: number }>;
       if (batch.length === 0) break;
       for (const row of batch) this.writeMv(SqliteEntityStore.toDoc(row));
@@ -128,7 +194,8 @@ export class SqliteEntityStore implements EntityStore {
 
   async get(type: string, id: string): Promise<Doc | undefined> {
     entityDef(type);
-    const row = this.stmt(`SELECT doc, _version AS v FROM ${table(type)} WHERE _id = ?`).get(id) as { doc: string; v: number } | undefined;
+    const row = this.stmt(`SELECT d.doc AS doc, e._version AS v FROM ${table(type)} e JOIN ${docTable(type)} d ON d.rid = e.rid WHERE e._id = ?`).get(id) as
+      { doc: string; v: number } | undefined;
     return row ? SqliteEntityStore.toDoc(row) : undefined;
   }
 
@@ -139,7 +206,9 @@ export class SqliteEntityStore implements EntityStore {
     for (let i = 0; i < ids.length; i += 500) {
       const chunk = ids.slice(i, i + 500);
       const rows = this.db
-        .prepare(`SELECT doc, _version AS v FROM ${table(type)} WHERE _id IN (${chunk.map(() => '?').join(',')})`)
+        .prepare(
+          `SELECT d.doc AS doc, e._version AS v FROM ${table(type)} e JOIN ${docTable(type)} d ON d.rid = e.rid WHERE e._id IN (${chunk.map(() => '?').join(',')})`,
+        )
         .all(...chunk) as Array<{ doc: string; v: number }>;
       for (const r of rows) {
         const d = SqliteEntityStore.toDoc(r);
@@ -234,20 +303,25 @@ export class SqliteEntityStore implements EntityStore {
   }
 
   private doInsert(newDoc: NewDoc): Doc {
-    entityDef(newDoc._type);
-    const doc: Doc = { ...newDoc, _version: 1 } as Doc;
+    const def = entityDef(newDoc._type);
+    const doc: Doc = { ...newDoc, _version: 1 };
+    let rid: number | bigint;
     try {
-      this.stmt(`INSERT INTO ${table(doc._type)} (_id, _version, doc) VALUES (?, 1, ?)`).run(doc._id, SqliteEntityStore.serialize(doc));
+      rid = this.stmt(this.insertSql(def)).run(doc._id, 1, ...columnValues(def, doc)).lastInsertRowid;
     } catch (e) {
       if ((e as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT')) throw new ConflictError(`${doc._type} ${doc._id} already exists`);
       throw e;
     }
+    this.stmt(`INSERT INTO ${docTable(def.name)} (rid, doc) VALUES (?, ?)`).run(rid, SqliteEntityStore.serialize(doc));
     this.writeMv(doc);
     return doc;
   }
 
   private doUpdate(type: string, id: string, patch: Patch, by: string, expectedVersion?: number, at?: number): Doc {
-    const row = this.stmt(`SELECT doc, _version AS v FROM ${table(type)} WHERE _id = ?`).get(id) as { doc: string; v: number } | undefined;
+    const def = entityDef(type);
+    const row = this.stmt(
+      `SELECT e.rid AS rid, d.doc AS doc, e._version AS v FROM ${table(type)} e JOIN ${docTable(type)} d ON d.rid = e.rid WHERE e._id = ?`,
+    ).get(id) as { rid: number; doc: string; v: number } | undefined;
     if (!row) throw new NotFoundError(`${type} ${id} not found`);
     if (expectedVersion !== undefined && row.v !== expectedVersion) throw new ConflictError(`${type} ${id} was modified concurrently`);
     const doc = SqliteEntityStore.toDoc(row);
@@ -259,15 +333,22 @@ export class SqliteEntityStore implements EntityStore {
     doc._updatedAt = at ?? Date.now();
     doc._updatedBy = by;
     doc._version = row.v + 1;
-    this.stmt(`UPDATE ${table(type)} SET _version = ?, doc = ? WHERE _id = ?`).run(doc._version, SqliteEntityStore.serialize(doc), id);
+    const cols = [ORG_COLUMN, ...typedColumns(def).map((c) => `"${c.name}"`)];
+    this.stmt(`UPDATE ${table(type)} SET _version = ?, ${cols.map((c) => `${c} = ?`).join(', ')} WHERE rid = ?`).run(
+      doc._version,
+      ...columnValues(def, doc),
+      row.rid,
+    );
+    this.stmt(`UPDATE ${docTable(type)} SET doc = ? WHERE rid = ?`).run(SqliteEntityStore.serialize(doc), row.rid);
     this.writeMv(doc);
     return doc;
   }
 
   private doDelete(type: string, id: string): boolean {
-    const r = this.stmt(`DELETE FROM ${table(type)} WHERE _id = ?`).run(id);
+    const r = this.stmt(`DELETE FROM ${table(type)} WHERE _id = ? RETURNING rid`).get(id) as { rid: number } | undefined;
+    if (r) this.stmt(`DELETE FROM ${docTable(type)} WHERE rid = ?`).run(r.rid);
     this.stmt(`DELETE FROM ${mvTable(type)} WHERE id = ?`).run(id);
-    return r.changes > 0;
+    return r !== undefined;
   }
 
   private doClaim(scope: string, key: string, owner: string): boolean {
@@ -341,16 +422,57 @@ export class SqliteEntityStore implements EntityStore {
     if (q.output.kind === 'aggregate') {
       // Aggregations run over the matching documents; SQL push-down comes with dashboards.
       const all = compileQuery({ ...q, sort: [], output: { kind: 'rows', from: 0, to: Number.MAX_SAFE_INTEGER } });
-      const rows = (this.stmt(all.sql).all(...all.params) as Array<{ doc: string; v: number }>).map(SqliteEntityStore.toDoc);
+      const rows = this.docsOf(q.entity, this.stmt(all.sql).all(...all.params) as Array<{ rid: number; v: number }>);
       return { kind: 'aggregate', result: aggregateDocs(rows, q.output.aggs) };
     }
-    const c = compileQuery(q);
     if (q.output.kind === 'count') {
+      const c = compileQuery(q);
       const r = this.stmt(c.sql).get(...c.params) as { n: number };
       return { kind: 'count', count: r.n };
     }
-    const rows = this.stmt(c.sql).all(...c.params) as Array<{ doc: string; v: number }>;
-    return { kind: 'rows', rows: rows.map(SqliteEntityStore.toDoc) };
+    return { kind: 'rows', rows: this.docsOf(q.entity, this.pageRows(q)) };
+  }
+
+  /**
+   * The (rid, version) of a page, in order. A small page sorted on an indexed field is first
+   * looked for among the first rows of that field's index (a bounded walk, see compileQuery):
+   * a filter that keeps many rows then needs no sort of all its matches. When that window does
+   * not hold a full page, the unbounded query runs.
+   */
+  private pageRows(q: Query): Array<{ rid: number; v: number }> {
+    const out = q.output as { kind: 'rows'; from: number; to: number };
+    const w = out.to > out.from && out.to <= WINDOW_MAX_END ? sortWindow(q) : undefined;
+    if (w) {
+      const t = table(entityDef(q.entity).name);
+      const order = `ORDER BY ${w.column} ${w.dir === 'desc' ? 'DESC' : 'ASC'}`;
+      const probe = this.stmt(
+        `SELECT (SELECT ${w.column} FROM ${t} INDEXED BY ${w.index} ${order} LIMIT 1 OFFSET ?) AS b, (SELECT ${w.column} FROM ${t} INDEXED BY ${w.index} ${order} LIMIT 1) AS first`,
+      ).safeIntegers(true);
+      const { b, first } = probe.get((this.options.sortWindowRows ?? windowSize(out.to)) - 1) as { b: unknown; first: unknown };
+      // ascending walks start with the NULLs, which a bound excludes: only bound a column without them
+      if (b !== null && (w.dir === 'desc' || first !== null)) {
+        const c = compileQuery(q, { window: w, value: b });
+        const rows = this.stmt(c.sql).all(...c.params) as Array<{ rid: number; v: number }>;
+        if (rows.length === out.to - out.from) return rows;
+      }
+    }
+    const c = compileQuery(q);
+    return this.stmt(c.sql).all(...c.params) as Array<{ rid: number; v: number }>;
+  }
+
+  /** The documents of `rows` (from a rows query), in the same order. */
+  private docsOf(type: string, rows: ReadonlyArray<{ rid: number; v: number }>): Doc[] {
+    if (rows.length === 0) return [];
+    const docs = new Map<number, string>();
+    const read = this.stmt(`SELECT rid, doc FROM ${docTable(type)} WHERE rid IN (SELECT value FROM json_each(?))`);
+    for (let i = 0; i < rows.length; i += 10_000) {
+      const chunk = rows.slice(i, i + 10_000);
+      for (const r of read.all(JSON.stringify(chunk.map((x) => x.rid))) as Array<{ rid: number; doc: string }>) docs.set(r.rid, r.doc);
+    }
+    return rows.flatMap((r) => {
+      const doc = docs.get(r.rid);
+      return doc === undefined ? [] : [SqliteEntityStore.toDoc({ doc, v: r.v })];
+    });
   }
 
   /** For diagnostics and benchmarks: the SQLite query plan of a query. */

@@ -1,0 +1,226 @@
+/**
+ * The SQLite layout's own machinery, which the conformance suite cannot see with its small
+ * data sets: the bounded sort-index walk of page queries (run here with a window of a few rows,
+ * so almost every sorted page goes through it and its fallback), the `v_org` visibility column
+ * (documents with one organisation, several, restrictions), and the migration from the first
+ * layout (documents in `e_<type>` with VIRTUAL generated columns).
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { runEntityStoreConformance } from '../conformance/entity-store.conformance.js';
+import type { NewDoc } from '../entity-store.js';
+import { q, type Query } from '../../query/ir.js';
+import { SqliteEntityStore } from './sqlite-entity-store.js';
+import { soleOrg } from './schema.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'waggle-sqlite-layout-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+
+async function open(path = join(dir, `db-${++n}.sqlite`), sortWindowRows?: number): Promise<SqliteEntityStore> {
+  const s = new SqliteEntityStore({ path, synchronous: 'NORMAL', ...(sortWindowRows ? { sortWindowRows } : {}) });
+  await s.init();
+  return s;
+}
+
+// every query of the conformance suite again, with sorted pages found through a 3-row window
+runEntityStoreConformance('sqlite, sort window of 3 rows', () => open(undefined, 3));
+
+const ids = (r: Awaited<ReturnType<SqliteEntityStore['query']>>): string[] => (r.kind === 'rows' ? r.rows.map((d) => d._id) : []);
+
+function caseDoc(s: SqliteEntityStore, i: number, extra: Partial<NewDoc> = {}): NewDoc {
+  return {
+    _id: s.newId(),
+    _type: 'case',
+    _createdAt: 1_000 + (i % 37) * 10,
+    _createdBy: 'u',
+    _orgs: [i % 3 === 0 ? 'o2' : 'o1'],
+    _parents: {},
+    title: `case ${i}`,
+    severity: (i % 4) + 1,
+    status: i % 5 === 0 ? 'New' : 'Closed',
+    flag: i % 7 === 0,
+    number: i,
+    ...(i % 11 === 0 ? {} : { assignee: `user${i % 4}` }),
+    ...extra,
+  };
+}
+
+describe('bounded sort-index walk', () => {
+  test('pages equal the unbounded query for every window size, sort, filter and offset', async () => {
+    const plain = await open();
+    const docs: NewDoc[] = [];
+    for (let i = 0; i < 300; i++) docs.push(caseDoc(plain, i));
+    await plain.batch(docs.map((doc) => ({ op: 'insert', doc })));
+    const path = join(dir, `db-${n}.sqlite`);
+    await plain.close();
+    const reference = await open(path, 1_000_000); // the window holds every row: never bounded
+    const filters = [q.true(), q.eq('status', 'New'), q.eq('severity', 2), q.eq('assignee', 'user1'), q.eq('title', 'case 17'), q.visible(['o2'])];
+    const sorts: Query['sort'][] = [
+      [],
+      [{ field: 'severity', dir: 'desc' }],
+      [
+        { field: 'severity', dir: 'asc' },
+        { field: 'number', dir: 'desc' },
+      ],
+      [
+        { field: 'flag', dir: 'desc' },
+        { field: '_createdAt', dir: 'desc' },
+      ],
+      [{ field: 'assignee', dir: 'asc' }],
+      [{ field: 'assignee', dir: 'desc' }],
+      [{ field: '_createdAt', dir: 'asc' }],
+    ];
+    try {
+      for (const w of [1, 2, 5, 40, 299, 300, 301]) {
+        const s = await open(path, w);
+        try {
+          for (const where of filters) {
+            for (const sort of sorts) {
+              for (const [from, to] of [
+                [0, 15],
+                [15, 30],
+                [290, 310],
+                [0, 1],
+              ] as const) {
+                const query: Query = { entity: 'case', where, sort, output: { kind: 'rows', from, to } };
+                assert.deepEqual(ids(await s.query(query)), ids(await reference.query(query)), `window ${w}, ${JSON.stringify({ where, sort, from, to })}`);
+              }
+            }
+          }
+        } finally {
+          await s.close();
+        }
+      }
+    } finally {
+      await reference.close();
+    }
+  });
+});
+
+describe('v_org visibility column', () => {
+  test('soleOrg: one organisation and no restriction, else null', () => {
+    const d = (x: Record<string, unknown>) => x;
+    assert.equal(soleOrg(d({ _orgs: ['a'] })), 'a');
+    assert.equal(soleOrg(d({ _orgs: ['a', 'a'] })), 'a');
+    assert.equal(soleOrg(d({ _orgs: ['a', 'b'] })), null);
+    assert.equal(soleOrg(d({ _orgs: [] })), null);
+    assert.equal(soleOrg(d({ _orgs: ['a'], _restrictedTo: ['bob'] })), null);
+    assert.equal(soleOrg(d({ _orgs: ['a'], _restrictedTo: [] })), 'a');
+    assert.equal(soleOrg(d({ _orgs: ['*'] })), '*');
+  });
+
+  test('shared, restricted and re-shared documents stay visible exactly to whom they should', async () => {
+    const s = await open();
+    try {
+      const mk = (orgs: string[], extra: Record<string, unknown> = {}): NewDoc => ({
+        _id: s.newId(),
+        _type: 'case',
+        _createdAt: 1,
+        _createdBy: 'u',
+        _orgs: orgs,
+        _parents: {},
+        ...extra,
+      });
+      const solo = await s.insert(mk(['a']));
+      const shared = await s.insert(mk(['a', 'b']));
+      const restricted = await s.insert(mk(['a'], { _restrictedTo: ['alice'] }));
+      const everyone = await s.insert(mk(['*']));
+      const seen = async (orgs: string[], principals?: string[]) =>
+        ids(
+          await s.query({
+            entity: 'case',
+            where: q.visible(orgs, principals),
+            sort: [
+              { field: '_createdAt', dir: 'asc' },
+              { field: '_id', dir: 'asc' },
+            ],
+            output: { kind: 'rows', from: 0, to: 100 },
+          }),
+        ).sort();
+      assert.deepEqual(await seen(['a']), [solo._id, shared._id, restricted._id, everyone._id].sort());
+      assert.deepEqual(await seen(['b']), [shared._id, everyone._id].sort());
+      assert.deepEqual(await seen(['a'], ['bob']), [solo._id, shared._id, everyone._id].sort());
+      assert.deepEqual(await seen(['a'], ['alice']), [solo._id, shared._id, restricted._id, everyone._id].sort());
+      assert.deepEqual(await seen(['c'], []), [everyone._id]);
+      // sharing and unsharing move a document between the column and the side table
+      await s.update('case', solo._id, { _orgs: ['a', 'c'] }, 'u');
+      await s.update('case', shared._id, { _orgs: ['b'] }, 'u');
+      await s.update('case', restricted._id, { _restrictedTo: null }, 'u');
+      assert.deepEqual(await seen(['c']), [solo._id, everyone._id].sort());
+      assert.deepEqual(await seen(['a'], ['bob']), [solo._id, restricted._id, everyone._id].sort());
+      assert.deepEqual(await seen(['b']), [shared._id, everyone._id].sort());
+      assert.equal((await s.query({ entity: 'case', where: q.visible(['a'], ['bob']), sort: [], output: { kind: 'count' } })).kind === 'count' ? 3 : 0, 3);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('migration from the first layout', () => {
+  test('documents in e_<type> with VIRTUAL columns move to d_<type>, with typed columns and the same answers', async () => {
+    const path = join(dir, 'v1.sqlite');
+    const raw = new Database(path);
+    raw.exec(`CREATE TABLE "e_case" (_id TEXT PRIMARY KEY NOT NULL, _version INTEGER NOT NULL, doc TEXT NOT NULL);
+      ALTER TABLE "e_case" ADD COLUMN "f_status" GENERATED ALWAYS AS (json_extract(doc, '$."status"')) VIRTUAL;
+      CREATE INDEX "i_case_status" ON "e_case" ("f_status");
+      CREATE TABLE "m_case" (f TEXT NOT NULL, v, id TEXT NOT NULL, PRIMARY KEY (f, v, id)) WITHOUT ROWID;
+      CREATE INDEX "i_m_case_id" ON "m_case" (id);`);
+    const put = raw.prepare('INSERT INTO "e_case" (_id, _version, doc) VALUES (?, ?, ?)');
+    const mv = raw.prepare(`INSERT INTO "m_case" (f, v, id) VALUES ('_orgs', ?, ?)`);
+    const docs: Array<{ _id: string; _orgs: string[]; status: string; flag: boolean; severity: number }> = [];
+    for (let i = 0; i < 2500; i++) {
+      const d = {
+        _id: `~${10_000 + i}`,
+        _type: 'case',
+        _createdAt: i,
+        _createdBy: 'u',
+        _orgs: [i % 2 ? 'a' : 'b'],
+        _parents: {},
+        status: i % 3 ? 'Closed' : 'New',
+        severity: i % 4,
+        flag: i % 5 === 0,
+        title: `t${i}`,
+      };
+      docs.push(d);
+      put.run(d._id, 1 + (i % 2), JSON.stringify(d));
+      mv.run(d._orgs[0], d._id);
+    }
+    raw.close();
+    const s = await open(path);
+    try {
+      const got = await s.get('case', '~10007');
+      assert.equal(got?._version, 2);
+      assert.equal(got?.title, 't7');
+      const r = await s.query({
+        entity: 'case',
+        where: q.and(q.visible(['a']), q.eq('status', 'New')),
+        sort: [
+          { field: 'flag', dir: 'desc' },
+          { field: 'severity', dir: 'asc' },
+        ],
+        output: { kind: 'rows', from: 0, to: 5 },
+      });
+      const expected = docs
+        .filter((d) => d._orgs[0] === 'a' && d.status === 'New')
+        .sort((x, y) => Number(y.flag) - Number(x.flag) || Number(x.severity) - Number(y.severity) || (x._id < y._id ? 1 : -1))
+        .slice(0, 5)
+        .map((d) => d._id);
+      assert.deepEqual(ids(r), expected);
+      await s.update('case', '~10007', { status: 'New' }, 'u');
+      assert.equal((await s.query({ entity: 'case', where: q.eq('status', 'New'), sort: [], output: { kind: 'count' } })).kind === 'count', true);
+    } finally {
+      await s.close();
+    }
+    const check = new Database(path, { readonly: true });
+    const cols = (check.prepare(`SELECT name FROM pragma_table_xinfo('e_case')`).all() as Array<{ name: string }>).map((c) => c.name);
+    assert.ok(!cols.includes('doc') && cols.includes('f_status') && cols.includes('v_org'), cols.join());
+    assert.equal((check.prepare('SELECT count(*) AS n FROM "d_case"').get() as { n: number }).n, 2500);
+    assert.equal((check.prepare(`SELECT typeof(f_flag) AS t FROM "e_case" WHERE _id = '~10000'`).get() as { t: string }).t, 'integer');
+    check.close();
+  });
+});
