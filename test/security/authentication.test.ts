@@ -86,24 +86,40 @@ describe('user enumeration', () => {
 });
 
 describe('login throttling', () => {
-  test('repeated failures for one login end in 429 RateLimitExceeded (never 5xx), even with the right password', async () => {
+  test('repeated failures for one login from one address end in 429 there (never 5xx), even with the right password', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 15; i++) statuses.push((await viaBasic(a.readonly.login, `wrong-${i}`, '10.0.2.1')).statusCode);
     assert.ok(statuses.every((s) => s === 401 || s === 429), statuses.join(','));
     assert.equal(statuses.at(-1), 429);
-    const blocked = await viaBasic(a.readonly.login, 'secret', '10.0.2.2');
+    const blocked = await viaBasic(a.readonly.login, 'secret', '10.0.2.1');
     assert.equal(blocked.statusCode, 429);
     assert.deepEqual(Object.keys(JSON.parse(blocked.body)).sort(), ['message', 'type']);
     assert.equal(JSON.parse(blocked.body).type, 'RateLimitExceeded');
-    const viaForm = await viaLogin(a.readonly.login, 'secret', '10.0.2.3');
-    assert.equal(viaForm.statusCode, 429);
+    assert.equal((await viaLogin(a.readonly.login, 'secret', '10.0.2.1')).statusCode, 429);
+    // the owner of the account is not locked out from elsewhere by one attacking address
+    assert.equal((await viaBasic(a.readonly.login, 'secret', '10.0.2.2')).statusCode, 200);
   });
 
-  test('one client address spraying many logins is throttled', async () => {
+  test('failures for one login spread over many addresses lock that login everywhere', async () => {
+    const victim = 'victim@org-a';
+    const created = await t.admin.post('/api/v1/user', { login: victim, name: 'Victim', profile: 'analyst', organisation: a.name, password: 'secret' });
+    assert.equal(created.status, 201, created.text);
+    assert.equal((await viaBasic(victim, 'secret', '10.0.7.1')).statusCode, 200);
     const statuses: number[] = [];
-    for (let i = 0; i < 60; i++) statuses.push((await viaLogin(`spray-${i}@org-a`, 'x', '10.0.3.1')).statusCode);
+    for (let i = 0; i < 52; i++) statuses.push((await viaBasic(victim, `wrong-${i}`, `10.0.6.${i}`)).statusCode);
     assert.ok(statuses.every((s) => s === 401 || s === 429), statuses.join(','));
     assert.equal(statuses.at(-1), 429);
+    assert.equal((await viaBasic(victim, 'secret', '10.0.7.2')).statusCode, 429);
+  });
+
+  test('one client address spraying many logins is throttled, except for logins that succeeded from it', async () => {
+    assert.equal((await viaBasic(a.admin.login, 'secret', '10.0.3.1')).statusCode, 200);
+    const statuses: number[] = [];
+    for (let i = 0; i < 105; i++) statuses.push((await viaLogin(`spray-${i}@org-a`, 'x', '10.0.3.1')).statusCode);
+    assert.ok(statuses.every((s) => s === 401 || s === 429), statuses.join(','));
+    assert.equal(statuses.at(-1), 429);
+    // a user who logged in from this address before the attack is not locked out
+    assert.equal((await viaLogin(a.admin.login, 'secret', '10.0.3.1')).statusCode, 200);
     // another address is not affected
     assert.equal((await viaBasic(a.admin.login, 'secret', '10.0.3.2')).statusCode, 200);
   });

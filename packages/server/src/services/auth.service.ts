@@ -41,28 +41,60 @@ export class AuthService {
     private readonly secret: string,
   ) {}
 
-  private throttleKey(login: string, client: string): string[] {
-    return [`l:${login.toLowerCase()}`, `c:${client}`];
+  /**
+   * Throttle keys, each with its limit of failures per window: the (login, address) pair (10),
+   * the login from anywhere (50: distributed guessing of one account) and the address (100:
+   * spraying many logins). The address limit spares logins that succeeded from that address
+   * within the window, so an attacker behind a shared address (a proxy without `trustProxy`)
+   * cannot lock every user out.
+   */
+  private throttleKeys(login: string, client: string): Array<{ key: string; limit: number }> {
+    const l = login.toLowerCase();
+    const success = this.failures.get(`s:${l}|${client}`);
+    const knownHere = success !== undefined && Date.now() - success.first < FAIL_WINDOW_MS;
+    return [
+      { key: `p:${l}|${client}`, limit: MAX_FAILS },
+      { key: `l:${l}`, limit: MAX_FAILS * 5 },
+      ...(knownHere ? [] : [{ key: `c:${client}`, limit: MAX_FAILS * 10 }]),
+    ];
   }
 
-  private checkThrottle(keys: string[]): void {
+  private checkThrottle(keys: Array<{ key: string; limit: number }>): void {
     const now = Date.now();
-    for (const k of keys) {
-      const f = this.failures.get(k);
-      if (f && now - f.first < FAIL_WINDOW_MS && f.count >= MAX_FAILS * (k.startsWith('c:') ? 5 : 1)) {
-        throw new RateLimitExceededError('Too many failed logins; try again later');
-      }
+    for (const { key, limit } of keys) {
+      const f = this.failures.get(key);
+      if (f && now - f.first < FAIL_WINDOW_MS && f.count >= limit) throw new RateLimitExceededError('Too many failed logins; try again later');
     }
   }
 
-  private recordFailure(keys: string[]): void {
-    const now = Date.now();
-    if (this.failures.size > 100_000) this.failures.clear();
-    for (const k of keys) {
-      const f = this.failures.get(k);
-      if (!f || now - f.first >= FAIL_WINDOW_MS) this.failures.set(k, { count: 1, first: now });
-      else f.count++;
+  /** Keeps the table bounded by dropping the oldest entries (never a wholesale reset of every throttle). */
+  private trim(): void {
+    if (this.failures.size <= 100_000) return;
+    let drop = this.failures.size - 90_000;
+    for (const k of this.failures.keys()) {
+      if (drop-- <= 0) break;
+      this.failures.delete(k);
     }
+  }
+
+  private recordFailure(keys: Array<{ key: string; limit: number }>): void {
+    const now = Date.now();
+    for (const { key } of keys) {
+      const f = this.failures.get(key);
+      if (!f || now - f.first >= FAIL_WINDOW_MS) {
+        this.failures.delete(key);
+        this.failures.set(key, { count: 1, first: now });
+      } else f.count++;
+    }
+    this.trim();
+  }
+
+  private recordSuccess(login: string, client: string): void {
+    const l = login.toLowerCase();
+    this.failures.delete(`p:${l}|${client}`);
+    this.failures.delete(`s:${l}|${client}`);
+    this.failures.set(`s:${l}|${client}`, { count: 0, first: Date.now() });
+    this.trim();
   }
 
   /** Verifies credentials and returns the user. Throws AuthenticationError with one message for every failure. */
@@ -82,7 +114,7 @@ export class AuthService {
       if (!user || user.locked === true) return fail();
       return user;
     }
-    const keys = this.throttleKey(creds.login, client);
+    const keys = this.throttleKeys(creds.login, client);
     this.checkThrottle(keys);
     const user = creds.login ? await this.users.findByLogin(creds.login) : undefined;
     const cacheKey = createHmac('sha256', this.secret).update(`${creds.login.toLowerCase()}\0${creds.password}`).digest('base64url');
@@ -94,7 +126,7 @@ export class AuthService {
       this.recordFailure(keys);
       return fail();
     }
-    for (const k of keys) this.failures.delete(k);
+    this.recordSuccess(creds.login, client);
     if (this.verified.size > 10_000) this.verified.clear();
     this.verified.set(cacheKey, { hash: String(user.passwordHash), expires: Date.now() + 5 * 60_000 });
     return user;
