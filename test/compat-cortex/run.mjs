@@ -8,7 +8,8 @@
 // Same steps as test/compat/run.mjs; Waggle is started with WAGGLE_ANALYSIS_PORT (a free port),
 // WAGGLE_ANALYZER_FOLDERS = <repo>/analyzers + test/compat-cortex/analyzers, and
 // WAGGLE_ANALYSIS_INTERPRETERS = {".py": <venv python>} so that `.py` commands of definitions
-// run with the venv's interpreter (where cortexutils is installed). pytest gets CORTEX_URL,
+// run with the venv's interpreter (where cortexutils is installed), and an auto-run rule
+// (ip -> TestPy_1_0). pytest gets CORTEX_URL,
 // THEHIVE_URL, THEHIVE_USER, THEHIVE_PASSWORD.
 //
 // 1. creates or reuses the virtualenv test/compat/.venv and installs requirements.txt into it
@@ -159,7 +160,7 @@ async function ensureVenv() {
     if (existsSync(stampFile)) rmSync(stampFile);
     const r = run(venvPython, ['-m', 'pip', 'install', '--no-input', '--disable-pip-version-check', '-q', '-r', requirements], { env: pipEnv() });
     if (!r.ok) fail('pip install failed', r.out);
-    const check = run(venvPython, ['-c', 'import cortex4py, cortexutils, pytest, pytest_timeout'], { env: pipEnv() });
+    const check = run(venvPython, ['-c', 'import cortex4py, cortexutils, thehive4py, pytest, pytest_timeout'], { env: pipEnv() });
     if (!check.ok) fail('the virtualenv cannot import cortex4py / cortexutils / pytest after installing', check.out);
     writeFileSync(stampFile, `${state.want}\n`);
   });
@@ -246,6 +247,7 @@ async function main() {
       WAGGLE_ANALYSIS_PORT: String(enginePort),
       WAGGLE_ANALYZER_FOLDERS: [join(root, 'analyzers'), join(here, 'analyzers')].join(','),
       WAGGLE_ANALYSIS_INTERPRETERS: JSON.stringify({ '.py': venvPython }),
+      WAGGLE_ANALYSIS_AUTORUN: JSON.stringify([{ dataTypes: ['ip'], analyzers: ['TestPy_1_0'] }]),
     },
   });
   closeSync(fd);

@@ -86,6 +86,8 @@ function noOutput(r: ProcessResult, timeoutMs: number | undefined, inputText: st
 }
 
 export class JobExecutor {
+  private dirReady = false;
+
   constructor(
     private readonly runner: ProcessRunner,
     private readonly opts: ExecutorOptions,
@@ -108,7 +110,10 @@ export class JobExecutor {
     if (cfg.check_pap === true && typeof cfg.max_pap === 'number' && input.pap > cfg.max_pap) {
       return { success: false, errorMessage: `PAP is higher than allowed (pap ${input.pap} > max_pap ${cfg.max_pap})`, input: null };
     }
-    await mkdir(this.opts.jobDirectory, { recursive: true });
+    if (!this.dirReady) {
+      await mkdir(this.opts.jobDirectory, { recursive: true });
+      this.dirReady = true;
+    }
     const dir = await mkdtemp(join(this.opts.jobDirectory, `cortex-job-${input.jobId.replace(/[^\w-]/g, '')}-`));
     try {
       return input.def.protocol === 'stdio' ? await this.runStdio(input, dir) : await this.runJobDir(input, dir);
