@@ -12,7 +12,7 @@ import type { ObservableService } from '../../services/observable.service.js';
 import type { EventBus } from '../../services/events.js';
 import type { Doc, EntityStore, NewDoc } from '../../storage/entity-store.js';
 import { q } from '../../query/ir.js';
-import { NotFoundError } from '../../errors/errors.js';
+import { BadRequestError, NotFoundError } from '../../errors/errors.js';
 import { assertVisible, canSee, inheritAccess, requirePermission } from '../../services/policy.js';
 import type { EngineClient, EngineJob, EngineWorker } from './engine-client.js';
 
@@ -210,6 +210,56 @@ export class CortexConnectorService {
   async getJob(actor: Actor, id: string): Promise<Doc> {
     const doc = assertVisible(actor, await this.store.get('analyzerJob', id), 'Job', id);
     return doc;
+  }
+
+  /**
+   * Imports the artifacts of a finished job's report as observables of the job's case (all, or
+   * those at `indexes`). Duplicates and unknown data types are reported per artifact in `failure`.
+   */
+  async importArtifacts(actor: Actor, id: string, indexes?: number[]): Promise<{ success: Doc[]; failure: Array<Record<string, unknown>> }> {
+    const job = await this.getJob(actor, id);
+    const caseId = job._parents.case;
+    if (!caseId) throw new BadRequestError('Only the artifacts of a case job can be imported');
+    const report = job.report as
+      | {
+          artifacts?: Array<{
+            dataType?: string;
+            data?: string;
+            message?: string;
+            tags?: string[];
+            tlp?: number;
+            attachment?: { id: string; name: string; contentType: string; size: number };
+          }>;
+        }
+      | undefined;
+    const all = report?.artifacts ?? [];
+    const chosen = indexes ? indexes.map((i) => all[i]).filter((a) => a !== undefined) : all;
+    const out: { success: Doc[]; failure: Array<Record<string, unknown>> } = { success: [], failure: [] };
+    for (const a of chosen) {
+      const base = {
+        dataType: String(a.dataType ?? 'other'),
+        message: a.message ?? `from ${String(job.analyzerName)} job ${job._id}`,
+        tags: a.tags ?? [],
+        ...(typeof a.tlp === 'number' ? { tlp: a.tlp } : {}),
+      };
+      if (a.attachment && this.engine(String(job.cortexId))?.kind !== 'local') {
+        out.failure.push({ type: 'BadRequest', message: 'File artifacts of remote engines are not imported', object: a });
+        continue;
+      }
+      const r = await this.observables.createInCase(actor, caseId, async () =>
+        a.attachment
+          ? {
+              input: { ...base, dataType: 'file' },
+              files: [
+                { field: 'attachment', filename: a.attachment.name, contentType: a.attachment.contentType, sha256: a.attachment.id, size: a.attachment.size },
+              ],
+            }
+          : { input: { ...base, data: String(a.data ?? '') }, files: [] },
+      );
+      out.success.push(...r.success);
+      out.failure.push(...r.failure.map((f) => ({ ...f })));
+    }
+    return out;
   }
 
   /** Applies a finished engine job: job status and report, and the observable's mini-report. */

@@ -4,7 +4,7 @@ import type { Static } from '@sinclair/typebox';
 import type { Services } from '../../../services/index.js';
 import { actorOf } from '../../app.js';
 import { idParam } from '../../params.js';
-import { InputAnalyzerJob, InputBulkJobs, InputResponderAction } from './schema.js';
+import { InputAnalyzerJob, InputBulkJobs, InputImportArtifacts, InputResponderAction } from './schema.js';
 
 type P = { id: string };
 
@@ -31,6 +31,11 @@ export function cortexConnectorRoutes(app: FastifyInstance, s: Services): void {
     return reply.status(201).send(out);
   });
   app.get<{ Params: P }>('/api/connector/cortex/job/:id', async (req) => c.renderJob(await c.getJob(actorOf(req), idParam(req.params.id))));
+  app.post<{ Params: P }>('/api/connector/cortex/job/:id/import', { schema: { body: InputImportArtifacts } }, async (req) => {
+    const body = (req.body ?? {}) as Static<typeof InputImportArtifacts>;
+    const r = await c.importArtifacts(actorOf(req), idParam(req.params.id), body?.artifacts);
+    return { success: r.success.map((d) => s.observables.render(d)), failure: r.failure };
+  });
   app.get<{ Querystring: { range?: string } }>('/api/connector/cortex/analyzer', async (req) => c.analyzers(actorOf(req)));
   app.get<{ Params: { dataType: string } }>('/api/connector/cortex/analyzer/type/:dataType', async (req) => c.analyzers(actorOf(req), req.params.dataType));
   app.get<{ Params: P }>('/api/connector/cortex/analyzer/:id', async (req) => c.analyzer(actorOf(req), req.params.id));

@@ -17,3 +17,9 @@ export const InputResponderAction = Type.Object({
   parameters: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   tlp: Type.Optional(Type.Integer({ minimum: 0, maximum: 4 })),
 });
+
+/** Which artifacts of the job's report to import (indexes); all when absent. */
+export const InputImportArtifacts = Type.Union([
+  Type.Object({ artifacts: Type.Optional(Type.Array(Type.Integer({ minimum: 0 }), { maxItems: 10_000 })) }),
+  Type.Null(),
+]);
