@@ -12,6 +12,8 @@ import { authenticate } from '../../http/auth.js';
 import { loggerOptions } from '../../logging/logger.js';
 import { BadRequestError, NotFoundError } from '../../errors/errors.js';
 import { cortexRoutes } from './routes.js';
+import { cortexIdentityRoutes } from './identity-routes.js';
+import { CortexIdentityService } from '../identity.service.js';
 
 export async function buildAnalysisApp(services: Services, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
   const { config } = services;
@@ -53,5 +55,6 @@ export async function buildAnalysisApp(services: Services, options: { logger?: b
     req.actor = await authenticate(req, services.auth);
   });
   cortexRoutes(app, services, engine);
+  cortexIdentityRoutes(app, new CortexIdentityService(services.store, services.users, services.orgs, services.profiles));
   return app;
 }
