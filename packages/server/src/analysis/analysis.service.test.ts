@@ -266,6 +266,20 @@ describe('jobs', () => {
     assert.deepEqual(search.body, []);
   });
 
+  it('re-runs jobs left Waiting by a previous run at start, and ignores finished ones', async () => {
+    const engine = t.running.services.analysis!;
+    const store = t.running.services.store;
+    const echo = (await call(a.admin, 'POST', '/api/analyzer/_search', { query: { name: 'Echo_1_0' } })).body[0].id as string;
+    const worker = (await store.get('analyzerConfig', echo))!;
+    const base = { _type: 'job', _createdAt: Date.now(), _createdBy: a.analyst.login, _orgs: [a.id], _parents: {}, workerId: echo, workerName: worker.name, workerDefinitionId: worker.workerDefinitionId, workerType: 'analyzer', dataType: 'other', tlp: 2, pap: 2, message: '', parameters: {}, cacheTag: 'restart' };
+    const waiting = await store.insert({ ...base, _id: store.newId(), data: 'left-waiting', status: 'Waiting' });
+    const finished = await store.insert({ ...base, _id: store.newId(), data: 'finished', status: 'Failure', endDate: 1, report: { success: false, errorMessage: 'old', input: null } });
+    await engine.start();
+    await engine.idle();
+    assert.equal((await store.get('job', waiting._id))?.status, 'Success');
+    assert.equal(((await store.get('job', finished._id))?.report as { errorMessage: string }).errorMessage, 'old');
+  });
+
   it('runs responders with JSON data', async () => {
     const r = await call(a.admin, 'POST', '/api/organization/responder/EchoResponder_1_0', { name: 'EchoResponder_1_0' });
     assert.equal(r.status, 201);
