@@ -158,6 +158,19 @@ export class OrganisationService {
     });
   }
 
+  /**
+   * `PUT /organisation/{id}/links`: the organisation ends up linked with exactly `wanted`. The
+   * permission is checked first, so that a request changing nothing is refused all the same.
+   */
+  async setLinks(actor: Actor, idOrName: string, wanted: Array<{ toOrganisation: string; linkType: string; otherLinkType: string }>): Promise<void> {
+    requireAdmin(actor, 'manageOrganisation');
+    const current = await this.links(actor, idOrName);
+    for (const c of current) {
+      if (!wanted.some((w) => w.toOrganisation === c.organisation.name || w.toOrganisation === c.organisation._id)) await this.unlink(actor, idOrName, String(c.organisation._id));
+    }
+    for (const w of wanted) await this.link(actor, idOrName, w.toOrganisation, w.linkType, w.otherLinkType);
+  }
+
   /** Whether `orgId` is linked to the actor's organisation (so the actor may share with it). */
   async isLinked(fromOrgId: string, toOrgId: string): Promise<boolean> {
     const from = await this.store.get('organisation', fromOrgId);

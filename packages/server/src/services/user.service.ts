@@ -98,7 +98,7 @@ export class UserService {
       if (profile.isAdmin !== true && orgId === adminOrg._id && profileName !== 'read-only') {
         // the admin organisation holds administrators; org profiles have no meaning there
       }
-      this.assertMayGrant(actor, profile);
+      this.assertMayGrant(actor, profile, orgId === adminOrg._id);
     }
   }
 
@@ -107,11 +107,14 @@ export class UserService {
    * permissions always count; organisation permissions count unless the actor is a platform
    * administrator, who manages organisation users by design (CVE-2017-18376 class).
    */
-  private assertMayGrant(actor: Actor, profile: Doc | undefined): void {
+  private assertMayGrant(actor: Actor, profile: Doc | undefined, inAdminOrg: boolean): void {
     if (actor.via === 'system' || !profile) return;
     const perms = (profile.permissions as string[] | undefined) ?? [];
-    const relevant = profile.isAdmin === true ? perms.filter((p) => (ADMIN_PERMISSIONS as readonly string[]).includes(p)) : isUserAdmin(actor) ? [] : perms;
-    const missing = relevant.filter((p) => !actor.permissions.has(p) && !actor.platformPermissions.has(p));
+    // In the admin organisation the platform permissions of any profile are platform rights (the
+    // built-in org-admin holds manageUser, manageConfig...): only platform rights grant them.
+    const platform = inAdminOrg || profile.isAdmin === true;
+    const relevant = platform ? perms.filter((p) => (ADMIN_PERMISSIONS as readonly string[]).includes(p)) : isUserAdmin(actor) ? [] : perms;
+    const missing = relevant.filter((p) => !actor.platformPermissions.has(p) && (platform || !actor.permissions.has(p)));
     if (missing.length) throw new AuthorizationError(`You cannot grant or manage the profile ${String(profile.name)}: it has permissions you do not hold (${missing.join(', ')})`);
   }
 
@@ -122,16 +125,17 @@ export class UserService {
    */
   private async assertDominates(actor: Actor, user: Doc): Promise<void> {
     if (actor.via === 'system') return;
+    const adminOrgId = (await this.orgs.adminOrg())._id;
     for (const m of UserService.memberships(user)) {
       if (!isUserAdmin(actor) && m.orgId !== actor.orgId) throw new AuthorizationError('This user belongs to other organisations; only a platform administrator may do this');
-      this.assertMayGrant(actor, await this.profiles.findByName(m.profile));
+      this.assertMayGrant(actor, await this.profiles.findByName(m.profile), m.orgId === adminOrgId);
     }
   }
 
   /** Like `assertDominates`, for the one membership of `user` in `orgId` (if any). */
   private async assertMayReplace(actor: Actor, user: Doc, orgId: string): Promise<void> {
     const current = UserService.memberships(user).find((m) => m.orgId === orgId);
-    if (current) this.assertMayGrant(actor, await this.profiles.findByName(current.profile));
+    if (current) this.assertMayGrant(actor, await this.profiles.findByName(current.profile), orgId === (await this.orgs.adminOrg())._id);
   }
 
   private async orgIdFor(actor: Actor, name: string | undefined): Promise<string> {
@@ -216,7 +220,10 @@ export class UserService {
       if (!isUserAdmin(actor) && !UserService.memberships(user).some((m) => m.orgId === actor.orgId)) {
         throw new AuthorizationError('You may only manage users of your own organisation');
       }
-      if (input.locked !== undefined || input.type !== undefined) await this.assertDominates(actor, user);
+      // lock, type and the identity of another account (name, e-mail, avatar) are account-wide:
+      // only who dominates every membership of that user changes them
+      const accountWide = input.locked !== undefined || input.type !== undefined || (!self && (input.name !== undefined || input.email !== undefined || input.avatar !== undefined));
+      if (accountWide) await this.assertDominates(actor, user);
       if (input.profile !== undefined) {
         await this.assertMayReplace(actor, user, orgId);
         const organisations = UserService.memberships(user).filter((m) => m.orgId !== orgId);

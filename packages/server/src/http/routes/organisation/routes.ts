@@ -40,12 +40,7 @@ export function organisationRoutes(app: FastifyInstance, s: Services): void {
   });
   app.get<{ Params: P }>('/api/v1/organisation/:id/links', async (req) => s.orgs.links(actorOf(req), idParam(req.params.id)));
   app.put<{ Params: P }>('/api/v1/organisation/:id/links', { schema: { body: BulkLinks } }, async (req, reply) => {
-    const actor = actorOf(req);
-    const id = idParam(req.params.id);
-    const wanted = (req.body as Static<typeof BulkLinks>).links;
-    const current = await s.orgs.links(actor, id);
-    for (const c of current) if (!wanted.some((w) => w.toOrganisation === c.organisation.name || w.toOrganisation === c.organisation._id)) await s.orgs.unlink(actor, id, String(c.organisation._id));
-    for (const w of wanted) await s.orgs.link(actor, id, w.toOrganisation, w.linkType, w.otherLinkType);
+    await s.orgs.setLinks(actorOf(req), idParam(req.params.id), (req.body as Static<typeof BulkLinks>).links);
     return reply.status(204).send();
   });
   app.get('/api/v1/sharingProfile', async () => [
