@@ -29,6 +29,8 @@ export interface WaggleConfig {
   storage: { backend: 'sqlite'; sqlite: { synchronous: 'FULL' | 'NORMAL' } };
   security: { secureCookies: boolean };
   analysis: AnalysisConfig;
+  /** Diagnostic routes for benchmarks (`POST /api/v1/_bench/noop`); off unless asked for. */
+  bench: { endpoints: boolean };
 }
 
 /** A Cortex-compatible engine TheHive-side connectors talk to (see analysis/connector). */
@@ -237,6 +239,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     },
     storage: { backend: 'sqlite', sqlite: { synchronous: synchronous === 'NORMAL' ? 'NORMAL' : 'FULL' } },
     security: { secureCookies: bool('WAGGLE_SECURE_COOKIES', 'security.secureCookies', false) },
+    bench: { endpoints: bool('WAGGLE_BENCH_ENDPOINTS', 'bench.endpoints', false) },
     analysis: {
       enabled: analysisEnabled,
       port: analysisPort,

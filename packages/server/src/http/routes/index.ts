@@ -10,6 +10,7 @@ import { caseRoutes } from './case/routes.js';
 import { queryRoutes } from './query/routes.js';
 import { streamRoutes } from './stream/routes.js';
 import { mispConnectorRoutes } from './connector-misp/routes.js';
+import { benchRoutes } from './bench/routes.js';
 import { taskRoutes } from './task/routes.js';
 import { logRoutes } from './log/routes.js';
 import { commentRoutes } from './comment/routes.js';
@@ -42,6 +43,7 @@ export const routeModules: RouteModule[] = [
   queryRoutes,
   streamRoutes,
   mispConnectorRoutes,
+  benchRoutes,
   taskRoutes,
   logRoutes,
   commentRoutes,
