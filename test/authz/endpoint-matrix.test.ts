@@ -15,8 +15,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { testWaggle, type Creds, type TestWaggle } from '../../packages/server/src/test/support.js';
-import { call, newMarker, plant, plantGlobals, snapshot, type Body, type Method, type Res } from './fixture.js';
-import { BODY_REFERENCES_A, GLOBAL_KINDS, QUERIES, bodyFor, fill, routeTable, type Ctx, type Route } from './routes.js';
+import { call, newMarker, plant, plantGlobals, snapshot, type Body, type Method, type Planted, type Res } from './fixture.js';
+import { BODY_REFERENCES_A, GLOBAL_KINDS, QUERIES, bodyFor, caseDataValues, fill, routeTable, type Ctx, type Route } from './routes.js';
 
 // ---------------------------------------------------------------------------------------------
 // What each caller may do
@@ -74,7 +74,7 @@ const B_ALLOWED_2XX: Record<string, { reason: string; linked?: boolean; check: (
     check: (r) => Array.isArray(r.json) && r.json.length === 0,
   },
   'GET /api/connector/cortex/responder/:entityType/:entityId': {
-    reason: 'no engine is configured in tests: the responder list is empty for any entity, as TheHive answers without Cortex',
+    reason: 'without an analysis engine the route is a stub answering [] for any entity, as TheHive answers without Cortex',
     check: (r) => Array.isArray(r.json) && r.json.length === 0,
   },
   'GET /api/v1/organisation/:id': {
@@ -97,6 +97,9 @@ let t: TestWaggle;
 let routes: Route[];
 let ctx: Ctx;
 let before_: Record<string, unknown>;
+/** A second set of A's data whose cases are restricted (UserAccessKind) to A's org-admin. */
+let restricted: Planted;
+let restrictedBefore: Record<string, unknown>;
 /** Routes called by org B with every parameter filled, or (no parameter) at all. */
 const exercisedByB = new Set<string>();
 const exercisedAnyhow = new Set<string>();
@@ -115,6 +118,12 @@ before(async () => {
   for (const u of [orgA.analyst, orgB.analyst]) ids.set(u.login, String((await t.admin.get(`/api/v1/user/${u.login}`)).body._id));
   ctx = { a, b, g, c: orgC, ids };
   routes = await routeTable(t);
+  restricted = await plant(t, orgA, g, { marker: newMarker('r') });
+  for (const id of [restricted.caseId, restricted.case2Id]) {
+    const r = await t.as(orgA.admin).post(`/api/v1/case/${id}/access`, { access: { _kind: 'UserAccessKind', users: [orgA.admin.login] } });
+    assert.equal(r.status, 204, r.text);
+  }
+  restrictedBefore = await snapshot(t, restricted);
   before_ = await snapshot(t, a);
 });
 after(async () => t?.close());
@@ -216,6 +225,8 @@ async function sweepAsB(linked: boolean): Promise<string[]> {
     if (route.params.length > 1 || kinds[0] === 'caseList') {
       kinds.forEach((k, index) => {
         if (GLOBAL_KINDS.has(k)) return;
+        // with B's id there, some other parameter must still name an object of A
+        if (k !== 'caseList' && kinds.every((other, j) => j === index || GLOBAL_KINDS.has(other))) return;
         variants.push(...(fill(route, ctx.a, ctx, { index, from: ctx.b }) ?? []));
       });
     }
@@ -306,6 +317,35 @@ test('org B cannot pull A objects into its own data through references in reques
     if (orgs.join() !== a.org.name) problems.push(`${u.login} now belongs to ${orgs.join(', ')}`);
   }
   assert.deepEqual(problems, []);
+});
+
+test('inside A, a user left out of a restricted case can neither read nor change its data through any route', async () => {
+  const problems: string[] = [];
+  const swept = new Set<string>();
+  for (const route of routes) {
+    if (SKIP_ALLOWED[route.key] || OWNER_READ_SKIPPED[route.key] || route.params.length === 0) continue;
+    const variants = fill(route, restricted, ctx, undefined, caseDataValues);
+    if (!variants || variants.every((v) => v.kinds.every((k) => GLOBAL_KINDS.has(k)))) continue;
+    for (const v of variants) {
+      const url = v.url + (QUERIES[route.key] ?? '');
+      const r = await call(t, ctx.a.org.analyst, route.method, url, bodyFor(route, ctx, ctx.a));
+      swept.add(route.key);
+      const l = label('org-a analyst (not in the restriction)', route.method, url);
+      if (r.bytes.includes(Buffer.from(restricted.marker))) problems.push(`${l}: response holds restricted data: ${brief(r)}`);
+      const allowed = B_ALLOWED_2XX[route.key];
+      if (r.status >= 200 && r.status < 300 && allowed && !allowed.linked && allowed.check(r)) continue;
+      if (r.status !== 403 && r.status !== 404) problems.push(`${l}: expected 403/404, got ${brief(r)}`);
+    }
+  }
+  assert.deepEqual(problems, []);
+  assert.ok(swept.size > 60, `${swept.size} routes swept on restricted case data`);
+  // positive control: the org-admin named in the restriction reads it
+  assert.equal((await call(t, ctx.a.org.admin, 'GET', `/api/v1/case/${restricted.caseId}`)).status, 200);
+  // (A's organisation itself changed when it was linked with B, above)
+  assert.deepEqual(
+    changedSince(restrictedBefore, await snapshot(t, restricted)).filter((k) => !k.startsWith('GET /api/v1/organisation/')),
+    [],
+  );
 });
 
 test('a read-only user of A cannot use any write route on A data', async () => {

@@ -170,7 +170,41 @@ export interface Filled {
 }
 
 /** Every way to fill the route's parameters with `p`'s values; `undefined` when a kind is unknown. */
-export function fill(route: Route, p: Planted, ctx: Ctx, own?: { index: number; from: Planted }): Filled[] | undefined {
+/**
+ * The values of a kind that are data of `p`'s cases (what a case access restriction hides),
+ * platform-wide values for platform kinds, or undefined for kinds outside cases (alerts, templates...).
+ */
+export function caseDataValues(kind: string, p: Planted, ctx: Ctx): string[] | undefined {
+  if (GLOBAL_KINDS.has(kind)) return valuesOf(kind, p, ctx);
+  switch (kind) {
+    case 'case':
+    case 'caseList':
+    case 'task':
+    case 'log':
+    case 'logAttachment':
+    case 'customEvent':
+    case 'observableAttachment':
+    case 'caseAttachment':
+    case 'page':
+    case 'caseCustomFieldValue':
+    case 'cortexJob':
+      return valuesOf(kind, p, ctx);
+    case 'caseOrAlert':
+      return [p.case2Id];
+    case 'comment':
+      return [p.commentId];
+    case 'observable':
+      return [p.observableId, p.fileObservableId];
+    case 'attachment':
+      return [p.caseAttachmentId, p.logAttachmentId, p.fileObservableAttachmentId];
+    case 'procedure':
+      return [p.procedureId];
+    default:
+      return undefined;
+  }
+}
+
+export function fill(route: Route, p: Planted, ctx: Ctx, own?: { index: number; from: Planted }, only?: typeof caseDataValues): Filled[] | undefined {
   const segments = route.url.split('/');
   const kinds: string[] = [];
   let prevKind: string | undefined;
@@ -183,7 +217,7 @@ export function fill(route: Route, p: Planted, ctx: Ctx, own?: { index: number; 
   }
   const choices = kinds.map((k, i) => {
     if (own && own.index === i) return k === 'caseList' ? [`${own.from.caseId},${p.caseId}`] : valuesOf(k, own.from, ctx).slice(0, 1);
-    return valuesOf(k, p, ctx);
+    return only ? (only(k, p, ctx) ?? []) : valuesOf(k, p, ctx);
   });
   if (choices.some((c) => c.length === 0)) return undefined;
   const out: Filled[] = [];
