@@ -271,9 +271,32 @@ describe('jobs', () => {
     const store = t.running.services.store;
     const echo = (await call(a.admin, 'POST', '/api/analyzer/_search', { query: { name: 'Echo_1_0' } })).body[0].id as string;
     const worker = (await store.get('analyzerConfig', echo))!;
-    const base = { _type: 'job', _createdAt: Date.now(), _createdBy: a.analyst.login, _orgs: [a.id], _parents: {}, workerId: echo, workerName: worker.name, workerDefinitionId: worker.workerDefinitionId, workerType: 'analyzer', dataType: 'other', tlp: 2, pap: 2, message: '', parameters: {}, cacheTag: 'restart' };
+    const base = {
+      _type: 'job',
+      _createdAt: Date.now(),
+      _createdBy: a.analyst.login,
+      _orgs: [a.id],
+      _parents: {},
+      workerId: echo,
+      workerName: worker.name,
+      workerDefinitionId: worker.workerDefinitionId,
+      workerType: 'analyzer',
+      dataType: 'other',
+      tlp: 2,
+      pap: 2,
+      message: '',
+      parameters: {},
+      cacheTag: 'restart',
+    };
     const waiting = await store.insert({ ...base, _id: store.newId(), data: 'left-waiting', status: 'Waiting' });
-    const finished = await store.insert({ ...base, _id: store.newId(), data: 'finished', status: 'Failure', endDate: 1, report: { success: false, errorMessage: 'old', input: null } });
+    const finished = await store.insert({
+      ...base,
+      _id: store.newId(),
+      data: 'finished',
+      status: 'Failure',
+      endDate: 1,
+      report: { success: false, errorMessage: 'old', input: null },
+    });
     await engine.start();
     await engine.idle();
     assert.equal((await store.get('job', waiting._id))?.status, 'Success');

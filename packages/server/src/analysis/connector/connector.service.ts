@@ -15,6 +15,7 @@ import { q } from '../../query/ir.js';
 import { BadRequestError, NotFoundError } from '../../errors/errors.js';
 import { assertVisible, canSee, inheritAccess, requirePermission } from '../../services/policy.js';
 import type { EngineClient, EngineJob, EngineWorker } from './engine-client.js';
+import type { OperationContext, OperationRunner } from './operations.js';
 
 export interface JobRequest {
   analyzerId: string;
@@ -67,6 +68,7 @@ export class CortexConnectorService {
     private readonly observables: ObservableService,
     private readonly engines: readonly EngineClient[],
     private readonly rules: readonly AutoRunRule[],
+    private readonly runOperations?: OperationRunner,
   ) {}
 
   private engine(name: string | undefined): EngineClient | undefined {
@@ -287,6 +289,17 @@ export class CortexConnectorService {
       ops.push({ op: 'update', type: 'observable', id: obs._id, patch: { reports }, by: job._createdBy }, this.audit.op(actor, 'update', obs, { reports }));
     }
     await this.audit.commit(ops);
+    const operations = success && Array.isArray(r.operations) ? r.operations : [];
+    if (operations.length && this.runOperations) {
+      const ctx: OperationContext = {
+        orgId: job._orgs[0] ?? '',
+        ...(job._parents.case ? { caseId: job._parents.case } : {}),
+        ...(job._parents.alert ? { alertId: job._parents.alert } : {}),
+        ...(obsId ? { observableId: obsId } : {}),
+      };
+      const results = await this.runOperations(ctx, operations);
+      await this.store.update('analyzerJob', job._id, { report: { ...(patch.report as Record<string, unknown>), operations: results } }, job._createdBy);
+    }
   }
 
   /** Polls engines for jobs still running; local jobs also end through `onLocalJobDone`. */
@@ -307,6 +320,23 @@ export class CortexConnectorService {
           const actor = engine.kind === 'local' ? systemActor(job._orgs[0] ?? '', '') : undefined;
           const remote = await engine.job(actor, String(job.cortexJobId), waitMs);
           if (DONE.has(remote.status)) await this.complete(job, remote);
+        } catch {
+          // retried at the next poll
+        }
+      }
+      const actions = await this.store.query({
+        entity: 'action',
+        where: q.in('status', ['Waiting', 'InProgress']),
+        sort: [{ field: '_createdAt', dir: 'asc' }],
+        output: { kind: 'rows', from: 0, to: 500 },
+      });
+      for (const action of actions.kind === 'rows' ? actions.rows : []) {
+        const engine = this.engine(String(action.cortexId));
+        if (!engine || !action.cortexJobId) continue;
+        try {
+          const actor = engine.kind === 'local' ? systemActor(action._orgs[0] ?? '', '') : undefined;
+          const remote = await engine.job(actor, String(action.cortexJobId), waitMs);
+          if (DONE.has(remote.status)) await this.finishAction(action, remote);
         } catch {
           // retried at the next poll
         }
@@ -332,22 +362,39 @@ export class CortexConnectorService {
       sort: [],
       output: { kind: 'rows', from: 0, to: 100 },
     });
-    for (const action of actions.kind === 'rows' ? actions.rows : []) {
-      if (!local.includes(String(action.cortexId)) || DONE.has(String(action.status))) continue;
-      const r2 = engineJob.report ?? {};
-      await this.store.update(
-        'action',
-        action._id,
-        {
-          status: engineJob.status,
-          endDate: engineJob.endDate ?? Date.now(),
-          operations: r2.operations ?? [],
-          report:
-            engineJob.status === 'Success' ? { full: r2.full ?? {}, success: true } : { errorMessage: r2.errorMessage ?? 'Action failed', success: false },
-        },
-        action._createdBy,
-      );
+    for (const action of actions.kind === 'rows' ? actions.rows : []) if (local.includes(String(action.cortexId))) await this.finishAction(action, engineJob);
+  }
+
+  /** Applies a finished responder job: status, report, and its operations executed. */
+  async finishAction(action: Doc, engineJob: EngineJob): Promise<void> {
+    if (DONE.has(String(action.status))) return;
+    const r = engineJob.report ?? {};
+    const success = engineJob.status === 'Success';
+    let operations: unknown[] = success && Array.isArray(r.operations) ? r.operations : [];
+    if (operations.length && this.runOperations) {
+      const type = OBJECT_TYPES[String(action.objectType)];
+      const id = String(action.objectId);
+      const p = action._parents;
+      const ctx: OperationContext = {
+        orgId: action._orgs[0] ?? '',
+        ...(type === 'case' ? { caseId: id } : p.case ? { caseId: p.case } : {}),
+        ...(type === 'alert' ? { alertId: id } : p.alert ? { alertId: p.alert } : {}),
+        ...(type === 'observable' ? { observableId: id } : {}),
+        ...(type === 'task' ? { taskId: id } : p.task ? { taskId: p.task } : {}),
+      };
+      operations = await this.runOperations(ctx, operations);
     }
+    await this.store.update(
+      'action',
+      action._id,
+      {
+        status: engineJob.status === 'Deleted' ? 'Failure' : engineJob.status,
+        endDate: engineJob.endDate ?? Date.now(),
+        operations,
+        report: success ? { full: r.full ?? {}, success: true } : { errorMessage: r.errorMessage ?? 'Action failed', success: false },
+      },
+      action._createdBy,
+    );
   }
 
   startPolling(seconds: number): void {
@@ -416,7 +463,25 @@ export class CortexConnectorService {
     }
     if (failure !== undefined) Object.assign(base, { status: 'Failure', endDate: Date.now(), report: { errorMessage: failure } });
     const [doc] = await this.audit.commit([{ op: 'insert', doc: base }, this.audit.op(actor, 'create', base, { responderId: req.responderId })]);
-    return doc as Doc;
+    const action = doc as Doc;
+    if (engine && action.cortexJobId) {
+      // a fast job may have ended before the record existed: look once more
+      const now2 = await engine.job(engine.kind === 'local' ? actor : undefined, String(action.cortexJobId), 0).catch(() => undefined);
+      if (now2 && DONE.has(now2.status)) await this.finishAction(action, now2);
+    }
+    return (await this.store.get('action', action._id)) ?? action;
+  }
+
+  /** The responder actions run on an entity, newest first. */
+  async actionsOf(actor: Actor, entityType: string, entityId: string): Promise<Doc[]> {
+    const entity = await this.entity(actor, entityType, entityId);
+    const r = await this.store.query({
+      entity: 'action',
+      where: q.and(q.visible([actor.orgId]), q.eq('objectId', entity._id)),
+      sort: [{ field: '_createdAt', dir: 'desc' }],
+      output: { kind: 'rows', from: 0, to: 1000 },
+    });
+    return r.kind === 'rows' ? r.rows : [];
   }
 
   // ---- health ----

@@ -3,6 +3,7 @@ import type { Services } from '../../services/index.js';
 import { CortexConnectorService } from './connector.service.js';
 import { q } from '../../query/ir.js';
 import { visibleTo } from '../../services/policy.js';
+import { operationRunner } from './operations.js';
 import { LocalEngine, RemoteCortexEngine, type EngineClient } from './engine-client.js';
 
 export function createCortexConnector(s: Services): CortexConnectorService {
@@ -12,7 +13,7 @@ export function createCortexConnector(s: Services): CortexConnectorService {
       if (s.analysis) engines.push(new LocalEngine(e.name, s.analysis));
     } else engines.push(new RemoteCortexEngine(e.name, e.url ?? '', e.key, s.blobs));
   }
-  const connector = new CortexConnectorService(s.store, s.audit, s.observables, engines, s.config.analysis.autoRun);
+  const connector = new CortexConnectorService(s.store, s.audit, s.observables, engines, s.config.analysis.autoRun, operationRunner(s));
   const local = engines.find((e): e is LocalEngine => e instanceof LocalEngine);
   if (s.analysis && local) {
     s.analysis.onJobDone((job) => {

@@ -95,7 +95,9 @@ describe('Cortex connector with the in-process engine', () => {
     const job = await t.as(org.analyst).get(`/api/connector/cortex/job/${created.body._id}`);
     assert.equal(job.body.status, 'Success', job.text);
     assert.equal(job.body.report.full.input.data, '192.0.2.10');
-    assert.deepEqual(JSON.parse(job.body.operations), [{ type: 'AddTagToCase', tag: 'echoed' }]);
+    // the report's operations were executed on the case, and their results recorded
+    assert.deepEqual(JSON.parse(job.body.operations), [{ type: 'AddTagToCase', tag: 'echoed', status: 'Success', message: 'Success' }]);
+    assert.deepEqual((await t.as(org.analyst).get(`/api/v1/case/${obs.caseId}`)).body.tags, ['echoed']);
     const o = await t.as(org.analyst).get(`/api/v1/observable/${obs.id}`);
     assert.deepEqual(o.body.reports, { Echo_1_0: { taxonomies: [{ level: 'suspicious', namespace: 'Echo', predicate: 'Data', value: '192.0.2.10' }] } });
     assert.equal((await t.as(other.analyst).get(`/api/connector/cortex/job/${created.body._id}`)).status, 404);
@@ -142,6 +144,13 @@ describe('Cortex connector with the in-process engine', () => {
     assert.equal(action.status, 201, action.text);
     assert.equal(action.body.responderName, 'EchoResponder_1_0');
     assert.notEqual(action.body.status, 'Failure');
+    await settle(t);
+    const actions = await t.as(org.analyst).get(`/api/connector/cortex/action/case/${c.body._id}`);
+    assert.equal(actions.body[0].status, 'Success', actions.text);
+    assert.deepEqual(JSON.parse(actions.body[0].operations), [{ type: 'AddTagToCase', tag: 'echoed', status: 'Success', message: 'Success' }]);
+    assert.deepEqual((await t.as(org.analyst).get(`/api/v1/case/${c.body._id}`)).body.tags, ['echoed']);
+    const other = await t.org('conn-resp-b');
+    assert.equal((await t.as(other.analyst).get(`/api/connector/cortex/action/case/${c.body._id}`)).status, 404);
   });
 });
 

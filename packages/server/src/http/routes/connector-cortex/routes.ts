@@ -46,5 +46,8 @@ export function cortexConnectorRoutes(app: FastifyInstance, s: Services): void {
     const action = await c.runAction(actorOf(req), req.body as Static<typeof InputResponderAction>);
     return reply.status(201).send(c.renderAction(action));
   });
+  app.get<{ Params: { entityType: string; entityId: string } }>('/api/connector/cortex/action/:entityType/:entityId', async (req) =>
+    (await c.actionsOf(actorOf(req), req.params.entityType, idParam(req.params.entityId))).map((d) => c.renderAction(d)),
+  );
   app.get('/api/connector/cortex/status', async () => c.health());
 }
