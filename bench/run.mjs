@@ -18,7 +18,7 @@
 import { spawn, spawnSync, execSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import net from 'node:net';
@@ -50,6 +50,7 @@ const ONLY = (cli.only ?? env.BENCH_ONLY ?? 'list,search,create').split(',');
 const GOALS = { listP95: 30, searchP95: 20, rssMB: 300, readyMs: 2000 };
 
 const log = (msg) => process.stderr.write(`${msg}\n`);
+const startLoad = loadavg().map((x) => Math.round(x * 10) / 10);
 const sha = (s) => createHash('sha256').update(s).digest('hex');
 
 // ---- deterministic choices for request bodies ----
@@ -275,7 +276,8 @@ const LIST_VARIANTS = [
 const results = { scenarios: [] };
 const N = REQUESTS;
 const add = (r, extra = {}) => {
-  const row = { ...r, ...extra };
+  // the 1-minute load average when the scenario ended: other processes on the machine skew latencies
+  const row = { ...r, ...extra, load1: Math.round(loadavg()[0] * 10) / 10 };
   results.scenarios.push(row);
   log(
     `  ${row.name.padEnd(58)} c=${String(row.concurrency).padEnd(2)} n=${row.requests} p50 ${row.p50} ms  p95 ${row.p95} ms  p99 ${row.p99} ms  ${row.rps} req/s${row.errors ? `  ERRORS ${row.errors}: ${row.firstError}` : ''}`,
@@ -399,6 +401,7 @@ const report = {
   commit,
   command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim(),
   machine: {
+    loadAtStart: startLoad,
     nproc: availableParallelism(),
     cpu: cpus()[0]?.model,
     memGB: Math.round(totalmem() / 2 ** 30),
@@ -429,8 +432,8 @@ writeFileSync(join(benchDir, 'results', 'latest.json'), `${JSON.stringify(report
 writeFileSync(join(benchDir, 'results', `${report.at.replace(/[:.]/g, '-')}-s${SCALE}.json`), `${JSON.stringify(report, null, 2)}\n`);
 
 const line = (cells, widths) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;
-const rows = results.scenarios.map((s) => [s.name, s.concurrency, s.requests, s.p50, s.p95, s.p99, s.rps, s.errors]);
-const head = ['scenario', 'conn', 'n', 'p50 ms', 'p95 ms', 'p99 ms', 'req/s', 'errors'];
+const rows = results.scenarios.map((s) => [s.name, s.concurrency, s.requests, s.p50, s.p95, s.p99, s.rps, s.errors, s.load1]);
+const head = ['scenario', 'conn', 'n', 'p50 ms', 'p95 ms', 'p99 ms', 'req/s', 'errors', 'load'];
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
 console.log(
   `\nWaggle core benchmark — scale ${SCALE} (${seedInfo.counts.cases} cases, ${seedInfo.counts.observables} observables, ${seedInfo.counts.tasks} tasks), ${report.machine.nproc} cores, node ${process.version}, SQLite ${sqliteVersion}\n`,

@@ -72,6 +72,7 @@ export class SqliteEntityStore implements EntityStore {
   private scheduled = false;
   private idNext = 0;
   private idLimit = 0;
+  private statsTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: SqliteStoreOptions) {}
 
@@ -100,6 +101,9 @@ export class SqliteEntityStore implements EntityStore {
       }
     });
     migrate();
+    this.maintainStats();
+    this.statsTimer = setInterval(() => this.maintainStats(), 3600_000);
+    this.statsTimer.unref();
     const row = this.db.prepare(`SELECT v FROM meta WHERE k = 'idLimit'`).get() as { v: number } | undefined;
     this.idNext = row?.v ?? 4096;
     this.idLimit = this.idNext;
@@ -163,8 +167,35 @@ export class SqliteEntityStore implements EntityStore {
 
   async close(): Promise<void> {
     if (!this.db?.open) return;
+    if (this.statsTimer) clearInterval(this.statsTimer);
     this.flush();
+    this.maintainStats();
     this.db.close();
+  }
+
+  /**
+   * Keeps the planner's statistics current: `PRAGMA optimize` re-analyzes (sampling 400 rows
+   * per index) the tables whose size changed a lot since their last analysis, which costs
+   * milliseconds when nothing changed. When it did analyze, the `v_org` indexes are analyzed
+   * in full, so that the planner knows per organisation (STAT4) whether visibility is
+   * selective: a small organisation's list then uses that index, a large one walks the sort
+   * index. Runs at start, hourly and at close.
+   */
+  private maintainStats(): void {
+    const snapshot = (): string => {
+      try {
+        return JSON.stringify(this.db.prepare('SELECT idx, stat FROM sqlite_stat1 ORDER BY tbl, idx').all());
+      } catch {
+        return ''; // no statistics yet
+      }
+    };
+    const before = snapshot();
+    this.db.pragma('analysis_limit = 400');
+    this.db.pragma('optimize = 0x10002');
+    if (snapshot() === before) return;
+    this.db.pragma('analysis_limit = 0');
+    for (const def of ENTITIES.values()) this.db.exec(`ANALYZE "i_${def.name}_${ORG_COLUMN}"`);
+    this.db.pragma('analysis_limit = 400');
   }
 
   newId(): string {
@@ -481,8 +512,8 @@ export class SqliteEntityStore implements EntityStore {
     return (this.db.prepare(`EXPLAIN QUERY PLAN ${c.sql}`).all(...c.params) as Array<{ detail: string }>).map((r) => r.detail);
   }
 
-  /** Runs ANALYZE so the planner has statistics (after bulk loads). */
+  /** Brings the planner's statistics up to date now (after bulk loads; also done at start, hourly and at close). */
   analyze(): void {
-    this.db.exec('ANALYZE');
+    this.maintainStats();
   }
 }
