@@ -14,7 +14,7 @@ import { q, type Expr, type SortKey } from '../query/ir.js';
 import { AttributeCheckingError, BadRequestError, NotFoundError, RateLimitExceededError } from '../errors/errors.js';
 import { assertVisible, visibleTo } from '../services/policy.js';
 import type { Catalog, WorkerDefinition, WorkerType } from './catalog.js';
-import type { JobExecutor, Report, ReportArtifact } from './job-executor.js';
+import type { JobExecutor, Report } from './job-executor.js';
 import { JobQueue } from './job-queue.js';
 import { requireRole, rolesOf } from './roles.js';
 import { runtimeConfig, validateConfiguration } from './worker-config.js';
@@ -329,6 +329,7 @@ export class AnalysisService {
                 contentType: input.file.contentType,
                 id: input.file.sha256,
               },
+              fileIds: [input.file.sha256],
             }
           : {}),
         tlp,
@@ -359,6 +360,8 @@ export class AnalysisService {
     }
     const patch: Record<string, unknown> = { status: report.success ? 'Success' : 'Failure', endDate: Date.now(), report };
     if (!report.success) patch.errorMessage = report.errorMessage;
+    const artifactFiles = report.success ? report.artifacts.flatMap((a) => (a.attachment ? [a.attachment.id] : [])) : [];
+    if (artifactFiles.length) patch.fileIds = [...new Set([...((job.fileIds as string[] | undefined) ?? []), ...artifactFiles])];
     const current = await this.store.get('job', jobId);
     if (current?.status === 'Deleted') delete patch.status;
     const done = await this.store.update('job', jobId, patch, by);
@@ -465,17 +468,8 @@ export class AnalysisService {
   /** A stored file of the caller's organisation (job attachments and file artifacts). */
   async openFile(actor: Actor, sha256: string): Promise<Readable> {
     requireRole(actor, 'read');
-    const jobs = await this.store.query({
-      entity: 'job',
-      where: visibleTo(actor),
-      sort: [{ field: '_createdAt', dir: 'desc' }],
-      output: { kind: 'rows', from: 0, to: 5000 },
-    });
-    const known = rows(jobs).some(
-      (j) =>
-        (j.attachment as { id?: string } | undefined)?.id === sha256 ||
-        ((j.report as { artifacts?: ReportArtifact[] } | undefined)?.artifacts ?? []).some((a) => a.attachment?.id === sha256),
-    );
+    const c = await this.store.query({ entity: 'job', where: q.and(visibleTo(actor), q.eq('fileIds', sha256)), sort: [], output: { kind: 'count' } });
+    const known = c.kind === 'count' && c.count > 0;
     if (!known || !(await this.blobs.has(sha256))) throw new NotFoundError(`File ${sha256} not found`);
     return this.blobs.get(sha256);
   }

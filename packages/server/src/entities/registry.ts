@@ -338,6 +338,8 @@ const entityList: EntityDef[] = [
       endDate: d(),
       errorMessage: t(),
       report: internal(),
+      /** Content ids (SHA-256) of the job's input file and file artifacts: who may download them. */
+      fileIds: tags(),
     },
   },
   {
