@@ -190,16 +190,16 @@ export class AlertService {
       const proc = await this.procedures.build(actor, doc, p);
       childOps.ops.push({ op: 'insert', doc: proc });
     }
-    if (observableCount > 0) doc.observableCount = observableCount;
+    // TheHive answers the create without _updatedAt/_updatedBy but a later GET has them when
+    // observables were added (the alert is touched once its children are in). The alert is
+    // stored touched, in the same batch, and the answer leaves those two fields out.
+    if (observableCount > 0) Object.assign(doc, { observableCount, _updatedAt: now, _updatedBy: actor.login });
     const ops: BatchOp[] = [
       { op: 'claim', scope, key, owner: doc._id },
       { op: 'insert', doc },
       this.audit.op(actor, 'create', doc, { title: doc.title, type: doc.type, source: doc.source, sourceRef: doc.sourceRef, observableCount }, now),
       ...childOps.ops,
     ];
-    // TheHive answers the create without _updatedAt/_updatedBy but a later GET has them
-    // when observables were added: the alert is touched once its children are in.
-    if (observableCount > 0) ops.push({ op: 'update', type: 'alert', id: doc._id, patch: { observableCount }, by: actor.login, at: now });
     let results: Array<Doc | boolean>;
     try {
       results = await this.audit.commit(ops);
@@ -207,7 +207,8 @@ export class AlertService {
       if (e instanceof ConflictError) throw this.duplicateError(actor, input);
       throw e;
     }
-    return { doc: results[1] as Doc, observableCount };
+    const { _updatedAt: _a, _updatedBy: _b, ...created } = results[1] as Doc;
+    return { doc: created as Doc, observableCount };
   }
 
   /**
