@@ -208,7 +208,7 @@ export class AlertService {
       throw e;
     }
     const { _updatedAt: _a, _updatedBy: _b, ...created } = results[1] as Doc;
-    return { doc: created as Doc, observableCount };
+    return { doc: created, observableCount };
   }
 
   /**
