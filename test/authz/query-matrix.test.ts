@@ -346,6 +346,36 @@ test('shared read-only with B: B sees the case and the shared children only, and
   assert.equal((await call(t, B, 'GET', `/api/v1/task/${String(newTask.json._id)}`)).status, 200);
   assert.equal((await call(t, B, 'GET', `/api/v1/observable/${String(newObs.json[0]._id)}`)).status, 404);
 
+  // B is not linked to org-c, which A also shares the case and task with: B never learns of it
+  await call(t, a.org.admin, 'PUT', `/api/v1/task/${a.taskId}/actionRequired/${orgC.name}`);
+  const named: string[] = [];
+  for (const route of routes) {
+    if (route.method !== 'GET' || route.params.length === 0 || route.url.startsWith('/api/stream')) continue;
+    for (const v of fill(route, a, ctx) ?? []) {
+      const r = await call(t, B, 'GET', v.url + (QUERIES[route.key] ?? ''));
+      if (r.text.includes(`"${orgC.name}"`) || r.text.includes(orgC.id)) named.push(`GET ${v.url}: ${brief(r)}`);
+    }
+  }
+  for (const q of [
+    [
+      { _name: 'getCase', idOrName: a.caseId },
+      { _name: 'page', from: 0, to: 10, extraData: extraData.get('case') ?? [] },
+    ],
+    [
+      { _name: 'getTask', idOrName: a.taskId },
+      { _name: 'page', from: 0, to: 10, extraData: extraData.get('task') ?? [] },
+    ],
+    [{ _name: 'listOrganisation' }],
+  ]) {
+    const r = await call(t, B, 'POST', '/api/v1/query', { query: q });
+    if (r.text.includes(`"${orgC.name}"`) || r.text.includes(orgC.id)) named.push(`query ${JSON.stringify(q)}: ${brief(r)}`);
+  }
+  assert.deepEqual(named, [], 'an organisation B is not linked to is never named to B');
+  const own = await call(t, a.org.admin, 'GET', `/api/v1/task/${a.taskId}/actionRequired`);
+  assert.equal(own.json[orgC.name], true, `the owner sees every organisation: ${own.text}`);
+  const probe = await call(t, B, 'PUT', `/api/v1/task/${a.taskId}/actionDone/${orgC.name}`);
+  assert.ok(probe.status === 403 || probe.status === 404, `B cannot set the flag of org-c: ${brief(probe)}`);
+
   // every write route, filled with A's ids: never a 2xx; on what B sees, 403
   const problems: string[] = [];
   let refused403 = 0;

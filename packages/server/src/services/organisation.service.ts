@@ -150,7 +150,15 @@ export class OrganisationService {
 
   async links(actor: Actor, idOrName: string): Promise<Array<{ linkType: string; otherLinkType: string; organisation: Record<string, unknown> }>> {
     const doc = await this.get(actor, idOrName);
-    const links = (doc.links as Array<{ orgId: string; linkType: string; otherLinkType: string }>) ?? [];
+    let links = (doc.links as Array<{ orgId: string; linkType: string; otherLinkType: string }>) ?? [];
+    // the links of a linked organisation: only those to organisations the actor's one sees, so that
+    // linking does not tell who else that organisation works with
+    const all = actor.via === 'system' || actor.inAdminOrg || actor.platformPermissions.has('manageOrganisation') || doc._id === actor.orgId;
+    if (!all) {
+      const seen: typeof links = [];
+      for (const l of links) if (l.orgId === actor.orgId || (await this.isLinked(actor.orgId, l.orgId))) seen.push(l);
+      links = seen;
+    }
     const orgs = await this.store.getMany('organisation', links.map((l) => l.orgId));
     return links.flatMap((l) => {
       const o = orgs.find((x) => x._id === l.orgId);

@@ -170,17 +170,25 @@ export class TaskService {
   async actionRequired(actor: Actor, id: string): Promise<Record<string, boolean>> {
     const doc = await this.resolve(actor, id);
     const flags = (doc.actionRequired as Record<string, boolean> | undefined) ?? {};
-    const orgIds = [...new Set([...doc._orgs, ...Object.keys(flags)])].filter((o) => o !== ALL_ORGS);
+    const orgIds: string[] = [];
+    // only the organisations the actor's one sees (itself and its links): a shared task does not
+    // tell who else it is shared with
+    for (const o of new Set([...doc._orgs, ...Object.keys(flags)])) if (o !== ALL_ORGS && (await this.seesOrg(actor, o))) orgIds.push(o);
     const out: Record<string, boolean> = {};
     for (const org of await this.store.getMany('organisation', orgIds)) out[String(org.name)] = flags[org._id] === true;
     return out;
+  }
+
+  /** Whether the actor's organisation sees `orgId`: itself or a linked organisation. */
+  private async seesOrg(actor: Actor, orgId: string): Promise<boolean> {
+    return actor.via === 'system' || orgId === actor.orgId || (await this.orgs.isLinked(actor.orgId, orgId));
   }
 
   /** Sets (or clears, when `required` is false) the action-required flag of one organisation. */
   async setActionRequired(actor: Actor, id: string, orgIdOrName: string, required: boolean): Promise<void> {
     const doc = await this.writable(actor, id);
     const org = await this.orgs.resolve(orgIdOrName);
-    if (!org || !doc._orgs.includes(org._id)) throw new NotFoundError(`Organisation ${orgIdOrName} not found`);
+    if (!org || !doc._orgs.includes(org._id) || !(await this.seesOrg(actor, org._id))) throw new NotFoundError(`Organisation ${orgIdOrName} not found`);
     const flags = { ...((doc.actionRequired as Record<string, boolean> | undefined) ?? {}), [org._id]: required };
     await this.audit.commit([
       { op: 'update', type: 'task', id: doc._id, patch: { actionRequired: flags }, by: actor.login },
