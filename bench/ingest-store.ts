@@ -1,0 +1,141 @@
+/**
+ * The storage limit of alert ingestion: the EntityStore port inserting the same alerts (with
+ * their observables, uniqueness claims and audit record) in batches, with no HTTP.
+ *
+ *   node --import tsx bench/ingest-store.ts --dir <data dir> --org <orgId> [--seconds 20]
+ *     [--observables 20] [--batch 50] [--inflight 32]
+ *
+ * Two modes, each for `seconds`: `batch` writes `--batch` alerts per `store.batch` call, one call
+ * at a time; `inflight` keeps `--inflight` single-alert batches in flight (what concurrent HTTP
+ * requests give the adapter, which commits them together). Prints one JSON line.
+ */
+import { parseArgs } from 'node:util';
+import { join } from 'node:path';
+import { SqliteEntityStore } from '../packages/server/src/storage/sqlite/sqlite-entity-store.js';
+import type { BatchOp, EntityStore } from '../packages/server/src/storage/entity-store.js';
+import { alertKey, alertScope } from '../packages/server/src/services/alert.service.js';
+import { observableKey } from '../packages/server/src/services/case.service.js';
+import { alertPayload } from './lib/alert-payload.mjs';
+
+const { values: args } = parseArgs({
+  options: {
+    dir: { type: 'string' },
+    org: { type: 'string' },
+    seconds: { type: 'string', default: '20' },
+    observables: { type: 'string', default: '20' },
+    batch: { type: 'string', default: '50' },
+    inflight: { type: 'string', default: '32' },
+  },
+});
+if (!args.dir || !args.org) {
+  process.stderr.write('usage: node --import tsx bench/ingest-store.ts --dir <data dir> --org <orgId>\n');
+  process.exit(2);
+}
+const ORG = args.org;
+const OBS = Number(args.observables);
+const login = 'bench-store@waggle.local';
+let serial = 0;
+
+/** The ops AlertService.create writes for one alert with embedded observables. */
+function alertOps(store: EntityStore): BatchOp[] {
+  const n = serial++;
+  const input = alertPayload(`store-${process.pid}-${n}`, OBS, n);
+  const now = Date.now();
+  const id = store.newId();
+  const alert = {
+    _id: id,
+    _type: 'alert',
+    _createdAt: now,
+    _createdBy: login,
+    _updatedAt: now,
+    _updatedBy: login,
+    _orgs: [ORG],
+    _parents: {},
+    type: input.type,
+    source: input.source,
+    sourceRef: input.sourceRef,
+    title: input.title,
+    description: input.description,
+    severity: input.severity,
+    date: now,
+    tags: input.tags,
+    flag: false,
+    tlp: 2,
+    pap: 2,
+    customFields: [],
+    status: 'New',
+    stage: 'New',
+    follow: true,
+    read: false,
+    newDate: now,
+    timeToDetect: 0,
+    observableCount: OBS,
+  };
+  const ops: BatchOp[] = [
+    { op: 'claim', scope: alertScope(ORG), key: alertKey(input), owner: id },
+    { op: 'insert', doc: alert },
+    {
+      op: 'insert',
+      doc: { _id: store.newId(), _type: 'audit', _createdAt: now, _createdBy: login, _orgs: [ORG], _parents: { alert: id }, operation: 'create', objectType: 'Alert', objectId: id, rootId: id, requestId: 'bench', details: { observableCount: OBS }, mainAction: true },
+    },
+  ];
+  for (const o of input.observables) {
+    const obs = {
+      _id: store.newId(),
+      _type: 'observable',
+      _createdAt: now,
+      _createdBy: login,
+      _orgs: [ORG],
+      _parents: { alert: id },
+      dataType: o.dataType,
+      data: o.data,
+      startDate: now,
+      tlp: 2,
+      pap: 2,
+      tags: [],
+      ioc: false,
+      sighted: false,
+      ignoreSimilarity: false,
+      reports: {},
+    };
+    ops.push({ op: 'claim', scope: `observable.alert.${id}`, key: observableKey(obs), owner: obs._id }, { op: 'insert', doc: obs });
+  }
+  return ops;
+}
+
+const store = new SqliteEntityStore({ path: join(args.dir, 'waggle.db'), synchronous: 'FULL' });
+await store.init();
+const seconds = Number(args.seconds);
+
+async function batchMode(): Promise<{ alertsPerSecond: number; alerts: number }> {
+  const per = Number(args.batch);
+  const end = performance.now() + seconds * 1000;
+  const t0 = performance.now();
+  let alerts = 0;
+  while (performance.now() < end) {
+    const ops: BatchOp[] = [];
+    for (let i = 0; i < per; i++) ops.push(...alertOps(store));
+    await store.batch(ops);
+    alerts += per;
+  }
+  return { alerts, alertsPerSecond: Math.round(alerts / ((performance.now() - t0) / 1000)) };
+}
+
+async function inflightMode(): Promise<{ alertsPerSecond: number; alerts: number }> {
+  const end = performance.now() + seconds * 1000;
+  const t0 = performance.now();
+  let alerts = 0;
+  const worker = async (): Promise<void> => {
+    while (performance.now() < end) {
+      await store.batch(alertOps(store));
+      alerts++;
+    }
+  };
+  await Promise.all(Array.from({ length: Number(args.inflight) }, worker));
+  return { alerts, alertsPerSecond: Math.round(alerts / ((performance.now() - t0) / 1000)) };
+}
+
+const batch = await batchMode();
+const inflight = await inflightMode();
+await store.close();
+process.stdout.write(`${JSON.stringify({ batch: { ...batch, alertsPerBatch: Number(args.batch) }, inflight: { ...inflight, inflight: Number(args.inflight) }, observablesPerAlert: OBS })}\n`);
