@@ -323,6 +323,8 @@ test('shared read-only with B: B sees the case and the shared children only, and
   });
   assert.equal(share.status, 200, share.text);
   const allowed = sharedWithB();
+  const stream = await call(t, b.org.admin, 'POST', '/api/stream');
+  assert.equal(stream.status, 200, stream.text);
   for (const who of [b.org.admin, b.org.analyst]) {
     const r = await sweep(who, allowed);
     assert.deepEqual(r.problems, [], who.login);
@@ -347,7 +349,16 @@ test('shared read-only with B: B sees the case and the shared children only, and
   assert.equal((await call(t, B, 'GET', `/api/v1/observable/${String(newObs.json[0]._id)}`)).status, 404);
 
   // B is not linked to org-c, which A also shares the case and task with: B never learns of it
-  await call(t, a.org.admin, 'PUT', `/api/v1/task/${a.taskId}/actionRequired/${orgC.name}`);
+  assert.equal((await call(t, a.org.admin, 'PUT', `/api/v1/task/${a.taskId}/actionRequired/${orgC.name}`)).status, 204);
+  assert.equal((await call(t, a.org.admin, 'DELETE', `/api/v1/case/${a.caseId}/shares`, { organisations: [orgC.name] })).status, 204);
+  assert.equal(
+    (await call(t, a.org.admin, 'POST', `/api/v1/case/${a.caseId}/shares`, { shares: [{ organisation: orgC.name, profile: 'read-only' }] })).status,
+    200,
+  );
+  const events = await call(t, b.org.admin, 'GET', `/api/stream/${stream.text}`);
+  assert.equal(events.status, 200, events.text);
+  assert.ok((events.json as unknown[]).length > 0, 'B received the events of the shared case');
+  assert.ok(!events.text.includes(`"${orgC.name}"`) && !events.text.includes(orgC.id), `the stream names org-c to B: ${events.text.slice(0, 400)}`);
   const named: string[] = [];
   for (const route of routes) {
     if (route.method !== 'GET' || route.params.length === 0 || route.url.startsWith('/api/stream')) continue;

@@ -151,6 +151,16 @@ export class ShareService {
     };
   }
 
+  /**
+   * The case as the audit record of a share with `orgId` should see it: visible to the owner and
+   * to that organisation only, so that other organisations of the case (in the stream, the
+   * timeline) do not learn who else it is shared with.
+   */
+  private static between(caseDoc: Doc, orgId: string): Doc {
+    const owner = ownerOf(caseDoc);
+    return { ...caseDoc, _orgs: ownerFirst(owner, [owner, orgId]) };
+  }
+
   // ---------------------------------------------------------------- rendering
 
   /** OutputShare: system fields, caseId, profileName, organisationName, owner, taskRule, observableRule. */
@@ -229,7 +239,7 @@ export class ShareService {
       ...accessOps(nodes, state, orgsFor, actor.login),
       ...created.map((doc): BatchOp => ({ op: 'insert', doc })),
       ...adds.map((a) =>
-        this.audit.op(actor, 'share', after, {
+        this.audit.op(actor, 'share', ShareService.between(after, a.org._id), {
           organisation: a.org.name,
           profile: a.profile,
           taskRule: a.rules.taskRule,
@@ -267,7 +277,7 @@ export class ShareService {
       },
       ...accessOps(nodes, state, (n) => n.doc._orgs.filter((o) => !drop.has(o)), actor.login),
       ...existing.filter((s) => drop.has(String(s.organisationId))).map((s): BatchOp => ({ op: 'delete', type: 'share', id: s._id })),
-      ...[...drop].map((o) => this.audit.op(actor, 'unshare', caseDoc, { organisation: names.get(o) ?? o })),
+      ...[...drop].map((o) => this.audit.op(actor, 'unshare', ShareService.between(caseDoc, o), { organisation: names.get(o) ?? o })),
     ];
   }
 
@@ -291,7 +301,7 @@ export class ShareService {
         patch: { profile: r.profile, taskRule: r.rules.taskRule, observableRule: r.rules.observableRule },
         by: actor.login,
       })),
-      ...changes.map(({ r }) => this.audit.op(actor, 'share', caseDoc, { organisation: r.org.name, profile: r.profile })),
+      ...changes.map(({ r }) => this.audit.op(actor, 'share', ShareService.between(caseDoc, r.org._id), { organisation: r.org.name, profile: r.profile })),
     ];
   }
 

@@ -192,7 +192,8 @@ export class TaskService {
     const flags = { ...((doc.actionRequired as Record<string, boolean> | undefined) ?? {}), [org._id]: required };
     await this.audit.commit([
       { op: 'update', type: 'task', id: doc._id, patch: { actionRequired: flags }, by: actor.login },
-      this.audit.op(actor, 'update', doc, { actionRequired: required, organisation: org.name }),
+      // recorded for the owner, the actor's and the flagged organisations only (who else sees the task is not theirs to know)
+      this.audit.op(actor, 'update', { ...doc, _orgs: doc._orgs.filter((o, i) => i === 0 || o === actor.orgId || o === org._id) }, { actionRequired: required, organisation: org.name }),
     ]);
   }
 
