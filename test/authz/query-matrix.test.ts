@@ -355,6 +355,7 @@ test('shared read-only with B: B sees the case and the shared children only, and
     (await call(t, a.org.admin, 'POST', `/api/v1/case/${a.caseId}/shares`, { shares: [{ organisation: orgC.name, profile: 'read-only' }] })).status,
     200,
   );
+  assert.equal((await call(t, a.org.admin, 'POST', `/api/v1/task/${a.taskId}/shares`, { organisations: [orgC.name] })).status, 204);
   const events = await call(t, b.org.admin, 'GET', `/api/stream/${stream.text}`);
   assert.equal(events.status, 200, events.text);
   assert.ok((events.json as unknown[]).length > 0, 'B received the events of the shared case');

@@ -450,7 +450,8 @@ export class ShareService {
     const ops = accessOps(nodes, { _sharePerms: perms, ...(restricted ? { _restrictedTo: restricted } : {}) }, (n) => change(n.doc._orgs), actor.login);
     if (ops.length === 0) return [];
     const names = (await this.store.getMany('organisation', orgIds)).map((o) => o.name);
-    return [...ops, this.audit.op(actor, add ? 'share' : 'unshare', { ...doc, _orgs: change(doc._orgs) }, { organisations: names })];
+    // recorded for the owner and the organisations concerned only (see `between`)
+    return [...ops, this.audit.op(actor, add ? 'share' : 'unshare', { ...doc, _orgs: ownerFirst(owner, [owner, ...orgIds]) }, { organisations: names })];
   }
 
   /** `GET /task/{id}/shares`: the case shares (not the actor's own) that include the task. */
@@ -551,7 +552,8 @@ export class ShareService {
       },
       ...accessOps(nodes, { _sharePerms: perms, ...(restricted ? { _restrictedTo: restricted } : {}) }, (n) => withOrgs(n.doc._orgs), actor.login),
       ...ops,
-      this.audit.op(actor, 'update', after, { owner: target.name, previousOwner: actor.orgName, keepProfile: input.keepProfile ?? null }),
+      // recorded for the previous and the new owner only (see `between`)
+      this.audit.op(actor, 'update', ShareService.between({ ...after, owningOrganisation: target._id } as Doc, actor.orgId), { owner: target.name, previousOwner: actor.orgName, keepProfile: input.keepProfile ?? null }),
     ]);
   }
 
