@@ -32,6 +32,11 @@ export interface EntityDef {
   fields: Record<string, FieldDef>;
   /** Parent relation names this type may carry in `_parents` (e.g. `case`, `task`). */
   parents: readonly string[];
+  /**
+   * System fields that get no index for this type (still queryable, from the document). Every
+   * index costs each insert a b-tree update: high-volume types keep only those queries need.
+   */
+  unindexedSystemFields?: readonly string[];
 }
 
 /** System fields every type has and that may be queried. */
@@ -149,8 +154,14 @@ const entityList: EntityDef[] = [
     name: 'alert',
     apiType: 'Alert',
     parents: ['case'],
+    // alerts arrive by the thousand: index what triage lists filter and sort on, not everything
+    unindexedSystemFields: ['_createdBy'],
     fields: {
       ...caseLike,
+      title: s(),
+      startDate: d(),
+      flag: b(),
+      tlp: i(),
       type: s(true),
       source: s(true),
       sourceRef: s(true),
@@ -158,9 +169,9 @@ const entityList: EntityDef[] = [
       date: d(true),
       lastSyncDate: d(),
       follow: b(),
-      read: b(true),
+      read: b(),
       caseTemplate: s(),
-      caseId: s(true),
+      caseId: s(),
       observableCount: i(),
       newDate: d(),
       inProgressDate: d(),
@@ -221,6 +232,8 @@ const entityList: EntityDef[] = [
     name: 'observable',
     apiType: 'Observable',
     parents: ['case', 'alert'],
+    // the most numerous type: data, dataType and parents serve search, similarity and traversal
+    unindexedSystemFields: ['_createdBy', '_updatedAt'],
     fields: {
       dataType: s(true),
       data: s(true),
@@ -232,7 +245,7 @@ const entityList: EntityDef[] = [
       pap: i(),
       tags: tags(),
       ioc: b(true),
-      sighted: b(true),
+      sighted: b(),
       sightedAt: d(),
       ignoreSimilarity: b(),
       reports: j(),
@@ -408,7 +421,7 @@ export function entityDef(type: string): EntityDef {
 /** The definition of a queryable field (system or entity), or undefined. Custom fields resolve to `customField`. */
 export function fieldDef(def: EntityDef, field: string): FieldDef | undefined {
   // own properties only: "constructor", "toString" or "__proto__" are not fields
-  if (Object.hasOwn(SYSTEM_FIELDS, field)) return SYSTEM_FIELDS[field];
+  if (Object.hasOwn(SYSTEM_FIELDS, field)) return systemFieldDef(def, field);
   const f = Object.hasOwn(def.fields, field) ? def.fields[field] : undefined;
   if (f) return f.internal ? undefined : f;
   if (field.startsWith('customFields.')) {
@@ -416,6 +429,13 @@ export function fieldDef(def: EntityDef, field: string): FieldDef | undefined {
     if (cf?.type === 'customFields') return { type: 'json' };
   }
   return undefined;
+}
+
+/** A system field's definition for `def` (indexed unless the type opts out). */
+export function systemFieldDef(def: EntityDef, field: string): FieldDef | undefined {
+  const f = SYSTEM_FIELDS[field];
+  if (!f) return undefined;
+  return f.indexed && def.unindexedSystemFields?.includes(field) ? { ...f, indexed: false } : f;
 }
 
 /** The special organisation id that makes a document visible to every organisation. */

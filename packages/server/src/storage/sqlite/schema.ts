@@ -12,7 +12,7 @@
  * Adding an indexed field to the registry rebuilds that type's `e_` table at the next start.
  */
 import type { EntityDef } from '../../entities/registry.js';
-import { RESTRICTED_TO, SYSTEM_FIELDS } from '../../entities/registry.js';
+import { RESTRICTED_TO, SYSTEM_FIELDS, systemFieldDef } from '../../entities/registry.js';
 
 export const table = (type: string): string => `"e_${type}"`;
 export const docTable = (type: string): string => `"d_${type}"`;
@@ -33,9 +33,22 @@ export const docOf = (type: string, alias: string): string => `(SELECT doc FROM 
 
 /** Field names that the registry declares as indexed columns (system and entity). */
 export function indexedFields(def: EntityDef): string[] {
-  const sys = Object.entries(SYSTEM_FIELDS)
-    .filter(([n, f]) => f.indexed && n !== '_id')
-    .map(([n]) => n);
+  return memo(indexedCache, def, () => computeIndexedFields(def));
+}
+
+/** Per-definition memo: the column lists are asked for on every write. */
+function memo<T>(cache: WeakMap<EntityDef, T>, def: EntityDef, make: () => T): T {
+  let v = cache.get(def);
+  if (v === undefined) cache.set(def, (v = make()));
+  return v;
+}
+const indexedCache = new WeakMap<EntityDef, string[]>();
+const multiCache = new WeakMap<EntityDef, string[]>();
+const typedCache = new WeakMap<EntityDef, TypedColumn[]>();
+
+function computeIndexedFields(def: EntityDef): string[] {
+  const sys = Object.keys(SYSTEM_FIELDS)
+    .filter((n) => n !== '_id' && systemFieldDef(def, n)?.indexed);
   const own = Object.entries(def.fields)
     .filter(([, f]) => f.indexed && f.type !== 'string[]' && f.type !== 'customFields')
     .map(([n]) => n);
@@ -44,9 +57,11 @@ export function indexedFields(def: EntityDef): string[] {
 
 /** Fields stored in the multi-valued side table. */
 export function multiValuedFields(def: EntityDef): string[] {
-  return Object.entries(def.fields)
-    .filter(([, f]) => f.type === 'string[]')
-    .map(([n]) => n);
+  return memo(multiCache, def, () =>
+    Object.entries(def.fields)
+      .filter(([, f]) => f.type === 'string[]')
+      .map(([n]) => n),
+  );
 }
 
 /** The declared type of the side tables' `v` column: none (BLOB affinity). Tables with another one are rebuilt at start. */
@@ -60,10 +75,10 @@ export interface TypedColumn {
 
 /** The typed columns of `e_<type>`, in table order. */
 export function typedColumns(def: EntityDef): TypedColumn[] {
-  return [
+  return memo(typedCache, def, () => [
     ...indexedFields(def).map((f) => ({ name: `f_${f}`, path: f.split('.') })),
     ...def.parents.map((rel) => ({ name: `p_${rel}`, path: ['_parents', rel] })),
-  ];
+  ]);
 }
 
 /**
@@ -158,5 +173,7 @@ export function companionTables(def: EntityDef): string[] {
 export function tableAction(def: EntityDef, existing: ReadonlySet<string> | undefined): 'create' | 'rebuild' | 'none' {
   if (!existing) return 'create';
   if (existing.has('doc')) return 'rebuild';
-  return expectedColumns(def).every((c) => existing.has(c)) ? 'none' : 'rebuild';
+  const expected = new Set(expectedColumns(def));
+  const stale = [...existing].some((c) => /^[fp]_/.test(c) && !expected.has(c)); // an index the registry dropped
+  return !stale && [...expected].every((c) => existing.has(c)) ? 'none' : 'rebuild';
 }

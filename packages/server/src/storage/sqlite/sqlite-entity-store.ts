@@ -26,6 +26,7 @@ import {
   multiValuedFields,
   mvTable,
   ORG_COLUMN,
+  soleOrg,
   table,
   tableAction,
   typedColumns,
@@ -139,7 +140,15 @@ export class SqliteEntityStore implements EntityStore {
   }
 
   /** INSERT into `e_<type>`: (rid?, _id, _version, v_org, typed columns...). */
+  private readonly insertSqls = new Map<string, string>();
   private insertSql(def: EntityDef, withRid = false): string {
+    const k = `${def.name}|${withRid}`;
+    let sql = this.insertSqls.get(k);
+    if (!sql) this.insertSqls.set(k, (sql = this.buildInsertSql(def, withRid)));
+    return sql;
+  }
+
+  private buildInsertSql(def: EntityDef, withRid: boolean): string {
     const cols = [...(withRid ? ['rid'] : []), '_id', '_version', ORG_COLUMN, ...typedColumns(def).map((c) => `"${c.name}"`)];
     return `INSERT INTO ${table(def.name)} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
   }
@@ -303,12 +312,18 @@ export class SqliteEntityStore implements EntityStore {
     });
   }
 
-  private writeMv(doc: Doc): void {
+  /**
+   * Writes the side-table rows of `doc` (after deleting the old ones unless `fresh`). The
+   * `_orgs` rows are needed only when `v_org` cannot answer (shared or restricted documents).
+   */
+  private writeMv(doc: Doc, fresh = false): void {
     const def = entityDef(doc._type);
     const mt = mvTable(def.name);
-    this.stmt(`DELETE FROM ${mt} WHERE id = ?`).run(doc._id);
+    if (!fresh) this.stmt(`DELETE FROM ${mt} WHERE id = ?`).run(doc._id);
     const ins = this.stmt(`INSERT OR IGNORE INTO ${mt} (f, v, id) VALUES (?, ?, ?)`);
+    const sole = soleOrg(doc) !== null;
     for (const f of SYSTEM_MULTI_VALUED) {
+      if (f === '_orgs' && sole) continue;
       const vals = doc[f];
       if (Array.isArray(vals)) for (const v of vals) if (typeof v === 'string') ins.run(f, v, doc._id);
     }
@@ -344,7 +359,7 @@ export class SqliteEntityStore implements EntityStore {
       throw e;
     }
     this.stmt(`INSERT INTO ${docTable(def.name)} (rid, doc) VALUES (?, ?)`).run(rid, SqliteEntityStore.serialize(doc));
-    this.writeMv(doc);
+    this.writeMv(doc, true);
     return doc;
   }
 
