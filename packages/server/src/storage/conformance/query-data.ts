@@ -181,7 +181,7 @@ export class ExprGen {
     const seen = this.values(entity, spec.field);
     if (spec.kind === 'bool') return r.bool();
     if (spec.kind === 'number') {
-      const n = seen.length && r.bool(0.85) ? (seen.filter((x) => typeof x === 'number') as number[]) : [];
+      const n = seen.length && r.bool(0.85) ? seen.filter((x): x is number => typeof x === 'number') : [];
       const v = n.length ? r.pick(n) + (r.bool(0.2) ? r.pick([-1, 1]) : 0) : r.int(-5, 60);
       return r.bool(0.25) ? String(v) : v;
     }
