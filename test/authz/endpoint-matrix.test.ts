@@ -15,7 +15,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { testWaggle, type Creds, type TestWaggle } from '../../packages/server/src/test/support.js';
-import { call, newMarker, plant, plantGlobals, snapshot, type Body, type Method, type Planted, type Res } from './fixture.js';
+import { call, newMarker, plant, plantGlobals, snapshot, stats, type Body, type Method, type Planted, type Res } from './fixture.js';
 import { BODY_REFERENCES_A, GLOBAL_KINDS, QUERIES, bodyFor, caseDataValues, fill, routeTable, type Ctx, type Route } from './routes.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -380,6 +380,7 @@ test('coverage: every route with a path parameter was swept as org B, or is allo
     `authz endpoint matrix: ${routes.length} routes, ${withParams.length} with path parameters`,
     `  swept as org B: ${exercisedByB.size} (${[...exercisedByB].filter((k) => routes.find((r) => r.key === k)?.params.length).length} with parameters)`,
     `  swept without credentials / as read-only: ${exercisedAnyhow.size}`,
+    `  requests made: ${stats.requests}`,
     ...routes
       .filter((r) => !exercisedByB.has(r.key))
       .map(

@@ -39,6 +39,9 @@ export function authHeaders(creds: Caller): Record<string, string> {
   };
 }
 
+/** Requests made through `call` in this process (for the coverage summaries). */
+export const stats = { requests: 0 };
+
 /** One request through `app.inject`; `creds` undefined sends no credentials at all. */
 export async function call(t: TestWaggle, creds: Caller, method: Method, url: string, body?: Body): Promise<Res> {
   const headers: Record<string, string> = authHeaders(creds);
@@ -51,6 +54,7 @@ export async function call(t: TestWaggle, creds: Caller, method: Method, url: st
     headers['content-type'] = 'application/json';
     payload = JSON.stringify(body);
   }
+  stats.requests++;
   const r = await t.running.app.inject({ method, url, headers, ...(payload !== undefined ? { payload } : {}) });
   let json: unknown;
   try {

@@ -13,7 +13,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { testWaggle, type Creds, type TestOrg, type TestWaggle } from '../../packages/server/src/test/support.js';
-import { call, newMarker, plant, plantGlobals, type Method, type Planted, type Res } from './fixture.js';
+import { call, newMarker, plant, plantGlobals, stats, type Method, type Planted, type Res } from './fixture.js';
 import { QUERIES, bodyFor, fill, routeTable, type Ctx, type Route } from './routes.js';
 
 interface Registry {
@@ -305,6 +305,9 @@ test('org B (admin, analyst, read-only), linked to A or not, gets nothing of A f
     for (const who of [b.org.admin, b.org.analyst, b.org.readonly]) {
       const r = await sweep(who, linked ? new Set([a.org.id]) : new Set());
       assert.deepEqual(r.problems, [], `${who.login} (${linked ? 'linked' : 'not linked'})`);
+      console.log(
+        `query matrix, ${who.login} (${linked ? 'linked' : 'not linked'}): ${r.queries} queries over ${chains().length} chains, ${r.rows} rows checked`,
+      );
       assert.ok(r.rows > 0, `${who.login} saw no row at all: the sweep proves nothing`);
     }
   }
@@ -483,6 +486,8 @@ test('unshared: B sees nothing of A again, through the Query API or any read rou
   }
   assert.deepEqual(problems, []);
 });
+
+after(() => console.log(`query matrix: ${sources.length} sources, ${traversals.length} traversals, ${stats.requests} requests`));
 
 test("an IOC both organisations hold: B's similarity and link views never reveal A", async () => {
   const B = b.org.admin;
