@@ -41,13 +41,6 @@ const READONLY_ALLOWED: Record<string, string> = {
 /** Read-only refusals that come, for every caller, before the permission check (a 4xx all the same). */
 const READONLY_OTHER_REFUSAL: Record<string, { status: number; reason: string; check?: (r: Res) => boolean }> = {
   'DELETE /api/v1/attachment/:id': { status: 400, reason: 'the file of a file observable is never deleted alone, whoever asks (delete the observable)' },
-  // KNOWN ISSUE (reported, not in services/): importArtifacts checks rights per artifact only, so a
-  // job whose report has no artifact answers 200 to anyone who sees it. Nothing can be written.
-  'POST /api/connector/cortex/job/:id/import': {
-    status: 200,
-    reason: 'a job without report artifacts imports nothing, whoever asks; observable creation checks manageObservable per artifact',
-    check: (r) => JSON.stringify(r.json) === JSON.stringify({ success: [], failure: [] }),
-  },
 };
 
 /**

@@ -222,6 +222,9 @@ export class CortexConnectorService {
     const job = await this.getJob(actor, id);
     const caseId = job._parents.case;
     if (!caseId) throw new BadRequestError('Only the artifacts of a case job can be imported');
+    // permission first, on the case (share-reduced), even when the report has nothing to import
+    const caseDoc = assertVisible(actor, await this.store.get('case', caseId), 'Case', caseId);
+    requirePermission(actor, 'manageObservable', caseDoc);
     const report = job.report as
       | {
           artifacts?: Array<{
