@@ -19,7 +19,9 @@ import { createWaggle } from '../packages/server/src/server.js';
 import { ChildProcessRunner } from '../packages/server/src/analysis/process-runner.js';
 import type { Actor } from '../packages/server/src/services/actor.js';
 
-const { values } = parseArgs({ options: { jobs: { type: 'string', default: '1000' }, seq: { type: 'string', default: '200' }, hits: { type: 'string', default: '2000' } } });
+const { values } = parseArgs({
+  options: { jobs: { type: 'string', default: '1000' }, seq: { type: 'string', default: '200' }, hits: { type: 'string', default: '2000' } },
+});
 const JOBS = Number(values.jobs);
 const SEQ = Number(values.seq);
 const HITS = Number(values.hits);
@@ -36,10 +38,36 @@ async function main(): Promise<void> {
   const analyzers = join(dir, 'analyzers');
   mkdirSync(join(analyzers, 'Trivial'), { recursive: true });
   const script = join(analyzers, 'Trivial', 'trivial.sh');
-  writeFileSync(script, `#!/bin/sh\nprintf '{"success":true,"full":{"ok":true},"summary":{"taxonomies":[{"level":"info","namespace":"T","predicate":"P","value":1}]}}' > "$1/output/output.json"\n`);
+  writeFileSync(
+    script,
+    `#!/bin/sh\nprintf '{"success":true,"full":{"ok":true},"summary":{"taxonomies":[{"level":"info","namespace":"T","predicate":"P","value":1}]}}' > "$1/output/output.json"\n`,
+  );
   chmodSync(script, 0o755);
-  writeFileSync(join(analyzers, 'Trivial', 'Trivial.json'), JSON.stringify({ name: 'Trivial', version: '1.0', author: 'bench', url: '', license: 'AGPL-V3', description: 'trivial', dataTypeList: ['other'], command: 'Trivial/trivial.sh' }));
-  const config = loadConfig({ WAGGLE_MODE: 'test', WAGGLE_DATA_DIR: join(dir, 'data'), WAGGLE_ADMIN_PASSWORD: 'secret', WAGGLE_LOG_LEVEL: 'error', ...(process.env.BENCH_SQLITE_SYNC ? { WAGGLE_SQLITE_SYNCHRONOUS: process.env.BENCH_SQLITE_SYNC } : {}), WAGGLE_ANALYZER_FOLDERS: analyzers, WAGGLE_ANALYSIS_JOB_DIRECTORY: join(dir, 'jobs') }, dir);
+  writeFileSync(
+    join(analyzers, 'Trivial', 'Trivial.json'),
+    JSON.stringify({
+      name: 'Trivial',
+      version: '1.0',
+      author: 'bench',
+      url: '',
+      license: 'AGPL-V3',
+      description: 'trivial',
+      dataTypeList: ['other'],
+      command: 'Trivial/trivial.sh',
+    }),
+  );
+  const config = loadConfig(
+    {
+      WAGGLE_MODE: 'test',
+      WAGGLE_DATA_DIR: join(dir, 'data'),
+      WAGGLE_ADMIN_PASSWORD: 'secret',
+      WAGGLE_LOG_LEVEL: 'error',
+      ...(process.env.BENCH_SQLITE_SYNC ? { WAGGLE_SQLITE_SYNCHRONOUS: process.env.BENCH_SQLITE_SYNC } : {}),
+      WAGGLE_ANALYZER_FOLDERS: analyzers,
+      WAGGLE_ANALYSIS_JOB_DIRECTORY: join(dir, 'jobs'),
+    },
+    dir,
+  );
   const w = await createWaggle(config, { logger: false });
   const engine = w.services.analysis!;
   const admin = await w.services.users.findByLogin('admin@thehive.local');
@@ -94,7 +122,13 @@ async function main(): Promise<void> {
   const result = {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
-    config: { concurrency: config.analysis.concurrency, sqliteSynchronous: config.storage.sqlite.synchronous, jobs: JOBS, sequentialJobs: SEQ, cacheHits: HITS },
+    config: {
+      concurrency: config.analysis.concurrency,
+      sqliteSynchronous: config.storage.sqlite.synchronous,
+      jobs: JOBS,
+      sequentialJobs: SEQ,
+      cacheHits: HITS,
+    },
     bareProcessMs: { mean: r2(mean(bare)), p50: r2(pct(bare, 50)), p95: r2(pct(bare, 95)) },
     jobMs: { mean: r2(mean(seq)), p50: r2(pct(seq, 50)), p95: r2(pct(seq, 95)) },
     overheadPerJobMs: { mean: r2(mean(seq) - mean(bare)), p50: r2(pct(seq, 50) - pct(bare, 50)) },

@@ -76,7 +76,21 @@ function alertOps(store: EntityStore): BatchOp[] {
     { op: 'insert', doc: alert },
     {
       op: 'insert',
-      doc: { _id: store.newId(), _type: 'audit', _createdAt: now, _createdBy: login, _orgs: [ORG], _parents: { alert: id }, operation: 'create', objectType: 'Alert', objectId: id, rootId: id, requestId: 'bench', details: { observableCount: OBS }, mainAction: true },
+      doc: {
+        _id: store.newId(),
+        _type: 'audit',
+        _createdAt: now,
+        _createdBy: login,
+        _orgs: [ORG],
+        _parents: { alert: id },
+        operation: 'create',
+        objectType: 'Alert',
+        objectId: id,
+        rootId: id,
+        requestId: 'bench',
+        details: { observableCount: OBS },
+        mainAction: true,
+      },
     },
   ];
   for (const o of input.observables) {
@@ -138,4 +152,6 @@ async function inflightMode(): Promise<{ alertsPerSecond: number; alerts: number
 const batch = await batchMode();
 const inflight = await inflightMode();
 await store.close();
-process.stdout.write(`${JSON.stringify({ batch: { ...batch, alertsPerBatch: Number(args.batch) }, inflight: { ...inflight, inflight: Number(args.inflight) }, observablesPerAlert: OBS })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ batch: { ...batch, alertsPerBatch: Number(args.batch) }, inflight: { ...inflight, inflight: Number(args.inflight) }, observablesPerAlert: OBS })}\n`,
+);

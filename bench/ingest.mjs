@@ -86,7 +86,9 @@ log('3/4 similarity: alert with 50 observables overlapping the store');
 const agent = new http.Agent({ keepAlive: true });
 const sim = alertPayload(`${runId}-similar`, 50, 7);
 // half of its observables are values the seed put in cases
-sim.observables = sim.observables.map((o, i) => (i % 2 === 0 && seeded.info.observableSamples?.[i] ? { dataType: seeded.info.observableSamples[i].dataType, data: seeded.info.observableSamples[i].data } : o));
+sim.observables = sim.observables.map((o, i) =>
+  i % 2 === 0 && seeded.info.observableSamples?.[i] ? { dataType: seeded.info.observableSamples[i].dataType, data: seeded.info.observableSamples[i].data } : o,
+);
 const seen = new Set();
 sim.observables = sim.observables.filter((o) => !seen.has(`${o.dataType}|${o.data}`) && seen.add(`${o.dataType}|${o.data}`));
 const created = await request(agent, target, { method: 'POST', path: '/api/v1/alert', headers, body: sim });
@@ -98,9 +100,29 @@ const similarity = await runLoad({
   concurrency: 1,
   requests: 300,
   warmup: 20,
-  make: () => ({ method: 'POST', path: '/api/v1/query', headers, body: { query: [{ _name: 'getAlert', idOrName: alertId }, { _name: 'page', from: 0, to: 1, extraData: ['similarCases'] }] } }),
+  make: () => ({
+    method: 'POST',
+    path: '/api/v1/query',
+    headers,
+    body: {
+      query: [
+        { _name: 'getAlert', idOrName: alertId },
+        { _name: 'page', from: 0, to: 1, extraData: ['similarCases'] },
+      ],
+    },
+  }),
 });
-const probe = await request(agent, target, { method: 'POST', path: '/api/v1/query', headers, body: { query: [{ _name: 'getAlert', idOrName: alertId }, { _name: 'page', from: 0, to: 1, extraData: ['similarCases'] }] } });
+const probe = await request(agent, target, {
+  method: 'POST',
+  path: '/api/v1/query',
+  headers,
+  body: {
+    query: [
+      { _name: 'getAlert', idOrName: alertId },
+      { _name: 'page', from: 0, to: 1, extraData: ['similarCases'] },
+    ],
+  },
+});
 const similarCases = JSON.parse(probe.body)[0]?.extraData?.similarCases?.length ?? 0;
 agent.destroy();
 await server.stop();
@@ -108,7 +130,19 @@ await server.stop();
 log(`4/4 storage limit: EntityStore batches, no HTTP (${Math.min(SECONDS, 20)} s per mode)`);
 const st = spawnSync(
   process.execPath,
-  ['--import', 'tsx', 'bench/ingest-store.ts', '--dir', runDir, '--org', seeded.info.bench.orgId, '--seconds', String(Math.min(SECONDS, 20)), '--observables', String(OBS)],
+  [
+    '--import',
+    'tsx',
+    'bench/ingest-store.ts',
+    '--dir',
+    runDir,
+    '--org',
+    seeded.info.bench.orgId,
+    '--seconds',
+    String(Math.min(SECONDS, 20)),
+    '--observables',
+    String(OBS),
+  ],
   { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_NO_WARNINGS: '1' } },
 );
 if (st.status !== 0) throw new Error(`ingest-store failed: ${st.stderr}`);
@@ -140,7 +174,12 @@ const result = {
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
 writeFileSync(join(root, 'bench', 'results', 'ingest-latest.json'), JSON.stringify(result, null, 1));
 console.log('\nscenario                               req/s    p50     p95     p99   errors');
-for (const s of [httpLimit, ingest, similarity]) console.log(`${s.name.padEnd(38)} ${String(s.rps).padStart(7)} ${String(s.p50).padStart(6)} ${String(s.p95).padStart(7)} ${String(s.p99).padStart(7)} ${s.errors}`);
-console.log(`storage limit: ${storage.batch.alertsPerSecond}/s (${storage.batch.alertsPerBatch} alerts per batch), ${storage.inflight.alertsPerSecond}/s (${storage.inflight.inflight} single-alert batches in flight)`);
+for (const s of [httpLimit, ingest, similarity])
+  console.log(
+    `${s.name.padEnd(38)} ${String(s.rps).padStart(7)} ${String(s.p50).padStart(6)} ${String(s.p95).padStart(7)} ${String(s.p99).padStart(7)} ${s.errors}`,
+  );
+console.log(
+  `storage limit: ${storage.batch.alertsPerSecond}/s (${storage.batch.alertsPerBatch} alerts per batch), ${storage.inflight.alertsPerSecond}/s (${storage.inflight.inflight} single-alert batches in flight)`,
+);
 console.log(`ingestion / lower limit (${Math.round(lower)}/s): ${(ratio * 100).toFixed(1)}%; server RSS ${rss.rssMB} MB; similar cases found: ${similarCases}`);
 for (const g of goals) console.log(`${g.met ? 'met ' : 'MISS'}  ${g.what}: ${g.value} (goal ${g.goal})`);

@@ -33,7 +33,17 @@ if (files.length) {
   const tap = join(mkdtempSync(join(tmpdir(), 'waggle-tap-')), 'out.tap');
   const r = spawnSync(
     process.execPath,
-    ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...files],
+    [
+      '--import',
+      'tsx',
+      '--test',
+      '--test-concurrency=2',
+      '--test-reporter=spec',
+      '--test-reporter-destination=stdout',
+      '--test-reporter=tap',
+      `--test-reporter-destination=${tap}`,
+      ...files,
+    ],
     { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
   );
   const out = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
@@ -46,9 +56,19 @@ if (files.length) {
 
 for (const suite of ['test/compat/run.mjs', 'test/compat-cortex/run.mjs']) {
   if (!existsSync(join(root, suite)) || (only.length && !only.some((o) => suite.includes(o)))) continue;
-  const r = spawnSync(process.execPath, [suite], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: process.env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const r = spawnSync(process.execPath, [suite], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: process.env,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
   process.stdout.write(r.stdout ?? '');
-  const line = (r.stdout ?? '').split('\n').reverse().find((l) => /\d+ (passed|failed)/.test(l)) ?? '';
+  const line =
+    (r.stdout ?? '')
+      .split('\n')
+      .reverse()
+      .find((l) => /\d+ (passed|failed)/.test(l)) ?? '';
   const get = (k) => Number((line.match(new RegExp(`(\\d+) ${k}`)) ?? [])[1] ?? 0);
   passed += get('passed');
   failed += get('failed') + get('error') + get('errors');

@@ -5,9 +5,11 @@ import { percentile, request } from './load.mjs';
 
 export async function runFor({ name, target, concurrency, seconds, make, check, warmupSeconds = 3 }) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  const ok = check ?? ((res) => {
-    if (res.status < 200 || res.status >= 300) throw new Error(`HTTP ${res.status}: ${res.body.slice(0, 300)}`);
-  });
+  const ok =
+    check ??
+    ((res) => {
+      if (res.status < 200 || res.status >= 300) throw new Error(`HTTP ${res.status}: ${res.body.slice(0, 300)}`);
+    });
   let next = 0;
   const phase = async (secs, record) => {
     const lat = [];

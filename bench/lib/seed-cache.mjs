@@ -15,11 +15,15 @@ export function ensureSeed(root, { scale, seed, analyze = false, reseed = false,
   if (reseed || !existsSync(join(dir, 'bench.json'))) {
     const tmp = `${dir}.tmp`;
     log(`seeding ${key} (scale ${scale}) ...`);
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/seed.ts', '--dir', tmp, '--scale', String(scale), '--seed', String(seed), ...(analyze ? ['--analyze'] : [])], {
-      cwd: root,
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env: { ...process.env, NODE_NO_WARNINGS: '1' },
-    });
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'bench/seed.ts', '--dir', tmp, '--scale', String(scale), '--seed', String(seed), ...(analyze ? ['--analyze'] : [])],
+      {
+        cwd: root,
+        stdio: ['ignore', 'inherit', 'inherit'],
+        env: { ...process.env, NODE_NO_WARNINGS: '1' },
+      },
+    );
     if (r.status !== 0) process.exit(r.status ?? 1);
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);

@@ -26,7 +26,11 @@ const env = { WAGGLE_MODE: 'test', WAGGLE_DATA_DIR: dataDir, WAGGLE_ADMIN_PASSWO
 const adminAuth = `Basic ${Buffer.from('admin@thehive.local:secret').toString('base64')}`;
 
 async function call(base: string, method: string, path: string, auth: string, body?: unknown): Promise<{ status: number; json: unknown; text: string }> {
-  const r = await fetch(`${base}${path}`, { method, headers: { authorization: auth, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  const r = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: auth, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
   const text = await r.text();
   let json: unknown;
   try {
@@ -46,7 +50,10 @@ function alertBody(n: number): Record<string, unknown> {
     description: 'ingested under load',
     severity: 2,
     tags: ['kill9'],
-    observables: Array.from({ length: OBSERVABLES }, (_, i) => ({ dataType: i % 2 ? 'ip' : 'domain', data: i % 2 ? `10.${n % 250}.${i}.${n % 199}` : `host${i}-${n}.example` })),
+    observables: Array.from({ length: OBSERVABLES }, (_, i) => ({
+      dataType: i % 2 ? 'ip' : 'domain',
+      data: i % 2 ? `10.${n % 250}.${i}.${n % 199}` : `host${i}-${n}.example`,
+    })),
   };
 }
 
@@ -54,7 +61,10 @@ test('every alert acknowledged with a 201 before kill -9 is there, whole, after 
   const first = await startServer(env);
   servers.push(first);
   assert.equal((await call(first.base, 'POST', '/api/v1/organisation', adminAuth, { name: 'ingest', description: 'x' })).status, 201);
-  assert.equal((await call(first.base, 'POST', '/api/v1/user', adminAuth, { login: 'feeder@ingest', name: 'f', profile: 'analyst', organisation: 'ingest' })).status, 201);
+  assert.equal(
+    (await call(first.base, 'POST', '/api/v1/user', adminAuth, { login: 'feeder@ingest', name: 'f', profile: 'analyst', organisation: 'ingest' })).status,
+    201,
+  );
   const key = await call(first.base, 'POST', '/api/v1/user/feeder@ingest/key/renew', adminAuth);
   assert.equal(key.status, 200);
   const auth = `Bearer ${key.text}`;
@@ -95,7 +105,9 @@ test('every alert acknowledged with a 201 before kill -9 is there, whole, after 
     const a = r.json as { sourceRef: string; observableCount: number };
     assert.equal(a.sourceRef, `ref-${n}`);
     assert.equal(a.observableCount, OBSERVABLES);
-    const obs = await call(second.base, 'POST', '/api/v1/query', auth, { query: [{ _name: 'getAlert', idOrName: id }, { _name: 'observables' }, { _name: 'count' }] });
+    const obs = await call(second.base, 'POST', '/api/v1/query', auth, {
+      query: [{ _name: 'getAlert', idOrName: id }, { _name: 'observables' }, { _name: 'count' }],
+    });
     assert.equal(obs.json, OBSERVABLES, `alert ${id} has ${String(obs.json)} observables`);
   }
   assert.deepEqual(missing, [], `${missing.length} of ${acked.size} acknowledged alerts lost`);

@@ -27,7 +27,11 @@ const env = { WAGGLE_MODE: 'test', WAGGLE_DATA_DIR: dataDir, WAGGLE_ADMIN_PASSWO
 const adminAuth = `Basic ${Buffer.from('admin@thehive.local:secret').toString('base64')}`;
 
 async function call(base: string, method: string, path: string, auth: string, body?: unknown): Promise<{ status: number; json: unknown; text: string }> {
-  const r = await fetch(`${base}${path}`, { method, headers: { authorization: auth, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  const r = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: auth, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
   const text = await r.text();
   let json: unknown;
   try {
@@ -42,7 +46,10 @@ test('every case acknowledged with a 201 before kill -9 is there after a restart
   const first = await startServer(env);
   servers.push(first);
   assert.equal((await call(first.base, 'POST', '/api/v1/organisation', adminAuth, { name: 'durable', description: 'x' })).status, 201);
-  assert.equal((await call(first.base, 'POST', '/api/v1/user', adminAuth, { login: 'writer@durable', name: 'w', profile: 'analyst', organisation: 'durable' })).status, 201);
+  assert.equal(
+    (await call(first.base, 'POST', '/api/v1/user', adminAuth, { login: 'writer@durable', name: 'w', profile: 'analyst', organisation: 'durable' })).status,
+    201,
+  );
   const key = await call(first.base, 'POST', '/api/v1/user/writer@durable/key/renew', adminAuth);
   assert.equal(key.status, 200);
   const auth = `Bearer ${key.text}`;

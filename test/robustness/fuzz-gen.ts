@@ -26,12 +26,23 @@ export interface FuzzRequest {
 
 /** Plausible bodies per path, which the mutators then break. */
 export function seedBody(path: string): Record<string, unknown> {
-  if (path === '/api/v1/query') return { query: [{ _name: 'listCase' }, { _name: 'filter', _eq: { _field: 'title', _value: 'x' } }, { _name: 'sort', _fields: [{ _createdAt: 'desc' }] }, { _name: 'page', from: 0, to: 10 }] };
+  if (path === '/api/v1/query') {
+    return {
+      query: [
+        { _name: 'listCase' },
+        { _name: 'filter', _eq: { _field: 'title', _value: 'x' } },
+        { _name: 'sort', _fields: [{ _createdAt: 'desc' }] },
+        { _name: 'page', from: 0, to: 10 },
+      ],
+    };
+  }
   if (path === '/api/v1/case') return { title: 'fuzz', description: 'fuzz case', severity: 2, tags: ['a'], tlp: 2, pap: 2, customFields: { score: 1 } };
   if (path === '/api/v1/user') return { login: 'fuzzed@fuzz', name: 'fuzzed', profile: 'read-only', organisation: 'fuzz', password: 'pw' };
   if (path === '/api/v1/organisation') return { name: 'fuzz-org', description: 'x' };
   if (path === '/api/v1/profile') return { name: 'fuzz-profile', permissions: ['manageCase/create'] };
-  if (path === '/api/v1/alert') return { type: 'fuzz', source: 'fuzz', sourceRef: 'r1', title: 't', description: 'd', observables: [{ dataType: 'ip', data: '1.2.3.4' }] };
+  if (path === '/api/v1/alert') {
+    return { type: 'fuzz', source: 'fuzz', sourceRef: 'r1', title: 't', description: 'd', observables: [{ dataType: 'ip', data: '1.2.3.4' }] };
+  }
   if (path === '/api/v1/customField') return { name: 'fuzzcf', displayName: 'F', description: 'x', type: 'string', options: [] };
   if (path === '/api/v1/caseTemplate') return { name: 'fuzz-template', description: 'x', tasks: [{ title: 't' }] };
   if (path === '/api/v1/observable/type') return { name: 'fuzz-type', isAttachment: false };
@@ -85,11 +96,97 @@ const BROKEN_JSON = [
   '{"__proto__":',
 ];
 
-const OPERATORS = ['_eq', '_ne', '_gt', '_lt', '_between', '_in', '_like', '_and', '_or', '_not', '_has', '_match', '_startsWith', '_id', '_any', '_string', '_parent', '_child', '_field', '_contains'];
-const WEIRD_OPERATORS = ['_nope', '$where', '$gt', '__proto__', 'constructor', 'prototype', '_eq ', '_EQ', '', '_', '_and_', 'toString', 'hasOwnProperty', '_name'];
-const FIELDS = ['title', 'tags', 'severity', '_createdAt', 'customFields.score', 'customFields.', 'customFields.a b', 'passwordHash', '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', '__proto__.polluted', '', 'a'.repeat(300), '../../etc/passwd', 'title\u0000', '_parents.case', 'doc', "title'; DROP TABLE e_case; --", 'json_extract(doc)', 'x"y'];
+const OPERATORS = [
+  '_eq',
+  '_ne',
+  '_gt',
+  '_lt',
+  '_between',
+  '_in',
+  '_like',
+  '_and',
+  '_or',
+  '_not',
+  '_has',
+  '_match',
+  '_startsWith',
+  '_id',
+  '_any',
+  '_string',
+  '_parent',
+  '_child',
+  '_field',
+  '_contains',
+];
+const WEIRD_OPERATORS = [
+  '_nope',
+  '$where',
+  '$gt',
+  '__proto__',
+  'constructor',
+  'prototype',
+  '_eq ',
+  '_EQ',
+  '',
+  '_',
+  '_and_',
+  'toString',
+  'hasOwnProperty',
+  '_name',
+];
+const FIELDS = [
+  'title',
+  'tags',
+  'severity',
+  '_createdAt',
+  'customFields.score',
+  'customFields.',
+  'customFields.a b',
+  'passwordHash',
+  '__proto__',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+  'valueOf',
+  '__proto__.polluted',
+  '',
+  'a'.repeat(300),
+  '../../etc/passwd',
+  'title\u0000',
+  '_parents.case',
+  'doc',
+  "title'; DROP TABLE e_case; --",
+  'json_extract(doc)',
+  'x"y',
+];
 const UNICODE = ['🐝', '\u202Eevil', '\u200B', 'ß', 'Ǆ', '\uFFFF', '\uFFFE', '𝕏', 'e\u0301', '中文', 'العربية', '\u0000', '\r\n', '\t'];
-const TRAVERSAL = ['..%2F..%2F..%2Fetc%2Fpasswd', '..%2f..%2fsecret.key', '%2e%2e%2f%2e%2e%2f', '..', '...', '%2E%2E', '..%5C..%5Cwindows', '%252e%252e%252f', '~1%2F..%2F..', '%00', '%00.json', 'a%0D%0Ainjected:1', '%C0%AE%C0%AE%2F', 'x'.repeat(1200), '~-1', '~99999999999999999999999', '0', '-1', 'null', 'undefined', '__proto__', 'constructor', '%7B%7D', '*', '%20'];
+const TRAVERSAL = [
+  '..%2F..%2F..%2Fetc%2Fpasswd',
+  '..%2f..%2fsecret.key',
+  '%2e%2e%2f%2e%2e%2f',
+  '..',
+  '...',
+  '%2E%2E',
+  '..%5C..%5Cwindows',
+  '%252e%252e%252f',
+  '~1%2F..%2F..',
+  '%00',
+  '%00.json',
+  'a%0D%0Ainjected:1',
+  '%C0%AE%C0%AE%2F',
+  'x'.repeat(1200),
+  '~-1',
+  '~99999999999999999999999',
+  '0',
+  '-1',
+  'null',
+  'undefined',
+  '__proto__',
+  'constructor',
+  '%7B%7D',
+  '*',
+  '%20',
+];
 
 /** A random JSON value of random type and size. */
 export function randomValue(r: Prng, depth = 0): unknown {
@@ -113,7 +210,14 @@ export function randomValue(r: Prng, depth = 0): unknown {
     default: {
       const o: Record<string, unknown> = {};
       // defineProperty: an own "__proto__" key, as JSON.parse would make, not a prototype change
-      for (let i = r.int(0, 4); i > 0; i--) Object.defineProperty(o, r.pick([...FIELDS, 'a', 'b', '_field', '_value']), { value: randomValue(r, depth + 1), enumerable: true, configurable: true, writable: true });
+      for (let i = r.int(0, 4); i > 0; i--) {
+        Object.defineProperty(o, r.pick([...FIELDS, 'a', 'b', '_field', '_value']), {
+          value: randomValue(r, depth + 1),
+          enumerable: true,
+          configurable: true,
+          writable: true,
+        });
+      }
       return o;
     }
   }
@@ -124,7 +228,14 @@ export function randomFilter(r: Prng, depth = 0): unknown {
   if (depth > 4 || r.bool(0.3)) {
     const op = r.bool(0.8) ? r.pick(OPERATORS) : r.pick(WEIRD_OPERATORS);
     const shape = r.int(0, 4);
-    const arg = shape === 0 ? { _field: r.pick(FIELDS), _value: randomValue(r) } : shape === 1 ? JSON.parse(`{${JSON.stringify(r.pick(FIELDS))}:${JSON.stringify(randomValue(r)) ?? 'null'}}`) as unknown : shape === 2 ? { _field: r.pick(FIELDS), _values: randomValue(r), _from: randomValue(r), _to: randomValue(r) } : randomValue(r);
+    const arg =
+      shape === 0
+        ? { _field: r.pick(FIELDS), _value: randomValue(r) }
+        : shape === 1
+          ? (JSON.parse(`{${JSON.stringify(r.pick(FIELDS))}:${JSON.stringify(randomValue(r)) ?? 'null'}}`) as unknown)
+          : shape === 2
+            ? { _field: r.pick(FIELDS), _values: randomValue(r), _from: randomValue(r), _to: randomValue(r) }
+            : randomValue(r);
     return JSON.parse(`{${JSON.stringify(op)}:${JSON.stringify(arg) ?? 'null'}}`) as unknown;
   }
   const op = r.pick(['_and', '_or', '_not', r.pick(WEIRD_OPERATORS)]);
@@ -134,7 +245,28 @@ export function randomFilter(r: Prng, depth = 0): unknown {
 
 /** A random Query API body: operation chains with random names, filters, sorts and pages. */
 export function randomQuery(r: Prng): unknown {
-  const names = ['listCase', 'getCase', 'listUser', 'listOrganisation', 'listAlert', 'listObservable', 'listTask', 'tasks', 'observables', 'case', 'filter', 'sort', 'page', 'count', 'nope', 'listNope', 'getX', '__proto__', 'constructor', ''];
+  const names = [
+    'listCase',
+    'getCase',
+    'listUser',
+    'listOrganisation',
+    'listAlert',
+    'listObservable',
+    'listTask',
+    'tasks',
+    'observables',
+    'case',
+    'filter',
+    'sort',
+    'page',
+    'count',
+    'nope',
+    'listNope',
+    'getX',
+    '__proto__',
+    'constructor',
+    '',
+  ];
   const steps = Array.from({ length: r.int(0, 6) }, () => {
     const name = r.pick(names);
     const step: Record<string, unknown> = { _name: r.bool(0.95) ? name : randomValue(r) };
@@ -181,16 +313,45 @@ export function traversal(r: Prng): string {
 
 export function multipart(r: Prng, withJson: unknown): { payload: Buffer; contentType: string } {
   const boundary = r.bool(0.9) ? `----fuzz${r.int(0, 1e9)}` : r.pick(['', '"', 'a'.repeat(100), '--', ' ']);
-  const names = ['../../../../tmp/waggle-fuzz-pwned', '..\\..\\x.txt', '/etc/passwd', 'a\u0000b', '....//x', '.', '..', '', '🐝.txt', 'x'.repeat(1000), 'file"; name="_json', 'C:\\Windows\\x.ini', '%2e%2e%2fx'];
+  const names = [
+    '../../../../tmp/waggle-fuzz-pwned',
+    '..\\..\\x.txt',
+    '/etc/passwd',
+    'a\u0000b',
+    '....//x',
+    '.',
+    '..',
+    '',
+    '🐝.txt',
+    'x'.repeat(1000),
+    'file"; name="_json',
+    'C:\\Windows\\x.ini',
+    '%2e%2e%2fx',
+  ];
   const parts: Buffer[] = [];
-  if (r.bool(0.7)) parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="_json"\r\n\r\n${r.bool(0.8) ? JSON.stringify(withJson) : r.pick(BROKEN_JSON)}\r\n`));
+  if (r.bool(0.7)) {
+    parts.push(
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="_json"\r\n\r\n${r.bool(0.8) ? JSON.stringify(withJson) : r.pick(BROKEN_JSON)}\r\n`),
+    );
+  }
   for (let i = r.int(0, 3); i > 0; i--) {
     const field = r.pick(['attachments', 'attachment', 'file', '_json', 'x', '']);
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${r.pick(names)}"\r\nContent-Type: ${r.pick(['text/html', 'application/octet-stream', 'image/svg+xml', ''])}\r\n\r\n`), Buffer.from(`<script>${i}</script>`), Buffer.from('\r\n'));
+    parts.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${r.pick(names)}"\r\nContent-Type: ${r.pick(['text/html', 'application/octet-stream', 'image/svg+xml', ''])}\r\n\r\n`,
+      ),
+      Buffer.from(`<script>${i}</script>`),
+      Buffer.from('\r\n'),
+    );
   }
   if (r.bool(0.85)) parts.push(Buffer.from(`--${boundary}--\r\n`));
   if (r.bool(0.1)) parts.push(Buffer.from('garbage after the end'));
-  return { payload: Buffer.concat(parts), contentType: r.bool(0.9) ? `multipart/form-data; boundary=${boundary}` : r.pick(['multipart/form-data', 'multipart/mixed; boundary=x', 'multipart/form-data; boundary=']) };
+  return {
+    payload: Buffer.concat(parts),
+    contentType: r.bool(0.9)
+      ? `multipart/form-data; boundary=${boundary}`
+      : r.pick(['multipart/form-data', 'multipart/mixed; boundary=x', 'multipart/form-data; boundary=']),
+  };
 }
 
 export const brokenJson = (r: Prng): string => r.pick(BROKEN_JSON);

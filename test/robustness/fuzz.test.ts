@@ -14,7 +14,21 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { existsSync } from 'node:fs';
 import { testWaggle, type TestWaggle, type TestOrg } from '../../packages/server/src/test/support.js';
-import { Prng, brokenJson, deepJson, multipart, mutate, randomQuery, randomValue, seedBody, traversal, unicodeString, type Endpoint, type FuzzRequest, type Method } from './fuzz-gen.js';
+import {
+  Prng,
+  brokenJson,
+  deepJson,
+  multipart,
+  mutate,
+  randomQuery,
+  randomValue,
+  seedBody,
+  traversal,
+  unicodeString,
+  type Endpoint,
+  type FuzzRequest,
+  type Method,
+} from './fuzz-gen.js';
 
 const SEED = Number(process.env.WAGGLE_FUZZ_SEED ?? 20240611);
 const COUNT = Number(process.env.WAGGLE_FUZZ_COUNT ?? 2400);
@@ -24,7 +38,7 @@ let t: TestWaggle;
 let fuzz: TestOrg;
 let keys: string[] = [];
 let port = 0;
-let endpoints: Endpoint[] = [];
+const endpoints: Endpoint[] = [];
 const realIds = new Map<string, string[]>();
 let baseline: { caseGet: string; userGet: string; orgGet: string; count: number };
 let baselineCaseId = '';
@@ -81,7 +95,10 @@ function fillPath(r: Prng, path: string, realChance: number): string {
 function generate(r: Prng, i: number): FuzzRequest {
   const writes = endpoints.filter((e) => e.method === 'POST' || e.method === 'PUT' || e.method === 'PATCH');
   const withParams = endpoints.filter((e) => e.path.includes('{'));
-  const auth = { authorization: `Bearer ${r.pick(keys)}`, ...(r.bool(0.05) ? { 'x-organisation': r.pick(['fuzz', 'baseline', 'admin', '..', '🐝', '']) } : {}) };
+  const auth = {
+    authorization: `Bearer ${r.pick(keys)}`,
+    ...(r.bool(0.05) ? { 'x-organisation': r.pick(['fuzz', 'baseline', 'admin', '..', '🐝', '']) } : {}),
+  };
   const json = (ep: Endpoint, text: string | Buffer, kind: string, contentType = 'application/json'): FuzzRequest => ({
     kind,
     method: ep.method,
@@ -108,7 +125,13 @@ function generate(r: Prng, i: number): FuzzRequest {
       return json(query, JSON.stringify(randomQuery(r)), 'query');
     case 10: {
       const kind = r.pick(['array', 'object', 'not'] as const);
-      return json(kind === 'not' ? query : ep, kind === 'not' ? deepJson('not', 10_000) : `{"title":"x","description":"y","tags":${deepJson(kind, 10_000)},"customFields":{"a":${deepJson(kind, 10_000)}}}`, 'deep-nesting');
+      return json(
+        kind === 'not' ? query : ep,
+        kind === 'not'
+          ? deepJson('not', 10_000)
+          : `{"title":"x","description":"y","tags":${deepJson(kind, 10_000)},"customFields":{"a":${deepJson(kind, 10_000)}}}`,
+        'deep-nesting',
+      );
     }
     case 11: {
       const n = r.int(2000, 9000);
@@ -116,14 +139,34 @@ function generate(r: Prng, i: number): FuzzRequest {
         () => ({ ...seedBody(ep.path), tags: Array.from({ length: n }, (_, k) => `t${k}`) }),
         () => ({ query: [{ _name: 'listCase' }, { _name: 'filter', _in: { _field: 'title', _values: Array.from({ length: n }, (_, k) => k) } }] }),
         () => ({ query: Array.from({ length: n }, () => ({ _name: 'listCase' })) }),
-        () => ({ query: [{ _name: 'listCase' }, { _name: 'filter', _or: Array.from({ length: n }, (_, k) => ({ _eq: { _field: 'title', _value: `v${k}` } })) }] }),
+        () => ({
+          query: [{ _name: 'listCase' }, { _name: 'filter', _or: Array.from({ length: n }, (_, k) => ({ _eq: { _field: 'title', _value: `v${k}` } })) }],
+        }),
         () => ({ ...seedBody(ep.path), ids: Array.from({ length: n }, (_, k) => `~${k}`) }),
       ])();
       return json('query' in big ? query : ep, JSON.stringify(big), 'huge-array');
     }
     case 12:
       if (r.bool(0.5)) return { ...json(r.bool(0.5) ? query : ep, `{"title":"${'x'.repeat(BODY_LIMIT + r.int(1, 200_000))}"}`, 'oversized'), socket: true };
-      return { ...json(ep, JSON.stringify(seedBody(ep.path)), 'content-type', r.pick(['text/plain', 'application/xml', 'application/x-www-form-urlencoded', 'application/json; charset=latin1', 'application/jsonx', 'text/html', 'application/octet-stream', 'image/png', '*/*', 'application/json, text/plain'])) };
+      return {
+        ...json(
+          ep,
+          JSON.stringify(seedBody(ep.path)),
+          'content-type',
+          r.pick([
+            'text/plain',
+            'application/xml',
+            'application/x-www-form-urlencoded',
+            'application/json; charset=latin1',
+            'application/jsonx',
+            'text/html',
+            'application/octet-stream',
+            'image/png',
+            '*/*',
+            'application/json, text/plain',
+          ]),
+        ),
+      };
     case 13: {
       const text = JSON.stringify(seedBody(ep.path));
       const cut = r.int(1, text.length - 1);
@@ -132,7 +175,9 @@ function generate(r: Prng, i: number): FuzzRequest {
     }
     case 14: {
       const body = seedBody(ep.path);
-      for (const k of Object.keys(body)) if (typeof body[k] === 'string' || r.bool(0.3)) body[k] = r.bool(0.5) ? unicodeString(r) : `${String(body[k])}${unicodeString(r)}`;
+      for (const k of Object.keys(body)) {
+        if (typeof body[k] === 'string' || r.bool(0.3)) body[k] = r.bool(0.5) ? unicodeString(r) : `${String(body[k])}${unicodeString(r)}`;
+      }
       const text = JSON.stringify(body).replace(/"x"/g, r.bool(0.3) ? '"\\ud800"' : '"\\udfff\\ud800"');
       return json(ep, text, 'unicode');
     }
@@ -157,7 +202,13 @@ function generate(r: Prng, i: number): FuzzRequest {
     case 17: {
       const target = r.pick(withParams);
       const body = target.method === 'GET' || target.method === 'DELETE' ? undefined : Buffer.from(JSON.stringify(seedBody(target.path)));
-      return { kind: 'path-traversal', method: target.method, url: fillPath(r, target.path, 0), headers: { ...auth, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body } : {}) };
+      return {
+        kind: 'path-traversal',
+        method: target.method,
+        url: fillPath(r, target.path, 0),
+        headers: { ...auth, ...(body ? { 'content-type': 'application/json' } : {}) },
+        ...(body ? { body } : {}),
+      };
     }
     default: {
       const targets = endpoints.filter((e) => e.method === 'POST' && /(attachments|observable|\/log|\/alert|\/attachment|import)$/.test(e.path));
@@ -184,7 +235,14 @@ function viaSocket(req: FuzzRequest): Promise<Answer> {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), text, challenge: res.headers['www-authenticate'] !== undefined }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          contentType: String(res.headers['content-type'] ?? ''),
+          text,
+          challenge: res.headers['www-authenticate'] !== undefined,
+        }),
+      );
     });
     rq.on('error', (e) => reject(e));
     if (req.body) rq.write(req.body, () => undefined);
@@ -194,7 +252,13 @@ function viaSocket(req: FuzzRequest): Promise<Answer> {
 
 async function send(req: FuzzRequest): Promise<Answer> {
   if (req.socket) return viaSocket(req);
-  const r = await t.running.app.inject({ method: req.method, url: req.url, headers: req.headers, ...(req.body ? { payload: req.body } : {}), remoteAddress: '10.1.1.1' });
+  const r = await t.running.app.inject({
+    method: req.method,
+    url: req.url,
+    headers: req.headers,
+    ...(req.body ? { payload: req.body } : {}),
+    remoteAddress: '10.1.1.1',
+  });
   return { status: r.statusCode, contentType: String(r.headers['content-type'] ?? ''), text: r.body, challenge: r.headers['www-authenticate'] !== undefined };
 }
 
@@ -230,13 +294,32 @@ test(`fuzz: ${COUNT} malformed requests (seed ${SEED}) never get a 5xx, and ever
     }
     statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
     const p = problem(answer);
-    if (p) failures.push(`#${i} ${req.kind} ${req.method} ${req.url.slice(0, 120)} -> ${p}: ${answer.text.slice(0, 200)} | body ${req.body?.toString('utf8').slice(0, 160) ?? ''}`);
+    if (p) {
+      failures.push(
+        `#${i} ${req.kind} ${req.method} ${req.url.slice(0, 120)} -> ${p}: ${answer.text.slice(0, 200)} | body ${req.body?.toString('utf8').slice(0, 160) ?? ''}`,
+      );
+    }
   }
   ctx.diagnostic(`requests by kind: ${JSON.stringify(Object.fromEntries(kinds))}`);
   ctx.diagnostic(`answers by status: ${JSON.stringify(Object.fromEntries([...statuses].sort((x, y) => x[0] - y[0])))}`);
   assert.deepEqual(failures.slice(0, 15), [], `${failures.length} bad answers of ${COUNT}`);
   // the generator really covered every category, and most answers were refusals
-  for (const k of ['malformed-json', 'wrong-types', 'query', 'deep-nesting', 'huge-array', 'oversized', 'content-type', 'invalid-utf8', 'unicode', 'prototype-pollution', 'path-traversal', 'multipart']) assert.ok((kinds.get(k) ?? 0) >= 10, `${k}: ${kinds.get(k) ?? 0}`);
+  for (const k of [
+    'malformed-json',
+    'wrong-types',
+    'query',
+    'deep-nesting',
+    'huge-array',
+    'oversized',
+    'content-type',
+    'invalid-utf8',
+    'unicode',
+    'prototype-pollution',
+    'path-traversal',
+    'multipart',
+  ]) {
+    assert.ok((kinds.get(k) ?? 0) >= 10, `${k}: ${kinds.get(k) ?? 0}`);
+  }
   assert.ok((statuses.get(413) ?? 0) >= 10, 'bodies over the limit were refused with 413');
   assert.ok([...statuses.entries()].filter(([s]) => s >= 400).reduce((n, [, c]) => n + c, 0) > COUNT / 2);
 });

@@ -24,7 +24,13 @@ function multipart(files: Array<{ name: string; filename: string; content: strin
   const boundary = '----waggleSecurityBoundary7e3f';
   const chunks: Buffer[] = [];
   for (const f of files) {
-    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${f.name}"; filename="${f.filename}"\r\nContent-Type: ${f.type ?? 'text/html'}\r\n\r\n`), Buffer.from(f.content), Buffer.from('\r\n'));
+    chunks.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${f.name}"; filename="${f.filename}"\r\nContent-Type: ${f.type ?? 'text/html'}\r\n\r\n`,
+      ),
+      Buffer.from(f.content),
+      Buffer.from('\r\n'),
+    );
   }
   chunks.push(Buffer.from(`--${boundary}--\r\n`));
   return { payload: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
@@ -34,7 +40,11 @@ function send(creds: Creds, method: 'GET' | 'POST' | 'DELETE', url: string, body
   return t.running.app.inject({
     method,
     url,
-    headers: { authorization: basic(creds.login, creds.password), ...(creds.org ? { 'x-organisation': creds.org } : {}), ...(body ? { 'content-type': body.contentType } : {}) },
+    headers: {
+      authorization: basic(creds.login, creds.password),
+      ...(creds.org ? { 'x-organisation': creds.org } : {}),
+      ...(body ? { 'content-type': body.contentType } : {}),
+    },
     ...(body ? { payload: body.payload } : {}),
   });
 }
@@ -92,8 +102,23 @@ test('file observables are downloaded the same way, zipped or not', async () => 
 });
 
 test('uploaded file names are reduced to a safe base name; nothing is written outside the store', async () => {
-  const names = ['../../../../../tmp/waggle-pwned.txt', '..\\..\\..\\windows\\system.ini', '/etc/passwd', '....//....//x.txt', '..', '.htaccess', 'a\u0000b.txt', 'x"; filename="evil.html', '<img src=x onerror=alert(1)>.png'];
-  const up = await send(a.analyst, 'POST', `/api/v1/case/${caseId}/attachments`, multipart(names.map((n, i) => ({ name: 'attachments', filename: n, content: `file ${i}`, type: 'text/plain' }))));
+  const names = [
+    '../../../../../tmp/waggle-pwned.txt',
+    '..\\..\\..\\windows\\system.ini',
+    '/etc/passwd',
+    '....//....//x.txt',
+    '..',
+    '.htaccess',
+    'a\u0000b.txt',
+    'x"; filename="evil.html',
+    '<img src=x onerror=alert(1)>.png',
+  ];
+  const up = await send(
+    a.analyst,
+    'POST',
+    `/api/v1/case/${caseId}/attachments`,
+    multipart(names.map((n, i) => ({ name: 'attachments', filename: n, content: `file ${i}`, type: 'text/plain' }))),
+  );
   assert.equal(up.statusCode, 201, up.body);
   const atts = (JSON.parse(up.body) as { attachments: Array<{ _id: string; name: string }> }).attachments;
   assert.equal(atts.length, names.length);

@@ -21,12 +21,21 @@ before(async () => {
   t = await testWaggle();
   a = await t.org('org-a');
   assert.equal((await t.admin.post('/api/v1/user', { login: 'nopass@org-a', name: 'no password', profile: 'analyst', organisation: 'org-a' })).status, 201);
-  assert.equal((await t.admin.post('/api/v1/user', { login: 'locked@org-a', name: 'locked', profile: 'analyst', organisation: 'org-a', password: 'secret' })).status, 201);
+  assert.equal(
+    (await t.admin.post('/api/v1/user', { login: 'locked@org-a', name: 'locked', profile: 'analyst', organisation: 'org-a', password: 'secret' })).status,
+    201,
+  );
   assert.equal((await t.admin.patch('/api/v1/user/locked@org-a', { locked: true })).status, 204);
 });
 after(async () => t?.close());
 
-type Inject = (opts: { method: 'GET' | 'POST'; url: string; headers?: Record<string, string>; payload?: string; remoteAddress?: string }) => Promise<LightMyRequestResponse>;
+type Inject = (opts: {
+  method: 'GET' | 'POST';
+  url: string;
+  headers?: Record<string, string>;
+  payload?: string;
+  remoteAddress?: string;
+}) => Promise<LightMyRequestResponse>;
 const inject: Inject = (opts) => t.running.app.inject(opts);
 
 const viaBasic = (login: string, password: string, remoteAddress = '10.0.0.1') =>
@@ -49,7 +58,18 @@ describe('empty and missing passwords', () => {
   });
 
   test('malformed basic credentials are a 401', async () => {
-    for (const authorization of ['Basic', 'Basic ', `Basic ${Buffer.from('no-colon').toString('base64')}`, 'Basic !!!notbase64', `Basic ${Buffer.from(':').toString('base64')}`, `Basic ${Buffer.from(':secret').toString('base64')}`, 'Bearer', 'Bearer ', 'Negotiate abc', 'Digest x']) {
+    for (const authorization of [
+      'Basic',
+      'Basic ',
+      `Basic ${Buffer.from('no-colon').toString('base64')}`,
+      'Basic !!!notbase64',
+      `Basic ${Buffer.from(':').toString('base64')}`,
+      `Basic ${Buffer.from(':secret').toString('base64')}`,
+      'Bearer',
+      'Bearer ',
+      'Negotiate abc',
+      'Digest x',
+    ]) {
       const r = await inject({ method: 'GET', url: '/api/v1/user/current', headers: { authorization }, remoteAddress: '10.0.0.3' });
       assert.equal(r.statusCode, 401, authorization);
       assert.equal(JSON.parse(r.body).type, 'AuthenticationError');
@@ -89,7 +109,10 @@ describe('login throttling', () => {
   test('repeated failures for one login from one address end in 429 there (never 5xx), even with the right password', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 15; i++) statuses.push((await viaBasic(a.readonly.login, `wrong-${i}`, '10.0.2.1')).statusCode);
-    assert.ok(statuses.every((s) => s === 401 || s === 429), statuses.join(','));
+    assert.ok(
+      statuses.every((s) => s === 401 || s === 429),
+      statuses.join(','),
+    );
     assert.equal(statuses.at(-1), 429);
     const blocked = await viaBasic(a.readonly.login, 'secret', '10.0.2.1');
     assert.equal(blocked.statusCode, 429);
@@ -107,7 +130,10 @@ describe('login throttling', () => {
     assert.equal((await viaBasic(victim, 'secret', '10.0.7.1')).statusCode, 200);
     const statuses: number[] = [];
     for (let i = 0; i < 52; i++) statuses.push((await viaBasic(victim, `wrong-${i}`, `10.0.6.${i}`)).statusCode);
-    assert.ok(statuses.every((s) => s === 401 || s === 429), statuses.join(','));
+    assert.ok(
+      statuses.every((s) => s === 401 || s === 429),
+      statuses.join(','),
+    );
     assert.equal(statuses.at(-1), 429);
     assert.equal((await viaBasic(victim, 'secret', '10.0.7.2')).statusCode, 429);
   });
@@ -116,7 +142,10 @@ describe('login throttling', () => {
     assert.equal((await viaBasic(a.admin.login, 'secret', '10.0.3.1')).statusCode, 200);
     const statuses: number[] = [];
     for (let i = 0; i < 105; i++) statuses.push((await viaLogin(`spray-${i}@org-a`, 'x', '10.0.3.1')).statusCode);
-    assert.ok(statuses.every((s) => s === 401 || s === 429), statuses.join(','));
+    assert.ok(
+      statuses.every((s) => s === 401 || s === 429),
+      statuses.join(','),
+    );
     assert.equal(statuses.at(-1), 429);
     // a user who logged in from this address before the attack is not locked out
     assert.equal((await viaLogin(a.admin.login, 'secret', '10.0.3.1')).statusCode, 200);
@@ -156,7 +185,13 @@ describe('cookies and challenges', () => {
       await inject({ method: 'GET', url: '/api/v1/user/current', headers: { authorization: 'Negotiate x' } }),
       await inject({ method: 'POST', url: '/api/v1/query', headers: { 'content-type': 'application/json' }, payload: '{"query":[{"_name":"listCase"}]}' }),
       await inject({ method: 'GET', url: '/api/v1/stream/events' }),
-      await inject({ method: 'POST', url: '/api/v1/login', headers: { 'content-type': 'application/json' }, payload: '{"user":"nobody","password":"x"}', remoteAddress: '10.0.5.2' }),
+      await inject({
+        method: 'POST',
+        url: '/api/v1/login',
+        headers: { 'content-type': 'application/json' },
+        payload: '{"user":"nobody","password":"x"}',
+        remoteAddress: '10.0.5.2',
+      }),
       await inject({ method: 'GET', url: '/api/v1/no-such-route' }),
       await inject({ method: 'GET', url: '/api/status' }),
     ];

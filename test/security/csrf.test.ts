@@ -18,7 +18,12 @@ let otherCsrf: string;
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 const send = (method: Method, url: string, headers: Record<string, string>, body?: unknown): Promise<LightMyRequestResponse> =>
-  t.running.app.inject({ method, url, headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers }, ...(body !== undefined ? { payload: JSON.stringify(body) } : {}) });
+  t.running.app.inject({
+    method,
+    url,
+    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
+  });
 
 async function login(user: string): Promise<{ cookie: string; csrf: string }> {
   const r = await send('POST', '/api/v1/login', {}, { user, password: 'secret' });
@@ -52,7 +57,13 @@ test('session cookie, unsafe method, no or wrong CSRF header: 403 and nothing ch
     ['set a password', 'POST', `/api/v1/user/${a.analyst.login}/password/set`, { cookie }, { password: 'csrf-password' }],
     ['renew a key', 'POST', `/api/v1/user/${a.analyst.login}/key/renew`, { cookie }, undefined],
     ['DELETE a user', 'DELETE', `/api/v1/user/${a.readonly.login}`, { cookie }, undefined],
-    ['PUT organisations', 'PUT', `/api/v1/user/${a.analyst.login}/organisations`, { cookie }, { organisations: [{ organisation: 'org-a', profile: 'org-admin' }] }],
+    [
+      'PUT organisations',
+      'PUT',
+      `/api/v1/user/${a.analyst.login}/organisations`,
+      { cookie },
+      { organisations: [{ organisation: 'org-a', profile: 'org-admin' }] },
+    ],
     ['query (POST)', 'POST', '/api/v1/query', { cookie }, { query: [{ _name: 'listCase' }] }],
   ];
   for (const [what, method, url, headers, body] of attempts) {
@@ -101,7 +112,12 @@ test('basic auth from another site (Origin or Sec-Fetch-Site) is refused', async
 
 test('positive control: basic auth from the same site, or from a non-browser client, works', async () => {
   const auth = basic(a.admin.login, 'secret');
-  const same = await send('POST', '/api/v1/case', { authorization: auth, host: 'waggle.example', origin: 'https://waggle.example', 'sec-fetch-site': 'same-origin' }, caseBody);
+  const same = await send(
+    'POST',
+    '/api/v1/case',
+    { authorization: auth, host: 'waggle.example', origin: 'https://waggle.example', 'sec-fetch-site': 'same-origin' },
+    caseBody,
+  );
   assert.equal(same.statusCode, 201, same.body);
   const cli = await send('POST', '/api/v1/case', { authorization: auth }, caseBody);
   assert.equal(cli.statusCode, 201, cli.body);

@@ -95,13 +95,46 @@ test('an org-admin cannot grant the admin profile, nor manage users outside thei
   await refusedAndUnchanged([
     ['grant admin to analyst', () => c.patch(`/api/v1/user/${a.analyst.login}`, { profile: 'admin' })],
     ['grant admin in admin org', () => c.patch(`/api/v1/user/${a.analyst.login}`, { organisation: 'admin', profile: 'admin' })],
-    ['grant admin via organisations', () => c.put(`/api/v1/user/${a.analyst.login}/organisations`, { organisations: [{ organisation: 'org-a', profile: 'admin' }] })],
-    ['add to admin org via organisations', () => c.put(`/api/v1/user/${a.analyst.login}/organisations`, { organisations: [{ organisation: 'org-a', profile: 'analyst' }, { organisation: 'admin', profile: 'admin' }] })],
+    [
+      'grant admin via organisations',
+      () => c.put(`/api/v1/user/${a.analyst.login}/organisations`, { organisations: [{ organisation: 'org-a', profile: 'admin' }] }),
+    ],
+    [
+      'add to admin org via organisations',
+      () =>
+        c.put(`/api/v1/user/${a.analyst.login}/organisations`, {
+          organisations: [
+            { organisation: 'org-a', profile: 'analyst' },
+            { organisation: 'admin', profile: 'admin' },
+          ],
+        }),
+    ],
     ['promote a user of org-b', () => c.patch(`/api/v1/user/${b.analyst.login}`, { profile: 'org-admin' })],
     ['lock a user of org-b', () => c.patch(`/api/v1/user/${b.admin.login}`, { locked: true })],
-    ['add an org-a user to org-b', () => c.put(`/api/v1/user/${a.analyst.login}/organisations`, { organisations: [{ organisation: 'org-a', profile: 'analyst' }, { organisation: 'org-b', profile: 'org-admin' }] })],
-    ['drop the org-b membership of a shared user', () => c.put(`/api/v1/user/${dual.login}/organisations`, { organisations: [{ organisation: 'org-a', profile: 'analyst' }] })],
-    ['raise the org-b membership of a shared user', () => c.put(`/api/v1/user/${dual.login}/organisations`, { organisations: [{ organisation: 'org-a', profile: 'analyst' }, { organisation: 'org-b', profile: 'org-admin' }] })],
+    [
+      'add an org-a user to org-b',
+      () =>
+        c.put(`/api/v1/user/${a.analyst.login}/organisations`, {
+          organisations: [
+            { organisation: 'org-a', profile: 'analyst' },
+            { organisation: 'org-b', profile: 'org-admin' },
+          ],
+        }),
+    ],
+    [
+      'drop the org-b membership of a shared user',
+      () => c.put(`/api/v1/user/${dual.login}/organisations`, { organisations: [{ organisation: 'org-a', profile: 'analyst' }] }),
+    ],
+    [
+      'raise the org-b membership of a shared user',
+      () =>
+        c.put(`/api/v1/user/${dual.login}/organisations`, {
+          organisations: [
+            { organisation: 'org-a', profile: 'analyst' },
+            { organisation: 'org-b', profile: 'org-admin' },
+          ],
+        }),
+    ],
     ['set the password of a user of org-b', () => c.post(`/api/v1/user/${b.analyst.login}/password/set`, { password: 'pwned-password' })],
     ['set the password of a shared user', () => c.post(`/api/v1/user/${dual.login}/password/set`, { password: 'pwned-password' })],
     ['renew the key of a user of org-b', () => c.post(`/api/v1/user/${b.analyst.login}/key/renew`)],
@@ -121,7 +154,10 @@ test('an org-admin cannot grant a profile carrying platform permissions', async 
   await refusedAndUnchanged([
     ['grant sneaky', () => t.as(a.admin).patch(`/api/v1/user/${a.analyst.login}`, { profile: 'sneaky' })],
     ['create with sneaky', () => t.as(a.admin).post('/api/v1/user', { login: 'sneaky@org-a', name: 'x', profile: 'sneaky', password: 'secret' })],
-    ['organisations with sneaky', () => t.as(a.admin).put(`/api/v1/user/${a.readonly.login}/organisations`, { organisations: [{ organisation: 'org-a', profile: 'sneaky' }] })],
+    [
+      'organisations with sneaky',
+      () => t.as(a.admin).put(`/api/v1/user/${a.readonly.login}/organisations`, { organisations: [{ organisation: 'org-a', profile: 'sneaky' }] }),
+    ],
   ]);
   assert.equal((await t.admin.get('/api/v1/user/sneaky@org-a')).status, 404);
 });
@@ -129,10 +165,25 @@ test('an org-admin cannot grant a profile carrying platform permissions', async 
 test('a limited platform administrator cannot hand out, or take over, more rights than they hold', async () => {
   const c = t.as(userAdmin);
   await refusedAndUnchanged([
-    ['create a full administrator', () => c.post('/api/v1/user', { login: 'evil@admin', name: 'x', profile: 'admin', organisation: 'admin', password: 'secret' })],
+    [
+      'create a full administrator',
+      () => c.post('/api/v1/user', { login: 'evil@admin', name: 'x', profile: 'admin', organisation: 'admin', password: 'secret' }),
+    ],
     ['grant admin to self', () => c.patch(`/api/v1/user/${userAdmin.login}`, { profile: 'admin' })],
-    ['grant admin to self via organisations', () => c.put(`/api/v1/user/${userAdmin.login}/organisations`, { organisations: [{ organisation: 'admin', profile: 'admin' }] })],
-    ['grant admin to an org user', () => c.put(`/api/v1/user/${a.analyst.login}/organisations`, { organisations: [{ organisation: 'org-a', profile: 'analyst' }, { organisation: 'admin', profile: 'admin' }] })],
+    [
+      'grant admin to self via organisations',
+      () => c.put(`/api/v1/user/${userAdmin.login}/organisations`, { organisations: [{ organisation: 'admin', profile: 'admin' }] }),
+    ],
+    [
+      'grant admin to an org user',
+      () =>
+        c.put(`/api/v1/user/${a.analyst.login}/organisations`, {
+          organisations: [
+            { organisation: 'org-a', profile: 'analyst' },
+            { organisation: 'admin', profile: 'admin' },
+          ],
+        }),
+    ],
     ['set the password of the administrator', () => c.post('/api/v1/user/admin@thehive.local/password/set', { password: 'pwned-password' })],
     ['renew the key of the administrator', () => c.post('/api/v1/user/admin@thehive.local/key/renew')],
     ['read the key of the administrator', () => c.get('/api/v1/user/admin@thehive.local/key')],
@@ -151,12 +202,23 @@ test('creating a user with a higher profile, in another organisation or in the a
     ['analyst creates a user', () => t.as(a.analyst).post('/api/v1/user', { login: 'x1@org-a', name: 'x', profile: 'read-only', password: 'secret' })],
     ['read-only creates a user', () => t.as(a.readonly).post('/api/v1/user', { login: 'x2@org-a', name: 'x', profile: 'read-only' })],
     ['org-admin creates an admin', () => t.as(a.admin).post('/api/v1/user', { login: 'x3@org-a', name: 'x', profile: 'admin', password: 'secret' })],
-    ['org-admin creates in org-b', () => t.as(a.admin).post('/api/v1/user', { login: 'x4@org-a', name: 'x', profile: 'org-admin', organisation: 'org-b', password: 'secret' })],
-    ['org-admin creates in admin org', () => t.as(a.admin).post('/api/v1/user', { login: 'x5@org-a', name: 'x', profile: 'admin', organisation: 'admin', password: 'secret' })],
+    [
+      'org-admin creates in org-b',
+      () => t.as(a.admin).post('/api/v1/user', { login: 'x4@org-a', name: 'x', profile: 'org-admin', organisation: 'org-b', password: 'secret' }),
+    ],
+    [
+      'org-admin creates in admin org',
+      () => t.as(a.admin).post('/api/v1/user', { login: 'x5@org-a', name: 'x', profile: 'admin', organisation: 'admin', password: 'secret' }),
+    ],
     ['org-admin adds an existing org-b user as admin', () => t.as(a.admin).post('/api/v1/user', { login: b.admin.login, name: 'x', profile: 'admin' })],
-    ['org-admin adds the platform admin to admin', () => t.as(a.admin).post('/api/v1/user', { login: 'admin@thehive.local', name: 'x', profile: 'admin', organisation: 'admin' })],
+    [
+      'org-admin adds the platform admin to admin',
+      () => t.as(a.admin).post('/api/v1/user', { login: 'admin@thehive.local', name: 'x', profile: 'admin', organisation: 'admin' }),
+    ],
   ]);
-  for (const login of ['x1@org-a', 'x2@org-a', 'x3@org-a', 'x4@org-a', 'x5@org-a']) assert.equal((await t.admin.get(`/api/v1/user/${login}`)).status, 404, login);
+  for (const login of ['x1@org-a', 'x2@org-a', 'x3@org-a', 'x4@org-a', 'x5@org-a']) {
+    assert.equal((await t.admin.get(`/api/v1/user/${login}`)).status, 404, login);
+  }
   // "add or create" of an existing member never changes their profile
   const again = await t.as(a.admin).post('/api/v1/user', { login: a.readonly.login, name: 'x', profile: 'org-admin' });
   assert.ok(again.status === 201 || again.status === 200, again.text);
@@ -166,9 +228,24 @@ test('creating a user with a higher profile, in another organisation or in the a
 test('PUT /user/{self}/organisations is refused for everyone but platform administrators', async () => {
   for (const who of [a.readonly, a.analyst, a.admin, dual]) {
     await refusedAndUnchanged([
-      [`${who.login} keeps org, raises profile`, () => t.as(who).put(`/api/v1/user/${who.login}/organisations`, { organisations: [{ organisation: 'org-a', profile: 'org-admin', default: true }] })],
-      [`${who.login} joins org-b`, () => t.as(who).put(`/api/v1/user/${who.login}/organisations`, { organisations: [{ organisation: 'org-a', profile: 'analyst' }, { organisation: 'org-b', profile: 'org-admin' }] })],
-      [`${who.login} joins admin`, () => t.as(who).put(`/api/v1/user/${who.login}/organisations`, { organisations: [{ organisation: 'admin', profile: 'admin' }] })],
+      [
+        `${who.login} keeps org, raises profile`,
+        () => t.as(who).put(`/api/v1/user/${who.login}/organisations`, { organisations: [{ organisation: 'org-a', profile: 'org-admin', default: true }] }),
+      ],
+      [
+        `${who.login} joins org-b`,
+        () =>
+          t.as(who).put(`/api/v1/user/${who.login}/organisations`, {
+            organisations: [
+              { organisation: 'org-a', profile: 'analyst' },
+              { organisation: 'org-b', profile: 'org-admin' },
+            ],
+          }),
+      ],
+      [
+        `${who.login} joins admin`,
+        () => t.as(who).put(`/api/v1/user/${who.login}/organisations`, { organisations: [{ organisation: 'admin', profile: 'admin' }] }),
+      ],
     ]);
   }
 });
@@ -178,7 +255,10 @@ test('profiles: only platform administrators create or change them; built-in pro
     ['org-admin creates a profile', () => t.as(a.admin).post('/api/v1/profile', { name: 'mine', permissions: ['manageOrganisation'] })],
     ['org-admin edits analyst', () => t.as(a.admin).patch('/api/v1/profile/analyst', { permissions: ['manageUser', 'manageOrganisation'] })],
     ['analyst edits read-only', () => t.as(a.analyst).patch('/api/v1/profile/read-only', { permissions: ['manageCase/create'] })],
-    ['limited administrator edits own profile', () => t.as(userAdmin).patch('/api/v1/profile/user-admin', { permissions: ['manageUser', 'manageProfile', 'manageOrganisation'] })],
+    [
+      'limited administrator edits own profile',
+      () => t.as(userAdmin).patch('/api/v1/profile/user-admin', { permissions: ['manageUser', 'manageProfile', 'manageOrganisation'] }),
+    ],
     ['limited administrator creates a profile', () => t.as(userAdmin).post('/api/v1/profile', { name: 'mine2', permissions: ['manageOrganisation'] })],
     ['admin edits a built-in profile', () => t.admin.patch('/api/v1/profile/analyst', { permissions: ['manageUser'] })],
     ['admin renames a profile to admin', () => t.admin.patch('/api/v1/profile/user-admin', { name: 'admin' })],
@@ -198,7 +278,9 @@ test('organisations: analysts cannot change theirs, org-admins cannot change ano
     ['org-admin renames own org to admin', await t.as(a.admin).patch('/api/v1/organisation/org-a', { name: 'admin' })],
     ['org-admin creates an org', await t.as(a.admin).post('/api/v1/organisation', { name: 'rogue', description: 'x' })],
     ['org-admin links org-a to org-b', await t.as(a.admin).put('/api/v1/organisation/org-a/link/org-b', {})],
-  ] as const) assertRefused(r, what);
+  ] as const) {
+    assertRefused(r, what);
+  }
   assert.deepEqual((await t.admin.get('/api/v1/organisation/org-b')).body, before);
   assert.equal((await t.admin.get('/api/v1/organisation/rogue')).status, 404);
   assert.equal((await t.as(a.analyst).get('/api/v1/user/current')).status, 200, 'org-a is not locked');

@@ -35,7 +35,10 @@ describe('responses', () => {
     add('get by org-admin', await t.as(a.admin).get(`/api/v1/user/${a.analyst.login}`));
     add('get self', await t.as(a.analyst).get(`/api/v1/user/${a.analyst.login}`));
     add('organisations', await t.admin.get(`/api/v1/user/${a.analyst.login}/organisations`));
-    add('set organisations', await t.admin.put(`/api/v1/user/fresh@org-a/organisations`, { organisations: [{ organisation: 'org-a', profile: 'analyst', default: true }] }));
+    add(
+      'set organisations',
+      await t.admin.put(`/api/v1/user/fresh@org-a/organisations`, { organisations: [{ organisation: 'org-a', profile: 'analyst', default: true }] }),
+    );
     add('login', await t.as(a.analyst).post('/api/v1/login', { user: a.analyst.login, password: 'secret' }));
     for (const chain of [
       [{ _name: 'listUser' }],
@@ -58,7 +61,9 @@ describe('responses', () => {
     assert.ok(texts.length >= 15);
     for (const [what, r] of texts) {
       assert.ok(r.status < 500, `${what}: ${r.status}`);
-      for (const word of ['passwordHash', 'keyHash', 'keyEnc', 'scrypt$', 'N3w-Passw0rd', 'Fresh-Passw0rd', key]) assert.equal(r.text.includes(word), false, `${what} contains ${word}: ${r.text.slice(0, 300)}`);
+      for (const word of ['passwordHash', 'keyHash', 'keyEnc', 'scrypt$', 'N3w-Passw0rd', 'Fresh-Passw0rd', key]) {
+        assert.equal(r.text.includes(word), false, `${what} contains ${word}: ${r.text.slice(0, 300)}`);
+      }
       for (const s of secrets) assert.equal(r.text.includes(s), false, `${what} contains a stored secret`);
     }
     const stream = texts.find(([w]) => w === 'stream events')![1];
@@ -84,11 +89,21 @@ describe('logs', () => {
   });
 
   test('passwords, Authorization values, session and CSRF tokens and API keys never reach the log, even at trace level', { timeout: 120_000 }, async () => {
-    server = await startServer({ WAGGLE_MODE: 'test', WAGGLE_DATA_DIR: dataDir, WAGGLE_ADMIN_PASSWORD: ADMIN_PASSWORD, WAGGLE_LOG_LEVEL: 'trace', WAGGLE_SQLITE_SYNCHRONOUS: 'NORMAL' });
+    server = await startServer({
+      WAGGLE_MODE: 'test',
+      WAGGLE_DATA_DIR: dataDir,
+      WAGGLE_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      WAGGLE_LOG_LEVEL: 'trace',
+      WAGGLE_SQLITE_SYNCHRONOUS: 'NORMAL',
+    });
     const base = server.base;
     const adminAuth = basic('admin@thehive.local', ADMIN_PASSWORD);
     const call = async (method: string, path: string, headers: Record<string, string>, body?: string) => {
-      const r = await fetch(`${base}${path}`, { method, headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers }, ...(body !== undefined ? { body } : {}) });
+      const r = await fetch(`${base}${path}`, {
+        method,
+        headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+        ...(body !== undefined ? { body } : {}),
+      });
       return { status: r.status, text: await r.text(), headers: r.headers };
     };
     const secrets: string[] = [ADMIN_PASSWORD, adminAuth.slice('Basic '.length)];
@@ -99,16 +114,45 @@ describe('logs', () => {
     assert.equal((await call('POST', '/api/v1/organisation', { authorization: adminAuth }, JSON.stringify({ name: 'logs', description: 'x' }))).status, 201);
     const initial = 'Initial-Passw0rd-Marker';
     secrets.push(initial);
-    assert.equal((await call('POST', '/api/v1/user', { authorization: adminAuth }, JSON.stringify({ login: 'logtest@logs', name: 'l', profile: 'analyst', organisation: 'logs', password: initial }))).status, 201);
+    assert.equal(
+      (
+        await call(
+          'POST',
+          '/api/v1/user',
+          { authorization: adminAuth },
+          JSON.stringify({ login: 'logtest@logs', name: 'l', profile: 'analyst', organisation: 'logs', password: initial }),
+        )
+      ).status,
+      201,
+    );
     const set = 'Set-Passw0rd-Marker';
     secrets.push(set);
     assert.equal((await call('POST', '/api/v1/user/logtest@logs/password/set', { authorization: adminAuth }, JSON.stringify({ password: set }))).status, 204);
     const changed = 'Changed-Passw0rd-Marker';
     secrets.push(changed, basic('logtest@logs', set).slice(6));
-    assert.equal((await call('POST', '/api/v1/user/logtest@logs/password/change', { authorization: basic('logtest@logs', set) }, JSON.stringify({ currentPassword: set, password: changed }))).status, 204);
+    assert.equal(
+      (
+        await call(
+          'POST',
+          '/api/v1/user/logtest@logs/password/change',
+          { authorization: basic('logtest@logs', set) },
+          JSON.stringify({ currentPassword: set, password: changed }),
+        )
+      ).status,
+      204,
+    );
     const badCurrent = 'Bad-Current-Marker';
     secrets.push(badCurrent, basic('logtest@logs', changed).slice(6));
-    assert.ok((await call('POST', '/api/v1/user/logtest@logs/password/change', { authorization: basic('logtest@logs', changed) }, JSON.stringify({ currentPassword: badCurrent, password: 'Never-Set-Marker' }))).status >= 400);
+    assert.ok(
+      (
+        await call(
+          'POST',
+          '/api/v1/user/logtest@logs/password/change',
+          { authorization: basic('logtest@logs', changed) },
+          JSON.stringify({ currentPassword: badCurrent, password: 'Never-Set-Marker' }),
+        )
+      ).status >= 400,
+    );
     secrets.push('Never-Set-Marker');
     const login = await call('POST', '/api/v1/login', {}, JSON.stringify({ user: 'logtest@logs', password: changed }));
     assert.equal(login.status, 200);
@@ -116,7 +160,17 @@ describe('logs', () => {
     const session = cookies.find((c) => c.startsWith('WAGGLE-SESSION='))!;
     const csrf = cookies.find((c) => c.startsWith('WAGGLE-XSRF-TOKEN='))!;
     secrets.push(session.split('=')[1]!, csrf.split('=')[1]!);
-    assert.equal((await call('POST', '/api/v1/case', { cookie: `${session}; ${csrf}`, 'x-waggle-xsrf-token': csrf.split('=')[1]! }, JSON.stringify({ title: 'logged', description: 'x' }))).status, 201);
+    assert.equal(
+      (
+        await call(
+          'POST',
+          '/api/v1/case',
+          { cookie: `${session}; ${csrf}`, 'x-waggle-xsrf-token': csrf.split('=')[1]! },
+          JSON.stringify({ title: 'logged', description: 'x' }),
+        )
+      ).status,
+      201,
+    );
     assert.equal((await call('POST', '/api/v1/case', { cookie: session }, JSON.stringify({ title: 'no token', description: 'x' }))).status, 403);
     const key = await call('POST', '/api/v1/user/logtest@logs/key/renew', { authorization: adminAuth });
     assert.equal(key.status, 200);
@@ -128,11 +182,23 @@ describe('logs', () => {
     // V8 quotes part of the text in JSON syntax errors: a password typed unquoted would be logged with them
     assert.equal((await call('POST', '/api/v1/login', {}, `{"user":"logtest@logs","password":${jsonSecret}}`)).status, 400);
     assert.equal((await call('POST', '/api/v1/login', {}, jsonSecret)).status, 400);
-    assert.ok((await call('POST', '/api/v1/login', {}, JSON.stringify({ user: 'logtest@logs', password: jsonSecret, extra: { password: jsonSecret } }))).status >= 400);
-    assert.equal((await call('GET', '/api/v1/user/current', { authorization: `Basic ${Buffer.from(`x:${jsonSecret}`).toString('base64')}`, cookie: `WAGGLE-SESSION=${session.split('=')[1]!}` })).status, 401);
+    assert.ok(
+      (await call('POST', '/api/v1/login', {}, JSON.stringify({ user: 'logtest@logs', password: jsonSecret, extra: { password: jsonSecret } }))).status >= 400,
+    );
+    assert.equal(
+      (
+        await call('GET', '/api/v1/user/current', {
+          authorization: `Basic ${Buffer.from(`x:${jsonSecret}`).toString('base64')}`,
+          cookie: `WAGGLE-SESSION=${session.split('=')[1]!}`,
+        })
+      ).status,
+      401,
+    );
     await server.stop('SIGTERM');
     const log = server.output();
     assert.ok(log.split('\n').filter((l) => l.includes('"request"')).length >= 10, `the server logged its requests:\n${log.slice(0, 2000)}`);
-    for (const s of secrets) assert.equal(log.includes(s), false, `the log holds a secret (${s.slice(0, 6)}...):\n${log.split('\n').find((l) => l.includes(s))}`);
+    for (const s of secrets) {
+      assert.equal(log.includes(s), false, `the log holds a secret (${s.slice(0, 6)}...):\n${log.split('\n').find((l) => l.includes(s))}`);
+    }
   });
 });

@@ -27,7 +27,12 @@ before(async () => {
 after(async () => t?.close());
 
 test('every form of the stream refuses unauthenticated and wrongly authenticated clients', async () => {
-  for (const headers of [{}, { authorization: basic(a.analyst.login, 'wrong') }, { authorization: 'Bearer nope' }, { cookie: 'WAGGLE-SESSION=forged.token' }] as Array<Record<string, string>>) {
+  for (const headers of [
+    {},
+    { authorization: basic(a.analyst.login, 'wrong') },
+    { authorization: 'Bearer nope' },
+    { cookie: 'WAGGLE-SESSION=forged.token' },
+  ] as Array<Record<string, string>>) {
     const sse = await t.running.app.inject({ method: 'GET', url: '/api/v1/stream/events', headers });
     assert.equal(sse.statusCode, 401, `SSE ${JSON.stringify(headers)}`);
     assert.notEqual(sse.headers['content-type'], 'text/event-stream');
@@ -66,11 +71,20 @@ test('long poll: a listener of org-b receives nothing of org-a, a listener of or
   assert.equal(mine.status, 201);
 
   const eventsA = (await t.as(a.analyst).get(`/api/stream/${idA}`)).body as AuditEvent[];
-  assert.ok(eventsA.some((e) => e.objectId === secret.body._id && e.operation === 'create'), JSON.stringify(eventsA));
-  assert.ok(eventsA.every((e) => e.objectId !== mine.body._id), 'org-a does not see org-b either');
+  assert.ok(
+    eventsA.some((e) => e.objectId === secret.body._id && e.operation === 'create'),
+    JSON.stringify(eventsA),
+  );
+  assert.ok(
+    eventsA.every((e) => e.objectId !== mine.body._id),
+    'org-a does not see org-b either',
+  );
 
   const eventsB = (await t.as(b.analyst).get(`/api/stream/${idB}`)).body as AuditEvent[];
-  assert.ok(eventsB.some((e) => e.objectId === mine.body._id), JSON.stringify(eventsB));
+  assert.ok(
+    eventsB.some((e) => e.objectId === mine.body._id),
+    JSON.stringify(eventsB),
+  );
   const leaked = eventsB.filter((e) => e.objectId === secret.body._id || e.rootId === secret.body._id || (task.status === 201 && e.objectId === task.body._id));
   assert.deepEqual(leaked, []);
   assert.equal(JSON.stringify(eventsB).includes('org-a secret'), false);
@@ -83,29 +97,39 @@ function sse(creds: Creds): { events: AuditEvent[]; waitFor: (pred: (e: AuditEve
   let res: IncomingMessage | undefined;
   let readyResolve!: () => void;
   const ready = new Promise<void>((r) => (readyResolve = r));
-  const req = request({ host: '127.0.0.1', port, path: '/api/v1/stream/events', headers: { authorization: basic(creds.login, creds.password), ...(creds.org ? { 'x-organisation': creds.org } : {}) } }, (r) => {
-    res = r;
-    assert.equal(r.statusCode, 200);
-    let buf = '';
-    r.setEncoding('utf8');
-    r.on('data', (chunk: string) => {
-      buf += chunk;
-      if (buf.includes(': connected')) readyResolve();
-      let i: number;
-      while ((i = buf.indexOf('\n\n')) >= 0) {
-        const block = buf.slice(0, i);
-        buf = buf.slice(i + 2);
-        const data = block.split('\n').find((l) => l.startsWith('data: '));
-        if (!data) continue;
-        const e = JSON.parse(data.slice(6)) as AuditEvent;
-        events.push(e);
-        for (const w of [...waiters]) if (w.pred(e)) {
-          waiters.splice(waiters.indexOf(w), 1);
-          w.resolve();
+  const req = request(
+    {
+      host: '127.0.0.1',
+      port,
+      path: '/api/v1/stream/events',
+      headers: { authorization: basic(creds.login, creds.password), ...(creds.org ? { 'x-organisation': creds.org } : {}) },
+    },
+    (r) => {
+      res = r;
+      assert.equal(r.statusCode, 200);
+      let buf = '';
+      r.setEncoding('utf8');
+      r.on('data', (chunk: string) => {
+        buf += chunk;
+        if (buf.includes(': connected')) readyResolve();
+        let i: number;
+        while ((i = buf.indexOf('\n\n')) >= 0) {
+          const block = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          const data = block.split('\n').find((l) => l.startsWith('data: '));
+          if (!data) continue;
+          const e = JSON.parse(data.slice(6)) as AuditEvent;
+          events.push(e);
+          for (const w of [...waiters]) {
+            if (w.pred(e)) {
+              waiters.splice(waiters.indexOf(w), 1);
+              w.resolve();
+            }
+          }
         }
-      }
-    });
-  });
+      });
+    },
+  );
   req.on('error', () => undefined);
   req.end();
   return {
@@ -130,8 +154,14 @@ test('server-sent events: org-b gets nothing of org-a while org-a gets its event
     // a marker event in org-b, written after the org-a one: once org-b has it, it would have had the other
     const marker = await t.as(b.analyst).post('/api/v1/case', { title: 'sse marker', description: 'x' });
     await listenB.waitFor((e) => e.objectId === marker.body._id);
-    assert.deepEqual(listenB.events.filter((e) => e.objectId === secret.body._id || e.rootId === secret.body._id), []);
-    assert.equal(listenA.events.some((e) => e.objectId === marker.body._id), false);
+    assert.deepEqual(
+      listenB.events.filter((e) => e.objectId === secret.body._id || e.rootId === secret.body._id),
+      [],
+    );
+    assert.equal(
+      listenA.events.some((e) => e.objectId === marker.body._id),
+      false,
+    );
   } finally {
     listenA.close();
     listenB.close();

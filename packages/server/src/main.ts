@@ -55,10 +55,7 @@ async function main(): Promise<void> {
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   const host = config.http.host === '0.0.0.0' ? 'localhost' : config.http.host;
   const port = new URL(address).port;
-  const lines = [
-    '',
-    `Waggle is ready at http://${host}:${port}/ (started in ${ms.toFixed(0)} ms, data in ${config.dataDir})`,
-  ];
+  const lines = ['', `Waggle is ready at http://${host}:${port}/ (started in ${ms.toFixed(0)} ms, data in ${config.dataDir})`];
   if (w.boot.adminCreated) {
     const how = {
       env: 'from WAGGLE_ADMIN_PASSWORD',

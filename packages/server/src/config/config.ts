@@ -188,7 +188,13 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     const raw = env[envName] ?? get(file, filePath);
     if (raw === undefined || raw === null) return def;
     if (Array.isArray(raw) && raw.every((x) => typeof x === 'string')) return raw.map((x) => resolve(cwd, x));
-    if (typeof raw === 'string') return raw.split(/[,:]/).map((x) => x.trim()).filter(Boolean).map((x) => resolve(cwd, x));
+    if (typeof raw === 'string') {
+      return raw
+        .split(/[,:]/)
+        .map((x) => x.trim())
+        .filter(Boolean)
+        .map((x) => resolve(cwd, x));
+    }
     problems.push(`${envName} / ${filePath} must be a list of folders`);
     return def;
   };
@@ -207,9 +213,19 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const builtin = builtinAnalyzers();
   const isEngines = (v: unknown): boolean =>
     Array.isArray(v) &&
-    v.every((e) => typeof e === 'object' && e !== null && typeof (e as EngineConfig).name === 'string' && ((e as EngineConfig).type === 'local' || ((e as EngineConfig).type === 'cortex' && typeof (e as EngineConfig).url === 'string')));
+    v.every(
+      (e) =>
+        typeof e === 'object' &&
+        e !== null &&
+        typeof (e as EngineConfig).name === 'string' &&
+        ((e as EngineConfig).type === 'local' || ((e as EngineConfig).type === 'cortex' && typeof (e as EngineConfig).url === 'string')),
+    );
   const isRules = (v: unknown): boolean =>
-    Array.isArray(v) && v.every((r) => typeof r === 'object' && r !== null && Array.isArray((r as { dataTypes: unknown }).dataTypes) && Array.isArray((r as { analyzers: unknown }).analyzers));
+    Array.isArray(v) &&
+    v.every(
+      (r) =>
+        typeof r === 'object' && r !== null && Array.isArray((r as { dataTypes: unknown }).dataTypes) && Array.isArray((r as { analyzers: unknown }).analyzers),
+    );
   const isStringMap = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
   const analysisEnabled = bool('WAGGLE_ANALYSIS_ENABLED', 'analysis.enabled', true);
 
@@ -250,7 +266,13 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       jobCache: jobCache >= 0 ? jobCache : 10,
       jobDirectory: resolve(cwd, str('WAGGLE_ANALYSIS_JOB_DIRECTORY', 'analysis.jobDirectory', tmpdir())),
       interpreters: json('WAGGLE_ANALYSIS_INTERPRETERS', 'analysis.interpreters', {}, isStringMap, 'an object of extension -> interpreter path'),
-      engines: json('WAGGLE_ANALYSIS_ENGINES', 'analysis.engines', analysisEnabled ? [{ name: 'local', type: 'local' }] : [], isEngines, 'a list of {name, type: local|cortex, url?, key?}'),
+      engines: json(
+        'WAGGLE_ANALYSIS_ENGINES',
+        'analysis.engines',
+        analysisEnabled ? [{ name: 'local', type: 'local' }] : [],
+        isEngines,
+        'a list of {name, type: local|cortex, url?, key?}',
+      ),
       autoRun: json('WAGGLE_ANALYSIS_AUTORUN', 'analysis.autoRun', [], isRules, 'a list of {dataTypes: [...], analyzers: [...]}'),
       pollSeconds: int('WAGGLE_ANALYSIS_POLL_SECONDS', 'analysis.pollSeconds', 2, 1, 3600),
     },

@@ -81,7 +81,17 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
 
   app.addHook('onResponse', async (req, reply) => {
     const level = reply.statusCode >= 500 ? 'error' : 'debug';
-    req.log[level]({ method: req.method, url: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime), user: req.actor?.login, org: req.actor?.orgName }, 'request');
+    req.log[level](
+      {
+        method: req.method,
+        url: req.url.split('?')[0],
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+        user: req.actor?.login,
+        org: req.actor?.orgName,
+      },
+      'request',
+    );
   });
 
   for (const register of routeModules) await register(app, services);

@@ -24,14 +24,26 @@ export function toErrorBody(error: unknown): { status: number; body: Record<stri
   if (fe && Array.isArray(fe.validation)) {
     const errors = fe.validation.map((v) => {
       const path = (v.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
-      const extra = v.params?.additionalProperty ? ` "${String(v.params.additionalProperty)}"` : v.params?.missingProperty ? ` "${String(v.params.missingProperty)}"` : '';
+      const extra = v.params?.additionalProperty
+        ? ` "${String(v.params.additionalProperty)}"`
+        : v.params?.missingProperty
+          ? ` "${String(v.params.missingProperty)}"`
+          : '';
       return `${fe.validationContext ?? 'body'}${path ? `.${path}` : ''} ${v.message ?? 'is invalid'}${extra}`;
     });
     return { status: 400, body: { type: 'AttributeCheckingError', message: errors.join('; '), errors } };
   }
   if (fe && typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     const type =
-      fe.statusCode === 413 ? 'PayloadTooLarge' : fe.statusCode === 415 ? 'BadRequest' : fe.statusCode === 404 ? 'NotFoundError' : fe.statusCode === 429 ? 'RateLimitExceeded' : 'BadRequest';
+      fe.statusCode === 413
+        ? 'PayloadTooLarge'
+        : fe.statusCode === 415
+          ? 'BadRequest'
+          : fe.statusCode === 404
+            ? 'NotFoundError'
+            : fe.statusCode === 429
+              ? 'RateLimitExceeded'
+              : 'BadRequest';
     const message = fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe instanceof SyntaxError ? `Invalid JSON: ${jsonErrorMessage(fe)}` : fe.message;
     return { status: fe.statusCode, body: { type, message } };
   }

@@ -34,7 +34,13 @@ export async function readMultipart(req: FastifyRequest, blobs: BlobStore): Prom
         }
         const info = await blobs.put(part.file);
         if (part.file.truncated) throw new PayloadTooLargeError(`File ${safeFileName(part.filename)} is larger than the upload limit`);
-        out.files.push({ field: part.fieldname, filename: safeFileName(part.filename), contentType: part.mimetype || 'application/octet-stream', sha256: info.sha256, size: info.size });
+        out.files.push({
+          field: part.fieldname,
+          filename: safeFileName(part.filename),
+          contentType: part.mimetype || 'application/octet-stream',
+          sha256: info.sha256,
+          size: info.size,
+        });
       } else {
         const value = typeof part.value === 'string' ? part.value : String(part.value);
         if (part.fieldname === '_json') jsonText = value;
@@ -44,7 +50,9 @@ export async function readMultipart(req: FastifyRequest, blobs: BlobStore): Prom
   } catch (e) {
     if (e instanceof BadRequestError || e instanceof PayloadTooLargeError) throw e;
     const code = (e as { code?: string; statusCode?: number }).code ?? '';
-    if (code === 'FST_REQ_FILE_TOO_LARGE' || code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') throw new PayloadTooLargeError((e as Error).message);
+    if (code === 'FST_REQ_FILE_TOO_LARGE' || code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') {
+      throw new PayloadTooLargeError((e as Error).message);
+    }
     throw new BadRequestError(`Malformed multipart body: ${(e as Error).message}`);
   }
   if (jsonText !== undefined) {

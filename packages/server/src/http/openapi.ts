@@ -18,7 +18,9 @@ export function collectRoutes(app: FastifyInstance): void {
   collected.set(app, list);
   app.addHook('onRoute', (route: RouteOptions) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    for (const m of methods) if (m !== 'HEAD') list.push({ method: m.toLowerCase(), url: route.url, schema: route.schema as Record<string, unknown> | undefined });
+    for (const m of methods) {
+      if (m !== 'HEAD') list.push({ method: m.toLowerCase(), url: route.url, schema: route.schema as Record<string, unknown> | undefined });
+    }
   });
 }
 
@@ -35,7 +37,11 @@ export function openApiDocument(app: FastifyInstance): Record<string, unknown> {
     const body = r.schema?.body;
     if (body) op.requestBody = { content: { 'application/json': { schema: body } } };
     const resp = r.schema?.response as Record<string, unknown> | undefined;
-    if (resp) for (const [code, schema] of Object.entries(resp)) (op.responses as Record<string, unknown>)[code] = { description: code, content: { 'application/json': { schema } } };
+    if (resp) {
+      for (const [code, schema] of Object.entries(resp)) {
+        (op.responses as Record<string, unknown>)[code] = { description: code, content: { 'application/json': { schema } } };
+      }
+    }
     (paths[path] ??= {})[r.method] = op;
   }
   return {

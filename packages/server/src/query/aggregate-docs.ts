@@ -95,7 +95,11 @@ function one(docs: readonly Doc[], agg: Agg): AggValue {
   const visitors: { [K in AggKind]: (a: Extract<Agg, { kind: K }>) => AggValue } = {
     count: () => docs.length,
     metric: (a) => {
-      const vals = docs.flatMap((d) => fieldValues(d, a.field).map(num).filter((n): n is number => n !== undefined));
+      const vals = docs.flatMap((d) =>
+        fieldValues(d, a.field)
+          .map(num)
+          .filter((n): n is number => n !== undefined),
+      );
       if (vals.length === 0) return a.fn === 'sum' ? 0 : null;
       if (a.fn === 'sum') return vals.reduce((x, y) => x + y, 0);
       if (a.fn === 'avg') return vals.reduce((x, y) => x + y, 0) / vals.length;
@@ -120,7 +124,8 @@ function one(docs: readonly Doc[], agg: Agg): AggValue {
       const buckets = [...groups.values()].sort((x, y) => {
         if (a.order === 'count' && x.docs.length !== y.docs.length) return sign * (x.docs.length - y.docs.length);
         // numbers order numerically, anything else by its text
-        const c = typeof x.key === 'number' && typeof y.key === 'number' ? x.key - y.key : String(x.key) < String(y.key) ? -1 : String(x.key) > String(y.key) ? 1 : 0;
+        const c =
+          typeof x.key === 'number' && typeof y.key === 'number' ? x.key - y.key : String(x.key) < String(y.key) ? -1 : String(x.key) > String(y.key) ? 1 : 0;
         return (a.order === 'key' ? sign : 1) * c;
       });
       return {
@@ -146,7 +151,7 @@ function one(docs: readonly Doc[], agg: Agg): AggValue {
       const last = Math.max(...keys);
       // every step from first to last (empty buckets included), plus any key a DST ambiguity put off the steps
       const all = new Set(groups.keys());
-      for (let k = first; k <= last && all.size < 10000; ) {
+      for (let k = first; k <= last && all.size < 10000;) {
         all.add(k);
         const next = nextBucket(k, a);
         k = next > k ? next : k + Math.max(1, a.intervalMs);

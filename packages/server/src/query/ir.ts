@@ -54,8 +54,26 @@ export interface SortKey {
 
 export type Agg =
   | { readonly kind: 'count'; readonly name: string }
-  | { readonly kind: 'terms'; readonly name: string; readonly field: string; readonly size: number; readonly order: 'count' | 'key'; readonly dir: 'asc' | 'desc'; readonly aggs: readonly Agg[] }
-  | { readonly kind: 'histogram'; readonly name: string; readonly field: string; readonly intervalMs: number; readonly interval?: 'day' | 'week' | 'month' | 'year'; readonly timeZone: string; readonly from?: number; readonly to?: number; readonly aggs: readonly Agg[] }
+  | {
+      readonly kind: 'terms';
+      readonly name: string;
+      readonly field: string;
+      readonly size: number;
+      readonly order: 'count' | 'key';
+      readonly dir: 'asc' | 'desc';
+      readonly aggs: readonly Agg[];
+    }
+  | {
+      readonly kind: 'histogram';
+      readonly name: string;
+      readonly field: string;
+      readonly intervalMs: number;
+      readonly interval?: 'day' | 'week' | 'month' | 'year';
+      readonly timeZone: string;
+      readonly from?: number;
+      readonly to?: number;
+      readonly aggs: readonly Agg[];
+    }
   | { readonly kind: 'metric'; readonly name: string; readonly fn: 'sum' | 'avg' | 'min' | 'max'; readonly field: string }
   | { readonly kind: 'filter'; readonly name: string; readonly where: Expr; readonly aggs: readonly Agg[] };
 
@@ -110,5 +128,6 @@ export const q = {
   eq: (field: string, value: Scalar): Expr => ({ kind: 'compare', op: 'eq', field, value }),
   in: (field: string, values: readonly Scalar[]): Expr => ({ kind: 'in', field, values }),
   parentId: (relation: string, ...ids: string[]): Expr => ({ kind: 'parentId', relation, ids }),
-  visible: (orgIds: readonly string[], principals?: readonly string[]): Expr => (principals ? { kind: 'visible', orgIds, principals } : { kind: 'visible', orgIds }),
+  visible: (orgIds: readonly string[], principals?: readonly string[]): Expr =>
+    principals ? { kind: 'visible', orgIds, principals } : { kind: 'visible', orgIds },
 };

@@ -44,8 +44,31 @@ function fieldName(v: unknown, what: string): string {
 
 /** Filter operators the parser knows, for error messages. */
 export const FILTER_OPERATORS = [
-  '_and', '_or', '_not', '_any', '_eq', '_is', '_ne', '_gt', '_gte', '_lt', '_lte', '_between', '_in',
-  '_startsWith', '_endsWith', '_like', '_wildcard', '_match', '_has', '_contains', '_id', '_field', '_string', '_parent', '_child',
+  '_and',
+  '_or',
+  '_not',
+  '_any',
+  '_eq',
+  '_is',
+  '_ne',
+  '_gt',
+  '_gte',
+  '_lt',
+  '_lte',
+  '_between',
+  '_in',
+  '_startsWith',
+  '_endsWith',
+  '_like',
+  '_wildcard',
+  '_match',
+  '_has',
+  '_contains',
+  '_id',
+  '_field',
+  '_string',
+  '_parent',
+  '_child',
 ] as const;
 
 /** Parses one filter object into an expression. */
@@ -101,12 +124,20 @@ export function parseFilter(input: unknown, limits: ParseLimits, depth = 0): Exp
     }
     case '_between': {
       if (!isObj(arg)) return bad('_between takes {"_field", "_from", "_to"}');
-      return { kind: 'between', field: fieldName(arg._field, '_between._field'), from: scalar(arg._from, '_between._from'), to: scalar(arg._to, '_between._to') };
+      return {
+        kind: 'between',
+        field: fieldName(arg._field, '_between._field'),
+        from: scalar(arg._from, '_between._from'),
+        to: scalar(arg._to, '_between._to'),
+      };
     }
     case '_in': {
       if (!isObj(arg) || !Array.isArray(arg._values)) return bad('_in takes {"_field", "_values": [...]}');
       if (arg._values.length > 10000) return bad('_in takes at most 10000 values');
-      return q.in(fieldName(arg._field, '_in._field'), arg._values.map((v) => scalar(v, '_in._values[]')));
+      return q.in(
+        fieldName(arg._field, '_in._field'),
+        arg._values.map((v) => scalar(v, '_in._values[]')),
+      );
     }
     case '_startsWith':
     case '_endsWith': {
@@ -121,7 +152,12 @@ export function parseFilter(input: unknown, limits: ParseLimits, depth = 0): Exp
       const core = value.slice(starts ? 1 : 0, ends ? -1 : undefined);
       if (core.includes('*')) {
         // inner wildcards: split on them and require each piece in order (approximated as contains-all)
-        return q.and(...core.split('*').filter(Boolean).map((part) => ({ kind: 'like', field, mode: 'contains', value: part, ci: true }) as Expr));
+        return q.and(
+          ...core
+            .split('*')
+            .filter(Boolean)
+            .map((part): Expr => ({ kind: 'like', field, mode: 'contains', value: part, ci: true })),
+        );
       }
       if (starts && ends) return { kind: 'like', field, mode: 'contains', value: core, ci: true };
       if (starts) return { kind: 'like', field, mode: 'endsWith', value: core, ci: true };
@@ -176,7 +212,7 @@ export function parseQueryBody(body: unknown, limits: ParseLimits): ParsedQuery 
   let excludeFields: string[] = [];
   if (body.excludeFields !== undefined && body.excludeFields !== null) {
     if (!Array.isArray(body.excludeFields) || !body.excludeFields.every((f) => typeof f === 'string')) return bad('"excludeFields" must be a list of strings');
-    excludeFields = body.excludeFields as string[];
+    excludeFields = body.excludeFields;
   }
   const steps = query.map((raw, i): Step => {
     if (!isObj(raw)) return bad(`Operation ${i} must be an object`);

@@ -26,7 +26,11 @@ export interface StoredFile {
 /** Strips directories, control characters and reserved characters from a client file name. */
 export function safeFileName(name: string | undefined): string {
   const base = (name ?? '').split(/[\\/]/).pop() ?? '';
-  const cleaned = base.replace(/[\u0000-\u001f\u007f"<>|:*?]/g, '_').replace(/^\.+/, '_').trim().slice(0, 255);
+  const cleaned = base
+    .replace(/[\u0000-\u001f\u007f"<>|:*?]/g, '_')
+    .replace(/^\.+/, '_')
+    .trim()
+    .slice(0, 255);
   return cleaned || 'file';
 }
 
@@ -68,7 +72,11 @@ export class AttachmentService {
   /** Creates attachment documents for `files` under `parent`, with audit, and returns them. */
   async attach(actor: Actor, parent: AttachmentParent, files: StoredFile[], extra: BatchOp[] = []): Promise<Doc[]> {
     const docs = files.map((f) => this.buildDoc(actor, parent, f));
-    const results = await this.audit.commit([...docs.map((d): BatchOp => ({ op: 'insert', doc: d })), ...docs.map((d) => this.audit.op(actor, 'create', d, { name: d.name })), ...extra]);
+    const results = await this.audit.commit([
+      ...docs.map((d): BatchOp => ({ op: 'insert', doc: d })),
+      ...docs.map((d) => this.audit.op(actor, 'create', d, { name: d.name })),
+      ...extra,
+    ]);
     return results.slice(0, docs.length) as Doc[];
   }
 
@@ -108,6 +116,8 @@ export class AttachmentService {
 
 /** The Content-Disposition header value for a download: always `attachment`, RFC 5987 name. */
 export function contentDisposition(name: string): string {
-  const ascii = safeFileName(name).replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  const ascii = safeFileName(name)
+    .replace(/[^\x20-\x7e]/g, '_')
+    .replace(/["\\]/g, '_');
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(safeFileName(name))}`;
 }

@@ -19,7 +19,13 @@ export class AuditService {
    * A batch op that records `operation` on `object`. The record is visible to the same
    * organisations as the object and is linked to its root (case or alert) for timelines.
    */
-  op(actor: Actor, operation: AuditOperation, object: Pick<Doc, '_id' | '_type' | '_orgs' | '_parents'>, details: Record<string, unknown> = {}, now = Date.now()): BatchOp {
+  op(
+    actor: Actor,
+    operation: AuditOperation,
+    object: Pick<Doc, '_id' | '_type' | '_orgs' | '_parents'>,
+    details: Record<string, unknown> = {},
+    now = Date.now(),
+  ): BatchOp {
     const rootCase = object._type === 'case' ? object._id : object._parents.case;
     const rootAlert = object._type === 'alert' ? object._id : object._parents.alert;
     const parents: Record<string, string> = {};

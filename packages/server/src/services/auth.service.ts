@@ -13,10 +13,7 @@ import { AuthenticationError, AuthorizationError, RateLimitExceededError } from 
 import { hashApiKey, verifyPassword } from '../auth/password.js';
 import { ADMIN_ORG, ADMIN_PERMISSIONS, expandPermissions } from '../auth/permissions.js';
 
-export type Credentials =
-  | { kind: 'key'; key: string }
-  | { kind: 'basic'; login: string; password: string }
-  | { kind: 'session'; token: string };
+export type Credentials = { kind: 'key'; key: string } | { kind: 'basic'; login: string; password: string } | { kind: 'session'; token: string };
 
 const FAIL_WINDOW_MS = 15 * 60 * 1000;
 const MAX_FAILS = 10;
@@ -150,7 +147,11 @@ export class AuthService {
     const profile = await this.profiles.findByName(membership.profile);
     const adminOrg = org.name === ADMIN_ORG ? org : await this.orgs.findByName(ADMIN_ORG);
     const adminMembership = adminOrg ? ms.find((m) => m.orgId === adminOrg._id) : undefined;
-    const adminProfile = adminMembership ? (adminMembership.profile === membership.profile ? profile : await this.profiles.findByName(adminMembership.profile)) : undefined;
+    const adminProfile = adminMembership
+      ? adminMembership.profile === membership.profile
+        ? profile
+        : await this.profiles.findByName(adminMembership.profile)
+      : undefined;
     return {
       userId: user._id,
       login: String(user.login),
@@ -159,7 +160,9 @@ export class AuthService {
       orgName: String(org.name),
       profile: membership.profile,
       permissions: expandPermissions((profile?.permissions as string[]) ?? []),
-      platformPermissions: adminProfile ? expandPermissions(((adminProfile.permissions as string[]) ?? []).filter((p) => (ADMIN_PERMISSIONS as readonly string[]).includes(p))) : new Set<string>(),
+      platformPermissions: adminProfile
+        ? expandPermissions(((adminProfile.permissions as string[]) ?? []).filter((p) => (ADMIN_PERMISSIONS as readonly string[]).includes(p)))
+        : new Set<string>(),
       inAdminOrg: org.name === ADMIN_ORG,
       via,
       requestId,

@@ -12,8 +12,24 @@ import { hashPassword } from '../auth/password.js';
 import { loadAttackCatalog } from './attack-catalog.js';
 
 export const DEFAULT_OBSERVABLE_TYPES: Array<{ name: string; isAttachment: boolean }> = [
-  'autonomous-system', 'domain', 'file', 'filename', 'fqdn', 'hash', 'hostname', 'ip', 'mail', 'mail-subject',
-  'other', 'regexp', 'registry', 'uri_path', 'url', 'user-agent', 'cidr', 'mail_subject',
+  'autonomous-system',
+  'domain',
+  'file',
+  'filename',
+  'fqdn',
+  'hash',
+  'hostname',
+  'ip',
+  'mail',
+  'mail-subject',
+  'other',
+  'regexp',
+  'registry',
+  'uri_path',
+  'url',
+  'user-agent',
+  'cidr',
+  'mail_subject',
 ].map((name) => ({ name, isAttachment: name === 'file' }));
 
 export interface BootstrapResult {
@@ -32,13 +48,33 @@ export async function bootstrap(
   for (const p of BUILTIN_PROFILES) {
     const id = store.newId();
     if (await store.claimUnique('profile.name', p.name, id)) {
-      await store.insert({ _id: id, _type: 'profile', _createdAt: now, _createdBy: sys.login, _orgs: [ALL_ORGS], _parents: {}, name: p.name, permissions: p.permissions, editable: false, isAdmin: p.isAdmin });
+      await store.insert({
+        _id: id,
+        _type: 'profile',
+        _createdAt: now,
+        _createdBy: sys.login,
+        _orgs: [ALL_ORGS],
+        _parents: {},
+        name: p.name,
+        permissions: p.permissions,
+        editable: false,
+        isAdmin: p.isAdmin,
+      });
     }
   }
   for (const t of DEFAULT_OBSERVABLE_TYPES) {
     const id = store.newId();
     if (await store.claimUnique('observableType.name', t.name, id)) {
-      await store.insert({ _id: id, _type: 'observableType', _createdAt: now, _createdBy: sys.login, _orgs: [ALL_ORGS], _parents: {}, name: t.name, isAttachment: t.isAttachment });
+      await store.insert({
+        _id: id,
+        _type: 'observableType',
+        _createdAt: now,
+        _createdBy: sys.login,
+        _orgs: [ALL_ORGS],
+        _parents: {},
+        name: t.name,
+        isAttachment: t.isAttachment,
+      });
     }
   }
   await loadAttackCatalog(store);

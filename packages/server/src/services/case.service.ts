@@ -6,7 +6,14 @@ import { AttributeCheckingError, BadRequestError, NotFoundError } from '../error
 import { assertCan, assertVisible, requirePermission, visibleTo } from './policy.js';
 import { q } from '../query/ir.js';
 import { pick, systemFields, withLabels } from './render.js';
-import { checkMandatory, customFieldDefinitions, normaliseCustomFields, renderCustomFields, type CustomFieldsInput, type StoredCustomField } from './custom-fields.js';
+import {
+  checkMandatory,
+  customFieldDefinitions,
+  normaliseCustomFields,
+  renderCustomFields,
+  type CustomFieldsInput,
+  type StoredCustomField,
+} from './custom-fields.js';
 
 export const CASE_OPEN_STATUSES = ['New', 'InProgress'] as const;
 export const CASE_CLOSED_STATUSES = ['Indeterminate', 'FalsePositive', 'TruePositive', 'Other', 'Duplicated'] as const;
@@ -145,7 +152,9 @@ export class CaseService {
       else if (input[f] !== undefined) patch[f] = f === 'assignee' ? String(input[f]).toLowerCase() : input[f];
     }
     if (input.assignee) await this.checkAssignee(actor, input.assignee);
-    if (input.impactStatus && !(IMPACT_STATUSES as readonly string[]).includes(input.impactStatus)) throw new AttributeCheckingError(`Invalid impactStatus "${input.impactStatus}"`);
+    if (input.impactStatus && !(IMPACT_STATUSES as readonly string[]).includes(input.impactStatus)) {
+      throw new AttributeCheckingError(`Invalid impactStatus "${input.impactStatus}"`);
+    }
     let tags = (doc.tags as string[]) ?? [];
     if (input.tags !== undefined) tags = dedupe(input.tags);
     if (input.addTags) tags = dedupe([...tags, ...input.addTags]);
@@ -187,7 +196,10 @@ export class CaseService {
     const doc = assertCan(actor, await this.resolve(actor, idOrNumber), 'Case', idOrNumber, 'manageCase/update');
     const patch = await this.patchFor(actor, doc, input);
     if (Object.keys(patch).length === 0) return doc;
-    const [updated] = await this.audit.commit([{ op: 'update', type: 'case', id: doc._id, patch, by: actor.login }, this.audit.op(actor, 'update', doc, patch)]);
+    const [updated] = await this.audit.commit([
+      { op: 'update', type: 'case', id: doc._id, patch, by: actor.login },
+      this.audit.op(actor, 'update', doc, patch),
+    ]);
     return updated as Doc;
   }
 
@@ -206,7 +218,11 @@ export class CaseService {
   async delete(actor: Actor, idOrNumber: string): Promise<void> {
     const doc = assertCan(actor, await this.resolve(actor, idOrNumber), 'Case', idOrNumber, 'manageCase/delete');
     if (doc.owningOrganisation !== actor.orgId) throw new NotFoundError(`Case ${idOrNumber} not found`);
-    await this.audit.commit([...(await this.cascadeDeleteOps(doc._id)), { op: 'delete', type: 'case', id: doc._id }, this.audit.op(actor, 'delete', doc, { title: doc.title })]);
+    await this.audit.commit([
+      ...(await this.cascadeDeleteOps(doc._id)),
+      { op: 'delete', type: 'case', id: doc._id },
+      this.audit.op(actor, 'delete', doc, { title: doc.title }),
+    ]);
   }
 
   /** Delete ops for every child of a case. */
@@ -222,11 +238,20 @@ export class CaseService {
     // files of file observables hang under the observable, not the case
     const observableIds = ops.filter((o): o is Extract<BatchOp, { op: 'delete' }> => o.op === 'delete' && o.type === 'observable').map((o) => o.id);
     for (let i = 0; i < observableIds.length; i += 500) {
-      const r = await this.store.query({ entity: 'attachment', where: q.parentId('observable', ...observableIds.slice(i, i + 500)), sort: [], output: { kind: 'rows', from: 0, to: 1_000_000 } });
-      for (const d of r.kind === 'rows' ? r.rows : []) if (!ops.some((o) => o.op === 'delete' && o.id === d._id)) ops.push({ op: 'delete', type: 'attachment', id: d._id });
+      const r = await this.store.query({
+        entity: 'attachment',
+        where: q.parentId('observable', ...observableIds.slice(i, i + 500)),
+        sort: [],
+        output: { kind: 'rows', from: 0, to: 1_000_000 },
+      });
+      for (const d of r.kind === 'rows' ? r.rows : []) {
+        if (!ops.some((o) => o.op === 'delete' && o.id === d._id)) ops.push({ op: 'delete', type: 'attachment', id: d._id });
+      }
     }
     const alerts = await this.store.query({ entity: 'alert', where: q.parentId('case', caseId), sort: [], output: { kind: 'rows', from: 0, to: 1_000_000 } });
-    for (const a of alerts.kind === 'rows' ? alerts.rows : []) ops.push({ op: 'update', type: 'alert', id: a._id, patch: { caseId: null, _parents: {} }, by: 'system@thehive.local' });
+    for (const a of alerts.kind === 'rows' ? alerts.rows : []) {
+      ops.push({ op: 'update', type: 'alert', id: a._id, patch: { caseId: null, _parents: {} }, by: 'system@thehive.local' });
+    }
     return ops;
   }
 

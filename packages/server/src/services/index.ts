@@ -29,7 +29,7 @@ import { PageTemplateService } from './page-template.service.js';
 import { CasePageService } from './case-page.service.js';
 import { CaseTemplateService } from './case-template.service.js';
 import { ProcedureService } from './procedure.service.js';
-import { CaseCreationService, type FullCaseInput } from './case-create.js';
+import { CaseCreationService } from './case-create.js';
 import { registerTemplateQueries } from './template-queries.js';
 import { ShareService } from './share.service.js';
 import { CaseLinkService } from './case-link.service.js';
@@ -123,14 +123,61 @@ export function createServices(config: WaggleConfig, store: EntityStore, blobs: 
   const caseLinks = new CaseLinkService(store, audit, cases);
   const caseMerge = new CaseMergeService(store, audit, cases);
   query.registerExtraData('case', 'links', (docs, actor) => caseLinks.linksExtraData(docs, actor));
-  const caseExport = new CaseExportService(store, blobs, audit, cases, attachments, observables, pages, procedures, shares, { maxEntries: 100_000, maxTotalSize: config.http.uploadLimit * 4 });
+  const caseExport = new CaseExportService(store, blobs, audit, cases, attachments, observables, pages, procedures, shares, {
+    maxEntries: 100_000,
+    maxTotalSize: config.http.uploadLimit * 4,
+  });
   const alerts = new AlertService(store, audit, { maxObservables: config.alert.maxObservables }, observables, procedures, comments, attachments);
-  const alertImport = new AlertImportService(store, audit, alerts, cases, caseTemplates, attachments, { maxBulkMerge: config.alert.maxBulkMerge }, () => services.caseCreator);
+  const alertImport = new AlertImportService(
+    store,
+    audit,
+    alerts,
+    cases,
+    caseTemplates,
+    attachments,
+    { maxBulkMerge: config.alert.maxBulkMerge },
+    () => services.caseCreator,
+  );
   const alertSimilarity = new AlertSimilarityService(store, alerts, cases, observables);
-  const services: Services = { config, store, blobs, bus, audit, orgs, profiles, users, auth, cases, query, attachments, tasks, logs, comments, customEvents, timeline, observableTypes, observables, attachmentAccess, customFields, pageTemplates, pages, caseTemplates, procedures, caseCreation, shares, caseLinks, caseMerge, caseExport, misp: new MispService([], caseCreation, observables, (sha) => blobs.get(sha)), alerts, alertImport, alertSimilarity };
+  const services: Services = {
+    config,
+    store,
+    blobs,
+    bus,
+    audit,
+    orgs,
+    profiles,
+    users,
+    auth,
+    cases,
+    query,
+    attachments,
+    tasks,
+    logs,
+    comments,
+    customEvents,
+    timeline,
+    observableTypes,
+    observables,
+    attachmentAccess,
+    customFields,
+    pageTemplates,
+    pages,
+    caseTemplates,
+    procedures,
+    caseCreation,
+    shares,
+    caseLinks,
+    caseMerge,
+    caseExport,
+    misp: new MispService([], caseCreation, observables, (sha) => blobs.get(sha)),
+    alerts,
+    alertImport,
+    alertSimilarity,
+  };
   if (config.analysis.enabled) services.analysis = createAnalysis(config.analysis, store, blobs, audit);
   if (config.analysis.engines.length > 0) services.cortex = createCortexConnector(services);
-  services.caseCreator = (actor, body, more, extraFields) => caseCreation.create(actor, body as FullCaseInput, more, extraFields);
+  services.caseCreator = (actor, body, more, extraFields) => caseCreation.create(actor, body, more, extraFields);
   registerCoreQueries(services);
   registerTaskQueries(services);
   registerObservableQueries(services);

@@ -83,7 +83,14 @@ export class MispService {
     for (const o of alert.observables) {
       const data = o.fileData ? `${o.fileData.name.replace(/;/g, '_')};application/octet-stream;${o.fileData.base64}` : o.data;
       if (data === undefined) continue;
-      await this.observables.createMany(actor, parent, { dataType: o.dataType, data, tags: o.tags, ioc: o.ioc, tlp: o.tlp, ...(o.message ? { message: o.message } : {}) });
+      await this.observables.createMany(actor, parent, {
+        dataType: o.dataType,
+        data,
+        tags: o.tags,
+        ioc: o.ioc,
+        tlp: o.tlp,
+        ...(o.message ? { message: o.message } : {}),
+      });
     }
     return caseDoc;
   }

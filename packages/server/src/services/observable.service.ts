@@ -427,7 +427,12 @@ export class ObservableService {
     });
     for (const a of atts.kind === 'rows' ? atts.rows : []) ops.push({ op: 'delete', type: 'attachment', id: a._id });
     // its analyzer jobs (Cortex connector) go with it
-    const jobs = await this.store.query({ entity: 'analyzerJob', where: q.parentId('observable', doc._id), sort: [], output: { kind: 'rows', from: 0, to: 10_000 } });
+    const jobs = await this.store.query({
+      entity: 'analyzerJob',
+      where: q.parentId('observable', doc._id),
+      sort: [],
+      output: { kind: 'rows', from: 0, to: 10_000 },
+    });
     for (const j of jobs.kind === 'rows' ? jobs.rows : []) ops.push({ op: 'delete', type: 'analyzerJob', id: j._id });
     return ops;
   }

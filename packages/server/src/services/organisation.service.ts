@@ -51,7 +51,9 @@ export class OrganisationService {
   /** The organisation if the actor may see it: its own, a linked one, or any for admins. */
   async get(actor: Actor, idOrName: string): Promise<Doc> {
     const doc = await this.resolve(idOrName);
-    if (!doc || !(actor.inAdminOrg || actor.platformPermissions.has('manageOrganisation') || canSee(actor, doc))) throw new NotFoundError(`Organisation ${idOrName} not found`);
+    if (!doc || !(actor.inAdminOrg || actor.platformPermissions.has('manageOrganisation') || canSee(actor, doc))) {
+      throw new NotFoundError(`Organisation ${idOrName} not found`);
+    }
     return doc;
   }
 
@@ -105,7 +107,10 @@ export class OrganisationService {
     if (patch.name !== undefined && patch.name !== doc.name) {
       if (!NAME_RE.test(patch.name)) throw new BadRequestError(`Invalid organisation name "${patch.name}"`);
       changes.name = patch.name;
-      ops.push({ op: 'claim', scope: 'organisation.name', key: patch.name, owner: doc._id }, { op: 'release', scope: 'organisation.name', key: String(doc.name) });
+      ops.push(
+        { op: 'claim', scope: 'organisation.name', key: patch.name, owner: doc._id },
+        { op: 'release', scope: 'organisation.name', key: String(doc.name) },
+      );
     }
     ops.push({ op: 'update', type: 'organisation', id: doc._id, patch: changes, by: actor.login }, this.audit.op(actor, 'update', doc, changes));
     try {
@@ -128,7 +133,11 @@ export class OrganisationService {
       const orgs = [...new Set([...from._orgs, to._id])];
       return { op: 'update', type: 'organisation', id: from._id, patch: { links, _orgs: orgs }, by: actor.login };
     };
-    await this.audit.commit([setLink(a, b, linkType, otherLinkType), setLink(b, a, otherLinkType, linkType), this.audit.op(actor, 'update', a, { link: b.name })]);
+    await this.audit.commit([
+      setLink(a, b, linkType, otherLinkType),
+      setLink(b, a, otherLinkType, linkType),
+      this.audit.op(actor, 'update', a, { link: b.name }),
+    ]);
   }
 
   async unlink(actor: Actor, fromIdOrName: string, toIdOrName: string): Promise<void> {
@@ -159,7 +168,10 @@ export class OrganisationService {
       for (const l of links) if (l.orgId === actor.orgId || (await this.isLinked(actor.orgId, l.orgId))) seen.push(l);
       links = seen;
     }
-    const orgs = await this.store.getMany('organisation', links.map((l) => l.orgId));
+    const orgs = await this.store.getMany(
+      'organisation',
+      links.map((l) => l.orgId),
+    );
     return links.flatMap((l) => {
       const o = orgs.find((x) => x._id === l.orgId);
       return o ? [{ linkType: l.linkType, otherLinkType: l.otherLinkType, organisation: this.render(o) }] : [];
@@ -174,7 +186,9 @@ export class OrganisationService {
     requireAdmin(actor, 'manageOrganisation');
     const current = await this.links(actor, idOrName);
     for (const c of current) {
-      if (!wanted.some((w) => w.toOrganisation === c.organisation.name || w.toOrganisation === c.organisation._id)) await this.unlink(actor, idOrName, String(c.organisation._id));
+      if (!wanted.some((w) => w.toOrganisation === c.organisation.name || w.toOrganisation === c.organisation._id)) {
+        await this.unlink(actor, idOrName, String(c.organisation._id));
+      }
     }
     for (const w of wanted) await this.link(actor, idOrName, w.toOrganisation, w.linkType, w.otherLinkType);
   }

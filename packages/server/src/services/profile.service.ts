@@ -31,7 +31,7 @@ export class ProfileService {
     if (!Array.isArray(perms) || !perms.every((p) => typeof p === 'string')) throw new BadRequestError('permissions must be a list of strings');
     const unknown = perms.filter((p) => !ALL_PERMISSIONS.has(p));
     if (unknown.length) throw new BadRequestError(`Unknown permissions: ${unknown.join(', ')}`);
-    return [...new Set(perms as string[])];
+    return [...new Set(perms)];
   }
 
   async create(actor: Actor, input: { name: string; permissions?: string[] }): Promise<Doc> {
@@ -70,7 +70,10 @@ export class ProfileService {
     if (input.name !== undefined && input.name !== doc.name) {
       if (BUILTIN_PROFILE_NAMES.has(input.name)) throw new BadRequestError(`${input.name} is a built-in profile name`);
       patch.name = input.name;
-      ops.push({ op: 'release' as const, scope: 'profile.name', key: String(doc.name) }, { op: 'claim' as const, scope: 'profile.name', key: input.name, owner: doc._id });
+      ops.push(
+        { op: 'release' as const, scope: 'profile.name', key: String(doc.name) },
+        { op: 'claim' as const, scope: 'profile.name', key: input.name, owner: doc._id },
+      );
     }
     ops.push({ op: 'update' as const, type: 'profile', id: doc._id, patch, by: actor.login }, this.audit.op(actor, 'update', doc, patch));
     await this.audit.commit(ops);

@@ -148,7 +148,12 @@ export class QueryService {
           const vis = await this.visibility(actor, def);
           if (def.direction === 'ids') {
             const from = state.page?.from ?? 0;
-            const r = await this.store.query({ entity: state.entity, where: state.where, sort: state.sort, output: { kind: 'rows', from, to: state.page?.to ?? from + this.limits.maxPageSize } });
+            const r = await this.store.query({
+              entity: state.entity,
+              where: state.where,
+              sort: state.sort,
+              output: { kind: 'rows', from, to: state.page?.to ?? from + this.limits.maxPageSize },
+            });
             const ids = await def.resolveIds(actor, r.kind === 'rows' ? r.rows : []);
             state = { entity: def.entity, where: q.and(vis, ids.length ? q.in('_id', ids) : { kind: 'false' }), sort: [], count: false };
             break;
@@ -190,7 +195,8 @@ export class QueryService {
       const r = await this.store.query({ ...base, output: { kind: 'rows', from, to } });
       const rows = r.kind === 'rows' ? r.rows : [];
       const render = this.renderer(state.entity);
-      const rendered = await Promise.all(rows.map((d) => render(d, actor)));
+      const rendered: Array<Record<string, unknown>> = [];
+      for (const d of rows) rendered.push(await render(d, actor));
       const extras = state.page?.extraData ?? [];
       for (const name of extras) {
         const p = this.extraData.get(`${state.entity}.${name}`);

@@ -553,7 +553,11 @@ export class ShareService {
       ...accessOps(nodes, { _sharePerms: perms, ...(restricted ? { _restrictedTo: restricted } : {}) }, (n) => withOrgs(n.doc._orgs), actor.login),
       ...ops,
       // recorded for the previous and the new owner only (see `between`)
-      this.audit.op(actor, 'update', ShareService.between({ ...after, owningOrganisation: target._id } as Doc, actor.orgId), { owner: target.name, previousOwner: actor.orgName, keepProfile: input.keepProfile ?? null }),
+      this.audit.op(actor, 'update', ShareService.between({ ...after, owningOrganisation: target._id }, actor.orgId), {
+        owner: target.name,
+        previousOwner: actor.orgName,
+        keepProfile: input.keepProfile ?? null,
+      }),
     ]);
   }
 

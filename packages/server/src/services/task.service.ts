@@ -193,7 +193,12 @@ export class TaskService {
     await this.audit.commit([
       { op: 'update', type: 'task', id: doc._id, patch: { actionRequired: flags }, by: actor.login },
       // recorded for the owner, the actor's and the flagged organisations only (who else sees the task is not theirs to know)
-      this.audit.op(actor, 'update', { ...doc, _orgs: doc._orgs.filter((o, i) => i === 0 || o === actor.orgId || o === org._id) }, { actionRequired: required, organisation: org.name }),
+      this.audit.op(
+        actor,
+        'update',
+        { ...doc, _orgs: doc._orgs.filter((o, i) => i === 0 || o === actor.orgId || o === org._id) },
+        { actionRequired: required, organisation: org.name },
+      ),
     ]);
   }
 

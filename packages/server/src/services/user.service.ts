@@ -115,7 +115,11 @@ export class UserService {
     const platform = inAdminOrg || profile.isAdmin === true;
     const relevant = platform ? perms.filter((p) => (ADMIN_PERMISSIONS as readonly string[]).includes(p)) : isUserAdmin(actor) ? [] : perms;
     const missing = relevant.filter((p) => !actor.platformPermissions.has(p) && (platform || !actor.permissions.has(p)));
-    if (missing.length) throw new AuthorizationError(`You cannot grant or manage the profile ${String(profile.name)}: it has permissions you do not hold (${missing.join(', ')})`);
+    if (missing.length) {
+      throw new AuthorizationError(
+        `You cannot grant or manage the profile ${String(profile.name)}: it has permissions you do not hold (${missing.join(', ')})`,
+      );
+    }
   }
 
   /**
@@ -127,7 +131,9 @@ export class UserService {
     if (actor.via === 'system') return;
     const adminOrgId = (await this.orgs.adminOrg())._id;
     for (const m of UserService.memberships(user)) {
-      if (!isUserAdmin(actor) && m.orgId !== actor.orgId) throw new AuthorizationError('This user belongs to other organisations; only a platform administrator may do this');
+      if (!isUserAdmin(actor) && m.orgId !== actor.orgId) {
+        throw new AuthorizationError('This user belongs to other organisations; only a platform administrator may do this');
+      }
       this.assertMayGrant(actor, await this.profiles.findByName(m.profile), m.orgId === adminOrgId);
     }
   }
@@ -162,7 +168,13 @@ export class UserService {
         }
         const organisations = [...ms, { orgId, profile: input.profile }];
         const [u] = await this.audit.commit([
-          { op: 'update', type: 'user', id: existing._id, patch: { organisations, orgIds: organisations.map((m) => m.orgId), _orgs: organisations.map((m) => m.orgId) }, by: actor.login },
+          {
+            op: 'update',
+            type: 'user',
+            id: existing._id,
+            patch: { organisations, orgIds: organisations.map((m) => m.orgId), _orgs: organisations.map((m) => m.orgId) },
+            by: actor.login,
+          },
           this.audit.op(actor, 'update', existing, { organisation: orgId, profile: input.profile }),
         ]);
         return u as Doc;
@@ -190,7 +202,11 @@ export class UserService {
       ...(input.password ? { passwordHash: await hashPassword(input.password) } : {}),
     };
     try {
-      const [, created] = await this.audit.commit([{ op: 'claim', scope: 'user.login', key: login, owner: id }, { op: 'insert', doc }, this.audit.op(actor, 'create', doc)]);
+      const [, created] = await this.audit.commit([
+        { op: 'claim', scope: 'user.login', key: login, owner: id },
+        { op: 'insert', doc },
+        this.audit.op(actor, 'create', doc),
+      ]);
       return created as Doc;
     } catch (e) {
       if ((e as { type?: string }).type === 'ConflictError') {
@@ -222,7 +238,10 @@ export class UserService {
       }
       // lock, type and the identity of another account (name, e-mail, avatar) are account-wide:
       // only who dominates every membership of that user changes them
-      const accountWide = input.locked !== undefined || input.type !== undefined || (!self && (input.name !== undefined || input.email !== undefined || input.avatar !== undefined));
+      const accountWide =
+        input.locked !== undefined ||
+        input.type !== undefined ||
+        (!self && (input.name !== undefined || input.email !== undefined || input.avatar !== undefined));
       if (accountWide) await this.assertDominates(actor, user);
       if (input.profile !== undefined) {
         await this.assertMayReplace(actor, user, orgId);
@@ -241,7 +260,7 @@ export class UserService {
     if (input.defaultOrganisation !== undefined) {
       const orgId = await this.orgIdFor(actor, input.defaultOrganisation);
       const ms = (patch.organisations as Membership[] | undefined) ?? UserService.memberships(user);
-      if (!ms.some((m) => m.orgId === orgId)) throw new BadRequestError('The default organisation must be one of the user\'s organisations');
+      if (!ms.some((m) => m.orgId === orgId)) throw new BadRequestError("The default organisation must be one of the user's organisations");
       patch.defaultOrganisation = orgId;
     }
     if (Object.keys(patch).length === 0) return;
@@ -249,7 +268,11 @@ export class UserService {
   }
 
   /** Replaces a user's memberships. Only platform admins, or org admins within their organisation. */
-  async setOrganisations(actor: Actor, idOrLogin: string, list: Array<{ organisation: string; profile: string; default?: boolean }>): Promise<Array<{ organisation: string; profile: string; default: boolean }>> {
+  async setOrganisations(
+    actor: Actor,
+    idOrLogin: string,
+    list: Array<{ organisation: string; profile: string; default?: boolean }>,
+  ): Promise<Array<{ organisation: string; profile: string; default: boolean }>> {
     const user = await this.get(actor, idOrLogin);
     if (user._id === actor.userId && !isUserAdmin(actor)) throw new AuthorizationError('You cannot change your own organisations');
     if (list.length === 0) throw new BadRequestError('A user needs at least one organisation');
@@ -264,15 +287,30 @@ export class UserService {
     }
     if (!isUserAdmin(actor)) {
       // an org admin may only change the membership in their own organisation
-      const others = (ms: Membership[]) => ms.filter((m) => m.orgId !== actor.orgId).map((m) => `${m.orgId}:${m.profile}`).sort().join(',');
-      if (others(memberships) !== others(UserService.memberships(user))) throw new AuthorizationError('You may only manage the membership in your own organisation');
+      const others = (ms: Membership[]) =>
+        ms
+          .filter((m) => m.orgId !== actor.orgId)
+          .map((m) => `${m.orgId}:${m.profile}`)
+          .sort()
+          .join(',');
+      if (others(memberships) !== others(UserService.memberships(user))) {
+        throw new AuthorizationError('You may only manage the membership in your own organisation');
+      }
     }
     for (const old of UserService.memberships(user)) {
       if (!memberships.some((m) => m.orgId === old.orgId && m.profile === old.profile)) await this.assertMayReplace(actor, user, old.orgId);
     }
     const orgIds = memberships.map((m) => m.orgId);
-    const patch = { organisations: memberships, orgIds, _orgs: orgIds, defaultOrganisation: defaultOrg ?? (orgIds.includes(String(user.defaultOrganisation)) ? user.defaultOrganisation : orgIds[0]) };
-    await this.audit.commit([{ op: 'update', type: 'user', id: user._id, patch, by: actor.login }, this.audit.op(actor, 'update', user, { organisations: list })]);
+    const patch = {
+      organisations: memberships,
+      orgIds,
+      _orgs: orgIds,
+      defaultOrganisation: defaultOrg ?? (orgIds.includes(String(user.defaultOrganisation)) ? user.defaultOrganisation : orgIds[0]),
+    };
+    await this.audit.commit([
+      { op: 'update', type: 'user', id: user._id, patch, by: actor.login },
+      this.audit.op(actor, 'update', user, { organisations: list }),
+    ]);
     return list.map((i) => ({ organisation: i.organisation, profile: i.profile, default: i.default ?? false }));
   }
 
@@ -285,7 +323,10 @@ export class UserService {
     if (organisation && remaining.length > 0) {
       await this.assertMayReplace(actor, user, orgId);
       const orgIds = remaining.map((m) => m.orgId);
-      await this.audit.commit([{ op: 'update', type: 'user', id: user._id, patch: { organisations: remaining, orgIds, _orgs: orgIds }, by: actor.login }, this.audit.op(actor, 'update', user, { removedFrom: orgId })]);
+      await this.audit.commit([
+        { op: 'update', type: 'user', id: user._id, patch: { organisations: remaining, orgIds, _orgs: orgIds }, by: actor.login },
+        this.audit.op(actor, 'update', user, { removedFrom: orgId }),
+      ]);
       return;
     }
     if (!isUserAdmin(actor) && remaining.length > 0) {
@@ -314,7 +355,10 @@ export class UserService {
       throw new AuthorizationError('Use password/change to change your own password');
     }
     checkPassword(password);
-    await this.audit.commit([{ op: 'update', type: 'user', id: user._id, patch: { passwordHash: await hashPassword(password) }, by: actor.login }, this.audit.op(actor, 'update', user, { password: '[changed]' })]);
+    await this.audit.commit([
+      { op: 'update', type: 'user', id: user._id, patch: { passwordHash: await hashPassword(password) }, by: actor.login },
+      this.audit.op(actor, 'update', user, { password: '[changed]' }),
+    ]);
   }
 
   async changePassword(actor: Actor, idOrLogin: string, currentPassword: string, password: string): Promise<void> {
@@ -322,7 +366,10 @@ export class UserService {
     if (user._id !== actor.userId) throw new AuthorizationError('You can only change your own password');
     if (!(await verifyPassword(currentPassword, user.passwordHash as string | undefined))) throw new AuthorizationError('The current password is wrong');
     checkPassword(password);
-    await this.audit.commit([{ op: 'update', type: 'user', id: user._id, patch: { passwordHash: await hashPassword(password) }, by: actor.login }, this.audit.op(actor, 'update', user, { password: '[changed]' })]);
+    await this.audit.commit([
+      { op: 'update', type: 'user', id: user._id, patch: { passwordHash: await hashPassword(password) }, by: actor.login },
+      this.audit.op(actor, 'update', user, { password: '[changed]' }),
+    ]);
   }
 
   private async assertKeyRights(actor: Actor, user: Doc): Promise<void> {
@@ -374,7 +421,10 @@ export class UserService {
   async render(doc: Doc, actor: Actor): Promise<Record<string, unknown>> {
     const ms = UserService.memberships(doc);
     const current = ms.find((m) => m.orgId === actor.orgId) ?? ms.find((m) => m.orgId === doc.defaultOrganisation) ?? ms[0];
-    const orgDocs = await this.store.getMany('organisation', ms.map((m) => m.orgId));
+    const orgDocs = await this.store.getMany(
+      'organisation',
+      ms.map((m) => m.orgId),
+    );
     const orgName = (id: string | undefined) => String(orgDocs.find((o) => o._id === id)?.name ?? '');
     const profile = current ? await this.profiles.findByName(current.profile) : undefined;
     const out: Record<string, unknown> = {
@@ -390,7 +440,7 @@ export class UserService {
       hasMFA: doc.mfa !== undefined,
       locked: doc.locked === true,
       profile: current?.profile ?? '',
-      permissions: (profile?.permissions as string[]) ?? [],
+      permissions: profile?.permissions ?? [],
       organisation: orgName(current?.orgId),
       organisations: ms.map((m) => ({ organisationId: m.orgId, organisation: orgName(m.orgId), profile: m.profile })),
       type: doc.type ?? 'Normal',

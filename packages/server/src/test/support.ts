@@ -34,7 +34,7 @@ export interface Client {
 
 export interface Res {
   status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON
+  body: any;
   text: string;
   headers: Record<string, unknown>;
   raw: LightMyRequestResponse;
@@ -72,7 +72,17 @@ function toRes(r: LightMyRequestResponse): Res {
 
 export async function testWaggle(env: Record<string, string> = {}): Promise<TestWaggle> {
   const dataDir = mkdtempSync(join(tmpdir(), 'waggle-test-'));
-  const config = loadConfig({ WAGGLE_MODE: 'test', WAGGLE_DATA_DIR: dataDir, WAGGLE_ADMIN_PASSWORD: ADMIN.password, WAGGLE_LOG_LEVEL: 'error', WAGGLE_SQLITE_SYNCHRONOUS: 'NORMAL', ...env }, dataDir);
+  const config = loadConfig(
+    {
+      WAGGLE_MODE: 'test',
+      WAGGLE_DATA_DIR: dataDir,
+      WAGGLE_ADMIN_PASSWORD: ADMIN.password,
+      WAGGLE_LOG_LEVEL: 'error',
+      WAGGLE_SQLITE_SYNCHRONOUS: 'NORMAL',
+      ...env,
+    },
+    dataDir,
+  );
   const running = await createWaggle(config, { logger: false });
   const app = running.app;
 

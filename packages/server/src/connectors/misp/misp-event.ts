@@ -78,7 +78,12 @@ export function mapType(type: string, category = ''): string {
   if (t === 'url' || t === 'uri' || t === 'link') return 'url';
   if (t === 'filename') return 'filename';
   if (t === 'regkey') return 'registry';
-  if (/^(md5|sha1|sha224|sha256|sha384|sha512|sha512\/224|sha512\/256|ssdeep|imphash|pehash|impfuzzy|tlsh|authentihash|ja3-fingerprint-md5|hassh-md5)$/.test(t) || t.startsWith('x509-fingerprint-')) return 'hash';
+  if (
+    /^(md5|sha1|sha224|sha256|sha384|sha512|sha512\/224|sha512\/256|ssdeep|imphash|pehash|impfuzzy|tlsh|authentihash|ja3-fingerprint-md5|hassh-md5)$/.test(t) ||
+    t.startsWith('x509-fingerprint-')
+  ) {
+    return 'hash';
+  }
   if (t === 'email-src' || t === 'email-dst') return category === 'Payload delivery' ? 'mail' : 'other';
   if (t === 'email-subject') return 'mail-subject';
   if (t === 'user-agent') return 'user-agent';

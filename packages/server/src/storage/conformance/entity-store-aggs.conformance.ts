@@ -38,7 +38,13 @@ const CASES: Row[] = [
 const ALERTS = [U(2024, 3, 30, 22, 30), U(2024, 3, 31, 3), U(2024, 3, 31, 21, 30), U(2024, 10, 27, 0, 30), U(2024, 10, 27, 1, 30), U(2024, 10, 27, 12)];
 
 const b = (key: string | number | boolean | null, count: number, aggs?: AggResult) => ({ key, count, ...(aggs ? { aggs } : {}) });
-const hist = (name: string, field: string, interval: 'day' | 'week' | 'month' | 'year' | undefined, timeZone: string, extra: Partial<Extract<Agg, { kind: 'histogram' }>> = {}): Agg => ({
+const hist = (
+  name: string,
+  field: string,
+  interval: 'day' | 'week' | 'month' | 'year' | undefined,
+  timeZone: string,
+  extra: Partial<Extract<Agg, { kind: 'histogram' }>> = {},
+): Agg => ({
   kind: 'histogram',
   name,
   field,
@@ -48,7 +54,15 @@ const hist = (name: string, field: string, interval: 'day' | 'week' | 'month' | 
   aggs: [],
   ...extra,
 });
-const terms = (name: string, field: string, size: number, order: 'count' | 'key', dir: 'asc' | 'desc', aggs: Agg[] = []): Agg => ({ kind: 'terms', name, field, size, order, dir, aggs });
+const terms = (name: string, field: string, size: number, order: 'count' | 'key', dir: 'asc' | 'desc', aggs: Agg[] = []): Agg => ({
+  kind: 'terms',
+  name,
+  field,
+  size,
+  order,
+  dir,
+  aggs,
+});
 const metric = (name: string, fn: 'sum' | 'avg' | 'min' | 'max', field: string): Agg => ({ kind: 'metric', name, fn, field });
 
 export function registerAggregationConformance(ctx: SuiteCtx): void {
@@ -72,7 +86,10 @@ export function registerAggregationConformance(ctx: SuiteCtx): void {
         }),
       ),
     );
-    await insertAll(s, ALERTS.map((at, i) => newDoc(s, 'alert', { date: at, title: `alert ${i}`, type: 't', source: 's', sourceRef: `r${i}`, _orgs: ['o1'] })));
+    await insertAll(
+      s,
+      ALERTS.map((at, i) => newDoc(s, 'alert', { date: at, title: `alert ${i}`, type: 't', source: 's', sourceRef: `r${i}`, _orgs: ['o1'] })),
+    );
     // noise another organisation must not see
     await insertAll(s, [newDoc(s, 'case', { _createdAt: U(2024, 1, 1), status: 'New', severity: 4, tags: ['a'], _orgs: ['o2'] })]);
   });
@@ -86,7 +103,9 @@ export function registerAggregationConformance(ctx: SuiteCtx): void {
 
   it(ctx, 'count, alone and under a filter of the query', async () => {
     assert.deepEqual(await agg([{ kind: 'count', name: 'n' }]), { n: 9 });
-    assert.deepEqual(await agg([{ kind: 'count', name: 'n' }], q.and(q.visible(['o1']), { kind: 'compare', op: 'gte', field: 'severity', value: 3 })), { n: 4 });
+    assert.deepEqual(await agg([{ kind: 'count', name: 'n' }], q.and(q.visible(['o1']), { kind: 'compare', op: 'gte', field: 'severity', value: 3 })), {
+      n: 4,
+    });
     assert.deepEqual(await agg([{ kind: 'count', name: 'n' }], q.visible(['nobody'])), { n: 0 });
   });
 
@@ -131,7 +150,10 @@ export function registerAggregationConformance(ctx: SuiteCtx): void {
       metric('cfMax', 'max', 'customFields.score'),
     ]);
     assert.deepEqual(r, { sum: 22, avg: 22 / 9, min: 1, max: 4, cfSum: 139, cfAvg: 139 / 7, cfMin: -3, cfMax: 100 });
-    const none = await agg([metric('sum', 'sum', 'severity'), metric('avg', 'avg', 'severity'), metric('min', 'min', 'severity'), metric('max', 'max', 'severity')], q.visible(['nobody']));
+    const none = await agg(
+      [metric('sum', 'sum', 'severity'), metric('avg', 'avg', 'severity'), metric('min', 'min', 'severity'), metric('max', 'max', 'severity')],
+      q.visible(['nobody']),
+    );
     assert.deepEqual(none, { sum: 0, avg: null, min: null, max: null });
   });
 
@@ -148,7 +170,11 @@ export function registerAggregationConformance(ctx: SuiteCtx): void {
 
   it(ctx, 'terms with nested metrics and a nested histogram', async () => {
     const r = await agg([
-      terms('status', 'status', 10, 'key', 'asc', [metric('avgSev', 'avg', 'severity'), metric('score', 'sum', 'customFields.score'), hist('months', '_createdAt', 'month', 'UTC')]),
+      terms('status', 'status', 10, 'key', 'asc', [
+        metric('avgSev', 'avg', 'severity'),
+        metric('score', 'sum', 'customFields.score'),
+        hist('months', '_createdAt', 'month', 'UTC'),
+      ]),
     ]);
     const mar = U(2024, 3, 1);
     const apr = U(2024, 4, 1);
@@ -173,19 +199,62 @@ export function registerAggregationConformance(ctx: SuiteCtx): void {
 
   it(ctx, 'day histogram across the spring DST change (Paris, New York) with empty days', async () => {
     const where = q.and(q.visible(['o1']), { kind: 'between', field: '_createdAt', from: U(2024, 3, 30), to: U(2024, 4, 10) });
-    const r = await agg([hist('paris', '_createdAt', 'day', 'Europe/Paris'), hist('ny', '_createdAt', 'day', 'America/New_York'), hist('utc', '_createdAt', 'day', 'UTC')], where);
+    const r = await agg(
+      [hist('paris', '_createdAt', 'day', 'Europe/Paris'), hist('ny', '_createdAt', 'day', 'America/New_York'), hist('utc', '_createdAt', 'day', 'UTC')],
+      where,
+    );
     assert.deepEqual(r, {
       paris: {
-        buckets: [b(U(2024, 3, 29, 23), 1), b(U(2024, 3, 30, 23), 2), b(U(2024, 3, 31, 22), 1), b(U(2024, 4, 1, 22), 2), b(U(2024, 4, 2, 22), 0), b(U(2024, 4, 3, 22), 0), b(U(2024, 4, 4, 22), 1)],
+        buckets: [
+          b(U(2024, 3, 29, 23), 1),
+          b(U(2024, 3, 30, 23), 2),
+          b(U(2024, 3, 31, 22), 1),
+          b(U(2024, 4, 1, 22), 2),
+          b(U(2024, 4, 2, 22), 0),
+          b(U(2024, 4, 3, 22), 0),
+          b(U(2024, 4, 4, 22), 1),
+        ],
       },
-      ny: { buckets: [b(U(2024, 3, 30, 4), 2), b(U(2024, 3, 31, 4), 2), b(U(2024, 4, 1, 4), 0), b(U(2024, 4, 2, 4), 2), b(U(2024, 4, 3, 4), 0), b(U(2024, 4, 4, 4), 0), b(U(2024, 4, 5, 4), 1)] },
-      utc: { buckets: [b(U(2024, 3, 30), 2), b(U(2024, 3, 31), 2), b(U(2024, 4, 1), 0), b(U(2024, 4, 2), 2), b(U(2024, 4, 3), 0), b(U(2024, 4, 4), 0), b(U(2024, 4, 5), 1)] },
+      ny: {
+        buckets: [
+          b(U(2024, 3, 30, 4), 2),
+          b(U(2024, 3, 31, 4), 2),
+          b(U(2024, 4, 1, 4), 0),
+          b(U(2024, 4, 2, 4), 2),
+          b(U(2024, 4, 3, 4), 0),
+          b(U(2024, 4, 4, 4), 0),
+          b(U(2024, 4, 5, 4), 1),
+        ],
+      },
+      utc: {
+        buckets: [
+          b(U(2024, 3, 30), 2),
+          b(U(2024, 3, 31), 2),
+          b(U(2024, 4, 1), 0),
+          b(U(2024, 4, 2), 2),
+          b(U(2024, 4, 3), 0),
+          b(U(2024, 4, 4), 0),
+          b(U(2024, 4, 5), 1),
+        ],
+      },
     });
   });
 
   it(ctx, 'histogram bounds add empty leading and trailing buckets and drop values outside', async () => {
     const r = await agg([hist('days', '_createdAt', 'day', 'UTC', { from: U(2024, 4, 1), to: U(2024, 4, 8) })]);
-    assert.deepEqual(r, { days: { buckets: [b(U(2024, 4, 1), 0), b(U(2024, 4, 2), 2), b(U(2024, 4, 3), 0), b(U(2024, 4, 4), 0), b(U(2024, 4, 5), 1), b(U(2024, 4, 6), 0), b(U(2024, 4, 7), 0)] } });
+    assert.deepEqual(r, {
+      days: {
+        buckets: [
+          b(U(2024, 4, 1), 0),
+          b(U(2024, 4, 2), 2),
+          b(U(2024, 4, 3), 0),
+          b(U(2024, 4, 4), 0),
+          b(U(2024, 4, 5), 1),
+          b(U(2024, 4, 6), 0),
+          b(U(2024, 4, 7), 0),
+        ],
+      },
+    });
   });
 
   it(ctx, 'day histogram across the autumn DST change (a 25-hour day) with bounds', async () => {
@@ -199,12 +268,19 @@ export function registerAggregationConformance(ctx: SuiteCtx): void {
     const utc = await agg([hist('h12', '_createdAt', undefined, 'UTC', { intervalMs: 12 * 3_600_000 })], where);
     assert.deepEqual(utc, { h12: { buckets: [b(U(2024, 3, 30, 12), 2), b(U(2024, 3, 31), 0), b(U(2024, 3, 31, 12), 2)] } });
     // Local 12-hour buckets start at 00:00 and 12:00 Paris time: 30 Mar 12:00 (+1), 31 Mar 00:00 (+1), 31 Mar 12:00 (+2).
-    const paris = await agg([hist('h12', 'date', undefined, 'Europe/Paris', { intervalMs: 12 * 3_600_000 })], q.and(q.visible(['o1']), { kind: 'compare', op: 'lt', field: 'date', value: U(2024, 4, 1) }), 'alert');
+    const paris = await agg(
+      [hist('h12', 'date', undefined, 'Europe/Paris', { intervalMs: 12 * 3_600_000 })],
+      q.and(q.visible(['o1']), { kind: 'compare', op: 'lt', field: 'date', value: U(2024, 4, 1) }),
+      'alert',
+    );
     assert.deepEqual(paris, { h12: { buckets: [b(U(2024, 3, 30, 11), 1), b(U(2024, 3, 30, 23), 1), b(U(2024, 3, 31, 10), 1)] } });
   });
 
   it(ctx, 'week and year histograms', async () => {
-    const r = await agg([hist('weeks', '_createdAt', 'week', 'UTC'), hist('years', '_createdAt', 'year', 'UTC')], q.and(q.visible(['o1']), { kind: 'between', field: '_createdAt', from: U(2024, 3, 25), to: U(2024, 4, 10) }));
+    const r = await agg(
+      [hist('weeks', '_createdAt', 'week', 'UTC'), hist('years', '_createdAt', 'year', 'UTC')],
+      q.and(q.visible(['o1']), { kind: 'between', field: '_createdAt', from: U(2024, 3, 25), to: U(2024, 4, 10) }),
+    );
     // Weeks start on Monday: 25 Mar holds d3-d6, 1 Apr holds d7-d9.
     assert.deepEqual(r, { weeks: { buckets: [b(U(2024, 3, 25), 4), b(U(2024, 4, 1), 3)] }, years: { buckets: [b(U(2024, 1, 1), 7)] } });
   });

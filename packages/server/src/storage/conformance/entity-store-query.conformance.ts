@@ -20,7 +20,12 @@ interface Case {
   trivial?: boolean;
 }
 
-const cmp = (op: 'eq' | 'ne' | 'gt' | 'gte' | 'lt' | 'lte', field: string, value: string | number | boolean | null): Expr => ({ kind: 'compare', op, field, value });
+const cmp = (op: 'eq' | 'ne' | 'gt' | 'gte' | 'lt' | 'lte', field: string, value: string | number | boolean | null): Expr => ({
+  kind: 'compare',
+  op,
+  field,
+  value,
+});
 const like = (field: string, mode: 'contains' | 'startsWith' | 'endsWith', value: string, ci = true): Expr => ({ kind: 'like', field, mode, value, ci });
 
 /** Hand-written cases, one list per expression kind: adding a kind to the IR fails the build here. */
@@ -31,7 +36,11 @@ function handCases(d: QueryData): Record<ExprKind, Case[]> {
   return {
     true: [c(q.true(), true)],
     false: [c({ kind: 'false' }, true)],
-    and: [c(q.and(q.eq('status', 'New'), cmp('gte', 'severity', 3))), c(q.and(q.eq('tags', 'a'), q.eq('tags', 'b'))), c(q.and(cmp('eq', 'customFields.hot', true), q.eq('flag', false)))],
+    and: [
+      c(q.and(q.eq('status', 'New'), cmp('gte', 'severity', 3))),
+      c(q.and(q.eq('tags', 'a'), q.eq('tags', 'b'))),
+      c(q.and(cmp('eq', 'customFields.hot', true), q.eq('flag', false))),
+    ],
     or: [c(q.or(q.eq('tags', 'phishing'), q.eq('assignee', 'alice'))), c(q.or(q.eq('customFields.team', 'Red'), cmp('lt', 'severity', 2)))],
     not: [
       c(q.not(q.eq('assignee', 'alice'))),
@@ -199,13 +208,17 @@ export function registerQueryConformance(ctx: SuiteCtx): void {
       for (const c of cases) {
         const expected = refIds(data.world, c.entity, c.expr);
         const total = data.world.all(c.entity).length;
-        if (!c.trivial) assert.ok(expected.length > 0 && expected.length < total, `hand case does not discriminate: ${JSON.stringify(c.expr)} (${expected.length}/${total})`);
+        if (!c.trivial) {
+          assert.ok(expected.length > 0 && expected.length < total, `hand case does not discriminate: ${JSON.stringify(c.expr)} (${expected.length}/${total})`);
+        }
         const got = await ids(s, c.entity, c.expr);
         const n = await count(s, { entity: c.entity, where: c.expr, sort: [] });
         if (JSON.stringify(got) !== JSON.stringify(expected) || n !== expected.length) {
           const extra = got.filter((x) => !expected.includes(x)).slice(0, 3);
           const missing = expected.filter((x) => !got.includes(x)).slice(0, 3);
-          failures.push(`${c.entity} ${JSON.stringify(c.expr)}: expected ${expected.length}, got ${got.length} (count ${n}); extra ${JSON.stringify(extra.map((id) => data.world.get(c.entity, id)))} missing ${JSON.stringify(missing.map((id) => data.world.get(c.entity, id)))}`);
+          failures.push(
+            `${c.entity} ${JSON.stringify(c.expr)}: expected ${expected.length}, got ${got.length} (count ${n}); extra ${JSON.stringify(extra.map((id) => data.world.get(c.entity, id)))} missing ${JSON.stringify(missing.map((id) => data.world.get(c.entity, id)))}`,
+          );
         }
       }
     }
@@ -228,23 +241,45 @@ export function registerQueryConformance(ctx: SuiteCtx): void {
         failures.push(`#${i} ${entity} ${JSON.stringify(expr)} threw ${String(e)}`);
         continue;
       }
-      if (JSON.stringify(got) !== JSON.stringify(expected)) failures.push(`#${i} ${entity} ${JSON.stringify(expr)}: expected ${expected.length}, got ${got.length}`);
-      else if (i % 5 === 0) assert.equal(await count(s, { entity, where: expr, sort: [] }), expected.length);
+      if (JSON.stringify(got) !== JSON.stringify(expected)) {
+        failures.push(`#${i} ${entity} ${JSON.stringify(expr)}: expected ${expected.length}, got ${got.length}`);
+      } else if (i % 5 === 0) assert.equal(await count(s, { entity, where: expr, sort: [] }), expected.length);
     }
     assert.deepEqual(failures.slice(0, 10), [], `${failures.length} of 500 generated queries differ`);
     assert.ok(nonTrivial > 150, `only ${nonTrivial} generated queries discriminate`);
   });
 
   const sorts: Array<{ entity: 'case' | 'task'; where: Expr; sort: SortKey[] }> = [
-    { entity: 'case', where: q.true(), sort: [{ field: 'severity', dir: 'asc' }, { field: 'title', dir: 'desc' }] },
+    {
+      entity: 'case',
+      where: q.true(),
+      sort: [
+        { field: 'severity', dir: 'asc' },
+        { field: 'title', dir: 'desc' },
+      ],
+    },
     { entity: 'case', where: q.true(), sort: [{ field: 'tlp', dir: 'desc' }] },
     { entity: 'case', where: q.true(), sort: [{ field: '_createdAt', dir: 'asc' }] },
     { entity: 'case', where: q.true(), sort: [{ field: '_createdAt', dir: 'desc' }] },
-    { entity: 'case', where: q.true(), sort: [{ field: 'pap', dir: 'desc' }, { field: 'flag', dir: 'asc' }] },
+    {
+      entity: 'case',
+      where: q.true(),
+      sort: [
+        { field: 'pap', dir: 'desc' },
+        { field: 'flag', dir: 'asc' },
+      ],
+    },
     { entity: 'case', where: q.visible(['o1']), sort: [{ field: 'title', dir: 'asc' }] },
     { entity: 'case', where: { kind: 'has', field: 'customFields.score' }, sort: [{ field: 'customFields.score', dir: 'asc' }] },
     { entity: 'case', where: { kind: 'has', field: 'customFields.score' }, sort: [{ field: 'customFields.score', dir: 'desc' }] },
-    { entity: 'task', where: q.eq('group', 'triage'), sort: [{ field: 'order', dir: 'asc' }, { field: 'status', dir: 'asc' }] },
+    {
+      entity: 'task',
+      where: q.eq('group', 'triage'),
+      sort: [
+        { field: 'order', dir: 'asc' },
+        { field: 'status', dir: 'asc' },
+      ],
+    },
   ];
   for (const sc of sorts) {
     it(ctx, `sort ${JSON.stringify(sc.sort)} on ${sc.entity}: ordered, stable across pages, ties included`, async () => {
@@ -255,10 +290,20 @@ export function registerQueryConformance(ctx: SuiteCtx): void {
       const hasTies = all.some((d, i) => i > 0 && compareOn(sc.sort, all[i - 1]!, d) === 0);
       if (sc.sort.length === 1 && sc.sort[0]?.field === '_createdAt') assert.ok(hasTies, 'the data set has ties on this key');
       const again = await rows(s, { entity: sc.entity, where: sc.where, sort: sc.sort });
-      assert.deepEqual(again.map((d) => d._id), all.map((d) => d._id), 'ties are broken the same way every time');
+      assert.deepEqual(
+        again.map((d) => d._id),
+        all.map((d) => d._id),
+        'ties are broken the same way every time',
+      );
       const paged: Doc[] = [];
-      for (let from = 0; from < all.length + 7; from += 7) paged.push(...(await rows(s, { entity: sc.entity, where: sc.where, sort: sc.sort }, from, from + 7)));
-      assert.deepEqual(paged.map((d) => d._id), all.map((d) => d._id), 'pages partition the result');
+      for (let from = 0; from < all.length + 7; from += 7) {
+        paged.push(...(await rows(s, { entity: sc.entity, where: sc.where, sort: sc.sort }, from, from + 7)));
+      }
+      assert.deepEqual(
+        paged.map((d) => d._id),
+        all.map((d) => d._id),
+        'pages partition the result',
+      );
     });
   }
 
@@ -289,18 +334,30 @@ export function registerQueryConformance(ctx: SuiteCtx): void {
       { entity: 'case', where: q.true(), sort: [{ field: 'noSuchField', dir: 'asc' }] },
     ];
     for (const b of bad) {
-      await assert.rejects(s.query({ entity: b.entity, where: b.where, sort: b.sort ?? [], output: { kind: 'rows', from: 0, to: 10 } }), errType('SearchError'), JSON.stringify(b));
-      if (!b.sort) await assert.rejects(s.query({ entity: b.entity, where: b.where, sort: [], output: { kind: 'count' } }), errType('SearchError'), JSON.stringify(b));
+      await assert.rejects(
+        s.query({ entity: b.entity, where: b.where, sort: b.sort ?? [], output: { kind: 'rows', from: 0, to: 10 } }),
+        errType('SearchError'),
+        JSON.stringify(b),
+      );
+      if (!b.sort) {
+        await assert.rejects(s.query({ entity: b.entity, where: b.where, sort: [], output: { kind: 'count' } }), errType('SearchError'), JSON.stringify(b));
+      }
     }
   });
 
   it(ctx, 'a non-numeric value on a numeric field is a SearchError', async () => {
     await assert.rejects(count(s, { entity: 'case', where: q.eq('severity', 'high'), sort: [] }), errType('SearchError'));
-    await assert.rejects(count(s, { entity: 'case', where: { kind: 'between', field: '_createdAt', from: 'yesterday', to: 1 }, sort: [] }), errType('SearchError'));
+    await assert.rejects(
+      count(s, { entity: 'case', where: { kind: 'between', field: '_createdAt', from: 'yesterday', to: 1 }, sort: [] }),
+      errType('SearchError'),
+    );
   });
 
   it(ctx, 'traversal to a relation the type does not have is a SearchError', async () => {
     await assert.rejects(count(s, { entity: 'case', where: q.parentId('task', 'x'), sort: [] }), errType('SearchError'));
-    await assert.rejects(count(s, { entity: 'case', where: { kind: 'child', childType: 'case', relation: 'case', where: q.true() }, sort: [] }), errType('SearchError'));
+    await assert.rejects(
+      count(s, { entity: 'case', where: { kind: 'child', childType: 'case', relation: 'case', where: q.true() }, sort: [] }),
+      errType('SearchError'),
+    );
   });
 }

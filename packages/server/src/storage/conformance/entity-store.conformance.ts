@@ -274,8 +274,16 @@ function registerBatch(ctx: SuiteCtx): void {
 
   const failing: Array<{ why: string; type: string; op: (s: EntityStore, held: Doc) => import('../entity-store.js').BatchOp }> = [
     { why: 'a duplicate insert', type: 'ConflictError', op: (_s, held) => ({ op: 'insert', doc: { ...held } }) },
-    { why: 'a version conflict', type: 'ConflictError', op: (_s, held) => ({ op: 'update', type: 'case', id: held._id, patch: { title: 'x' }, by: 'bob', expectedVersion: 7 }) },
-    { why: 'an update of a missing document', type: 'NotFoundError', op: () => ({ op: 'update', type: 'case', id: '~999999999', patch: { title: 'x' }, by: 'bob' }) },
+    {
+      why: 'a version conflict',
+      type: 'ConflictError',
+      op: (_s, held) => ({ op: 'update', type: 'case', id: held._id, patch: { title: 'x' }, by: 'bob', expectedVersion: 7 }),
+    },
+    {
+      why: 'an update of a missing document',
+      type: 'NotFoundError',
+      op: () => ({ op: 'update', type: 'case', id: '~999999999', patch: { title: 'x' }, by: 'bob' }),
+    },
     { why: 'a claim held by another owner', type: 'ConflictError', op: () => ({ op: 'claim', scope: 'test', key: 'taken', owner: 'someone-else' }) },
   ];
   for (const f of failing) {
@@ -315,7 +323,10 @@ function registerBatch(ctx: SuiteCtx): void {
       const bad = newDoc(s, 'case', { title: 'bad' });
       const results = await Promise.allSettled([
         ...good.slice(0, 5).map((d) => s.insert(d)),
-        s.batch([{ op: 'insert', doc: bad }, { op: 'insert', doc: { ...held } }]),
+        s.batch([
+          { op: 'insert', doc: bad },
+          { op: 'insert', doc: { ...held } },
+        ]),
         s.batch(good.slice(5).map((d) => ({ op: 'insert' as const, doc: d }))),
         s.nextSequence('concurrent'),
       ]);
@@ -323,7 +334,15 @@ function registerBatch(ctx: SuiteCtx): void {
         results.map((r) => r.status),
         ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled'],
       );
-      assert.equal((await s.getMany('case', good.map((d) => d._id))).length, 10);
+      assert.equal(
+        (
+          await s.getMany(
+            'case',
+            good.map((d) => d._id),
+          )
+        ).length,
+        10,
+      );
       assert.equal(await s.get('case', bad._id), undefined);
       assert.equal(await s.nextSequence('concurrent'), 2);
     });

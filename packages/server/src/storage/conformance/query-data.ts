@@ -74,22 +74,47 @@ export async function loadQueryData(s: EntityStore, seed = 20240301, nCases = 22
   const a1 = base(s, 'case', {
     title: 'Anchor Phishing 100%_done',
     description: 'first anchor with a mail',
-    severity: 4, tlp: 2, pap: 1, number: 100001, flag: true, status: 'New', assignee: 'alice',
+    severity: 4,
+    tlp: 2,
+    pap: 1,
+    number: 100001,
+    flag: true,
+    status: 'New',
+    assignee: 'alice',
     tags: ['phishing', 'a_b', '007'],
     customFields: [cf('score', 'integer', 42, 0), cf('team', 'string', 'Red', 1), cf('hot', 'boolean', true, 2)],
-    _createdAt: BASE - 1000, _orgs: ['o1'],
+    _createdAt: BASE - 1000,
+    _orgs: ['o1'],
   });
   const a2 = base(s, 'case', {
     title: 'anchor malware',
     description: 'second anchor',
-    severity: 1, tlp: 0, pap: 0, number: 100002, flag: false, status: 'InProgress',
+    severity: 1,
+    tlp: 0,
+    pap: 0,
+    number: 100002,
+    flag: false,
+    status: 'InProgress',
     tags: ['7', '1e3'],
     customFields: [cf('team', 'string', '007', 0), cf('empty', 'string', null, 1)],
-    _createdAt: BASE - 2000, _orgs: ['*'],
+    _createdAt: BASE - 2000,
+    _orgs: ['*'],
   });
   const a3 = base(s, 'case', {
-    title: 'ZZZ', description: 'third', severity: 2, tlp: 4, pap: 3, number: 100003, flag: false, status: 'TruePositive', summary: 'closed it',
-    tags: [], customFields: [], _createdAt: BASE - 3000, _orgs: ['o2', 'o3'], _restrictedTo: ['alice', 'team-x'],
+    title: 'ZZZ',
+    description: 'third',
+    severity: 2,
+    tlp: 4,
+    pap: 3,
+    number: 100003,
+    flag: false,
+    status: 'TruePositive',
+    summary: 'closed it',
+    tags: [],
+    customFields: [],
+    _createdAt: BASE - 3000,
+    _orgs: ['o2', 'o3'],
+    _restrictedTo: ['alice', 'team-x'],
   });
   const cases: NewDoc[] = [a1, a2, a3];
   for (let i = 0; i < nCases; i++) {
@@ -118,8 +143,25 @@ export async function loadQueryData(s: EntityStore, seed = 20240301, nCases = 22
       }),
     );
   }
-  const t1 = base(s, 'task', { title: 'Check headers', status: 'Waiting', group: 'triage', order: 0, flag: true, assignee: 'alice', _parents: { case: a1._id }, _orgs: ['o1'] });
-  const t2 = base(s, 'task', { title: 'Contain', status: 'Completed', group: 'default', order: 1, flag: false, _parents: { case: a2._id }, _orgs: ['o1', 'o2'] });
+  const t1 = base(s, 'task', {
+    title: 'Check headers',
+    status: 'Waiting',
+    group: 'triage',
+    order: 0,
+    flag: true,
+    assignee: 'alice',
+    _parents: { case: a1._id },
+    _orgs: ['o1'],
+  });
+  const t2 = base(s, 'task', {
+    title: 'Contain',
+    status: 'Completed',
+    group: 'default',
+    order: 1,
+    flag: false,
+    _parents: { case: a2._id },
+    _orgs: ['o1', 'o2'],
+  });
   const t3 = base(s, 'task', { title: 'Orphan', status: 'Cancel', group: 'default', order: 2, flag: false, _parents: { case: MISSING_ID }, _orgs: ['o3'] });
   const tasks: NewDoc[] = [t1, t2, t3];
   const caseIds = cases.slice(3).map((c) => c._id);

@@ -23,14 +23,16 @@ export class World {
   childrenOf(type: string, relation: string, parentId: string): Doc[] {
     if (!this.children) {
       this.children = new Map();
-      for (const [t, docs] of this.byType)
-        {for (const d of docs.values())
-          {for (const [rel, pid] of Object.entries(d._parents ?? {})) {
+      for (const [t, docs] of this.byType) {
+        for (const d of docs.values()) {
+          for (const [rel, pid] of Object.entries(d._parents ?? {})) {
             const k = `${t}\0${rel}\0${pid}`;
             const list = this.children.get(k);
             if (list) list.push(d);
             else this.children.set(k, [d]);
-          }}}
+          }
+        }
+      }
     }
     return this.children.get(`${type}\0${relation}\0${parentId}`) ?? [];
   }

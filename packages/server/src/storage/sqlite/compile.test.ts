@@ -19,7 +19,15 @@ const count = { kind: 'count' } as const;
 const CASES: Array<[string, Query]> = [
   [
     'listCase in one organisation, filtered by status, sorted and paged',
-    { entity: 'case', where: q.and(q.visible(['~100']), q.eq('status', 'New')), sort: [{ field: 'severity', dir: 'desc' }, { field: 'title', dir: 'asc' }], output: { kind: 'rows', from: 30, to: 45 } },
+    {
+      entity: 'case',
+      where: q.and(q.visible(['~100']), q.eq('status', 'New')),
+      sort: [
+        { field: 'severity', dir: 'desc' },
+        { field: 'title', dir: 'asc' },
+      ],
+      output: { kind: 'rows', from: 30, to: 45 },
+    },
   ],
   ['default sort (newest first)', { entity: 'case', where: q.true(), sort: [], output: rows }],
   [
@@ -28,7 +36,17 @@ const CASES: Array<[string, Query]> = [
   ],
   [
     'numeric string against a custom field, null checks',
-    { entity: 'case', where: q.or({ kind: 'compare', op: 'gte', field: 'customFields.score', value: '10' }, q.eq('assignee', null), { kind: 'compare', op: 'ne', field: 'tags', value: null }), sort: [], output: count },
+    {
+      entity: 'case',
+      where: q.or({ kind: 'compare', op: 'gte', field: 'customFields.score', value: '10' }, q.eq('assignee', null), {
+        kind: 'compare',
+        op: 'ne',
+        field: 'tags',
+        value: null,
+      }),
+      sort: [],
+      output: count,
+    },
   ],
   [
     'like, match, in and between on scalar and multi-valued fields',
@@ -51,11 +69,26 @@ const CASES: Array<[string, Query]> = [
   ],
   [
     'tasks of visible high-severity cases (parent traversal)',
-    { entity: 'task', where: q.and(q.visible(['~100']), { kind: 'parent', relation: 'case', parentType: 'case', where: q.and(q.visible(['~100']), { kind: 'compare', op: 'gte', field: 'severity', value: 3 }) }), sort: [{ field: 'order', dir: 'asc' }], output: rows },
+    {
+      entity: 'task',
+      where: q.and(q.visible(['~100']), {
+        kind: 'parent',
+        relation: 'case',
+        parentType: 'case',
+        where: q.and(q.visible(['~100']), { kind: 'compare', op: 'gte', field: 'severity', value: 3 }),
+      }),
+      sort: [{ field: 'order', dir: 'asc' }],
+      output: rows,
+    },
   ],
   [
     'cases with a waiting task (child traversal) and a parent id filter',
-    { entity: 'case', where: { kind: 'child', childType: 'task', relation: 'case', where: q.and(q.eq('status', 'Waiting'), q.parentId('case', '~1', '~2')) }, sort: [], output: count },
+    {
+      entity: 'case',
+      where: { kind: 'child', childType: 'task', relation: 'case', where: q.and(q.eq('status', 'Waiting'), q.parentId('case', '~1', '~2')) },
+      sort: [],
+      output: count,
+    },
   ],
   ['visibility restricted to named users', { entity: 'case', where: q.visible(['~100', '~200'], ['alice', 'bob']), sort: [], output: count }],
 ];

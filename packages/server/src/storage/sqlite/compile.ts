@@ -5,7 +5,7 @@
 import type { Expr, ExprKind, Query, Scalar, SortKey } from '../../query/ir.js';
 import { entityDef, fieldDef, ALL_ORGS, RESTRICTED_TO, type EntityDef, type FieldDef } from '../../entities/registry.js';
 import { SearchError } from '../../errors/errors.js';
-import { docOf, fieldColumn, jsonPath, mvTable, ORG_COLUMN, parentColumn, table } from './schema.js';
+import { docOf, fieldColumn, jsonPath, mvTable, ORG_COLUMN, parentColumn, sortIndexes, table } from './schema.js';
 
 export interface Compiled {
   sql: string;
@@ -221,20 +221,30 @@ export function compileWhere(q: Pick<Query, 'entity' | 'where'>, params: unknown
 
 const DEFAULT_SORT: readonly SortKey[] = [{ field: '_createdAt', dir: 'desc' }];
 
-/** The first sort key of a rows query when it is a typed column with its own index. */
+/**
+ * The leading sort keys of a rows query that an index serves in order: the first key when it
+ * is a typed column (its own index), or the first two when a two-field sort index exists and
+ * both go downwards (the bound on a pair is exact only where NULLs come last).
+ */
 export interface SortWindow {
-  column: string;
+  columns: string[];
   index: string;
   dir: 'asc' | 'desc';
 }
 
-/** The window a rows query may walk (see `compileQuery`'s `bound`), if its first sort key has an index. */
+/** The window a rows query may walk (see `compileQuery`'s `bound`), if its leading sort keys have an index. */
 export function sortWindow(q: Query): SortWindow | undefined {
   const def = entityDef(q.entity);
-  const first = (q.sort.length ? q.sort : DEFAULT_SORT)[0]!;
+  const sort = q.sort.length ? q.sort : DEFAULT_SORT;
+  const first = sort[0]!;
+  const second = sort[1];
+  if (first.dir === 'desc' && second?.dir === 'desc') {
+    const pair = sortIndexes(def).find((x) => x.fields[0] === first.field && x.fields[1] === second.field);
+    if (pair) return { columns: [fieldColumn(first.field), fieldColumn(second.field)], index: pair.index, dir: 'desc' };
+  }
   const fd = fieldDef(def, first.field);
   if (!fd?.indexed || fd.type === 'string[]' || fd.type === 'customFields' || first.field === '_id') return undefined;
-  return { column: fieldColumn(first.field), index: `"i_${def.name}_${first.field}"`, dir: first.dir };
+  return { columns: [fieldColumn(first.field)], index: `"i_${def.name}_${first.field}"`, dir: first.dir };
 }
 
 /**
@@ -247,7 +257,7 @@ export function sortWindow(q: Query): SortWindow | undefined {
  * before the bound, ties included, was considered); the adapter falls back to the unbounded
  * query otherwise.
  */
-export function compileQuery(q: Query, bound?: { window: SortWindow; value: unknown }): Compiled {
+export function compileQuery(q: Query, bound?: { window: SortWindow; values: unknown[] }): Compiled {
   const def = entityDef(q.entity);
   const params: unknown[] = [];
   const where = compileWhere(q, params);
@@ -258,8 +268,11 @@ export function compileQuery(q: Query, bound?: { window: SortWindow; value: unkn
     let from = `FROM ${table(def.name)} t0 WHERE ${where}`;
     if (bound) {
       const w = bound.window;
-      from = `FROM ${table(def.name)} t0 INDEXED BY ${w.index} WHERE t0.${w.column} ${w.dir === 'desc' ? '>=' : '<='} ? AND ${where}`;
-      params.unshift(bound.value);
+      const cols = w.columns.map((c) => `t0.${c}`);
+      const key = cols.length === 1 ? cols[0]! : `(${cols.join(', ')})`;
+      const at = cols.length === 1 ? '?' : `(${cols.map(() => '?').join(', ')})`;
+      from = `FROM ${table(def.name)} t0 INDEXED BY ${w.index} WHERE ${key} ${w.dir === 'desc' ? '>=' : '<='} ${at} AND ${where}`;
+      params.unshift(...bound.values);
     }
     params.push(limit, q.output.from);
     return { sql: `SELECT t0.rid AS rid, t0._version AS v ${from} ORDER BY ${order} LIMIT ? OFFSET ?`, params };

@@ -37,14 +37,33 @@ describe('sqlite adapter specifics', () => {
   test('a side table created with NUMERIC affinity (v ANY) is rebuilt at start, so tag "007" is not "7"', async () => {
     const path = join(dir, 'legacy.sqlite');
     const s = await open(path);
-    const a = await s.insert({ _id: s.newId(), _type: 'case', _createdAt: 1, _createdBy: 't', _orgs: ['o'], _parents: {}, tags: ['007'], customFields: [{ name: 'team', value: '1e3' }] });
+    const a = await s.insert({
+      _id: s.newId(),
+      _type: 'case',
+      _createdAt: 1,
+      _createdBy: 't',
+      _orgs: ['o'],
+      _parents: {},
+      tags: ['007'],
+      customFields: [{ name: 'team', value: '1e3' }],
+    });
     const b = await s.insert({ _id: s.newId(), _type: 'case', _createdAt: 2, _createdBy: 't', _orgs: ['o'], _parents: {}, tags: ['7'] });
     await s.close();
     // recreate the side table as the first schema did, with values converted by NUMERIC affinity
     const raw = new Database(path);
-    raw.exec(`DROP TABLE "m_case"; CREATE TABLE "m_case" (f TEXT NOT NULL, v ANY, id TEXT NOT NULL, PRIMARY KEY (f, v, id)) WITHOUT ROWID; CREATE INDEX "i_m_case_id" ON "m_case" (id);`);
+    raw.exec(
+      `DROP TABLE "m_case"; CREATE TABLE "m_case" (f TEXT NOT NULL, v ANY, id TEXT NOT NULL, PRIMARY KEY (f, v, id)) WITHOUT ROWID; CREATE INDEX "i_m_case_id" ON "m_case" (id);`,
+    );
     const ins = raw.prepare('INSERT INTO "m_case" (f, v, id) VALUES (?, ?, ?)');
-    for (const [f, v, id] of [['_orgs', 'o', a._id], ['tags', '007', a._id], ['cf.team', '1e3', a._id], ['_orgs', 'o', b._id], ['tags', '7', b._id]] as const) ins.run(f, v, id);
+    for (const [f, v, id] of [
+      ['_orgs', 'o', a._id],
+      ['tags', '007', a._id],
+      ['cf.team', '1e3', a._id],
+      ['_orgs', 'o', b._id],
+      ['tags', '7', b._id],
+    ] as const) {
+      ins.run(f, v, id);
+    }
     assert.equal((raw.prepare(`SELECT typeof(v) AS t FROM "m_case" WHERE f = 'tags' AND id = ?`).get(a._id) as { t: string }).t, 'integer');
     raw.close();
 

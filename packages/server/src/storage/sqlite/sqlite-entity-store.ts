@@ -493,14 +493,17 @@ export class SqliteEntityStore implements EntityStore {
     const w = out.to > out.from && out.to <= WINDOW_MAX_END ? sortWindow(q) : undefined;
     if (w) {
       const t = table(entityDef(q.entity).name);
-      const order = `ORDER BY ${w.column} ${w.dir === 'desc' ? 'DESC' : 'ASC'}`;
+      const order = `ORDER BY ${w.columns.map((c) => `${c} ${w.dir === 'desc' ? 'DESC' : 'ASC'}`).join(', ')}`;
+      const walk = `FROM ${t} INDEXED BY ${w.index} ${order}`;
       const probe = this.stmt(
-        `SELECT (SELECT ${w.column} FROM ${t} INDEXED BY ${w.index} ${order} LIMIT 1 OFFSET ?) AS b, (SELECT ${w.column} FROM ${t} INDEXED BY ${w.index} ${order} LIMIT 1) AS first`,
+        `SELECT ${w.columns.map((c, i) => `(SELECT ${c} ${walk} LIMIT 1 OFFSET ?) AS b${i}`).join(', ')}, (SELECT ${w.columns[0]} ${walk} LIMIT 1) AS first`,
       ).safeIntegers(true);
-      const { b, first } = probe.get((this.options.sortWindowRows ?? windowSize(out.to)) - 1) as { b: unknown; first: unknown };
+      const offset = (this.options.sortWindowRows ?? windowSize(out.to)) - 1;
+      const row = probe.get(...w.columns.map(() => offset)) as Record<string, unknown>;
+      const bound = w.columns.map((_c, i) => row[`b${i}`]);
       // ascending walks start with the NULLs, which a bound excludes: only bound a column without them
-      if (b !== null && (w.dir === 'desc' || first !== null)) {
-        const c = compileQuery(q, { window: w, value: b });
+      if (bound.every((b) => b !== null) && (w.dir === 'desc' || row.first !== null)) {
+        const c = compileQuery(q, { window: w, values: bound });
         const rows = this.stmt(c.sql).all(...c.params) as Array<{ rid: number; v: number }>;
         if (rows.length === out.to - out.from) return rows;
       }

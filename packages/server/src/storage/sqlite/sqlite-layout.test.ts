@@ -46,6 +46,7 @@ function caseDoc(s: SqliteEntityStore, i: number, extra: Partial<NewDoc> = {}): 
     flag: i % 7 === 0,
     number: i,
     ...(i % 11 === 0 ? {} : { assignee: `user${i % 4}` }),
+    ...(i % 13 === 0 ? {} : { startDate: 5_000 + (i % 23) * 7 }),
     ...extra,
   };
 }
@@ -70,6 +71,19 @@ describe('bounded sort-index walk', () => {
       [
         { field: 'flag', dir: 'desc' },
         { field: '_createdAt', dir: 'desc' },
+      ],
+      [
+        { field: 'flag', dir: 'desc' },
+        { field: 'startDate', dir: 'desc' },
+      ],
+      [
+        { field: 'flag', dir: 'desc' },
+        { field: 'startDate', dir: 'desc' },
+        { field: 'title', dir: 'asc' },
+      ],
+      [
+        { field: 'flag', dir: 'asc' },
+        { field: 'startDate', dir: 'asc' },
       ],
       [{ field: 'assignee', dir: 'asc' }],
       [{ field: 'assignee', dir: 'desc' }],

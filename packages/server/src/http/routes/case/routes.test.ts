@@ -66,10 +66,20 @@ test('read-only users cannot write', async () => {
 test('query: filter, sort, page and count', async () => {
   const c = t.as(b.analyst);
   for (let i = 0; i < 5; i++) await c.post('/api/v1/case', { title: `q${i}`, description: 'd', severity: 1 + (i % 4), tags: i % 2 ? ['odd'] : ['even'] });
-  const odd = await c.query([{ _name: 'listCase' }, { _name: 'filter', _eq: { _field: 'tags', _value: 'odd' } }, { _name: 'sort', _fields: [{ title: 'asc' }] }]);
-  assert.deepEqual(odd.body.map((x: { title: string }) => x.title), ['q1', 'q3']);
+  const odd = await c.query([
+    { _name: 'listCase' },
+    { _name: 'filter', _eq: { _field: 'tags', _value: 'odd' } },
+    { _name: 'sort', _fields: [{ title: 'asc' }] },
+  ]);
+  assert.deepEqual(
+    odd.body.map((x: { title: string }) => x.title),
+    ['q1', 'q3'],
+  );
   const paged = await c.query([{ _name: 'listCase' }, { _name: 'sort', _fields: [{ title: 'desc' }] }, { _name: 'page', from: 1, to: 3, extraData: [] }]);
-  assert.deepEqual(paged.body.map((x: { title: string }) => x.title), ['q3', 'q2']);
+  assert.deepEqual(
+    paged.body.map((x: { title: string }) => x.title),
+    ['q3', 'q2'],
+  );
   const n = await c.query([{ _name: 'listCase' }, { _name: 'filter', _gte: { _field: 'severity', _value: 3 } }, { _name: 'count' }]);
   assert.equal(n.body, 2);
   const like = await c.query([{ _name: 'listCase' }, { _name: 'filter', _like: { _field: 'title', _value: 'q*' } }, { _name: 'count' }]);
@@ -85,10 +95,17 @@ test('deleting a case removes the files of its file observables', async () => {
   const b = '----w' + Math.random().toString(16).slice(2);
   const payload = Buffer.concat([
     Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="_json"\r\n\r\n{"dataType":"file","message":"m"}\r\n`),
-    Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="attachment"; filename="sample.bin"\r\nContent-Type: application/octet-stream\r\n\r\nhello-bytes\r\n--${b}--\r\n`),
+    Buffer.from(
+      `--${b}\r\nContent-Disposition: form-data; name="attachment"; filename="sample.bin"\r\nContent-Type: application/octet-stream\r\n\r\nhello-bytes\r\n--${b}--\r\n`,
+    ),
   ]);
   const auth = `Basic ${Buffer.from(`${a.analyst.login}:secret`).toString('base64')}`;
-  const r = await t.running.app.inject({ method: 'POST', url: `/api/v1/case/${kase.body._id}/observable`, headers: { authorization: auth, 'x-organisation': a.name, 'content-type': `multipart/form-data; boundary=${b}` }, payload });
+  const r = await t.running.app.inject({
+    method: 'POST',
+    url: `/api/v1/case/${kase.body._id}/observable`,
+    headers: { authorization: auth, 'x-organisation': a.name, 'content-type': `multipart/form-data; boundary=${b}` },
+    payload,
+  });
   assert.equal(r.statusCode, 201, r.body);
   const attId = (JSON.parse(r.body) as Array<{ attachment: { _id: string } }>)[0]!.attachment._id;
   assert.equal((await c.get(`/api/v1/attachment/${attId}/download`)).status, 200);

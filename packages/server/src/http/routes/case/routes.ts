@@ -4,18 +4,20 @@ import type { Services } from '../../../services/index.js';
 import { actorOf } from '../../app.js';
 import { idParam } from '../../params.js';
 import { BulkUpdateCase, InputCase, InputUpdateCase } from './schema.js';
-import type { CaseInput } from '../../../services/case.service.js';
 
 type P = { id: string };
 
 /** Hook for modules that extend case creation (templates, tasks, pages, sharing). */
-export type CaseCreateHandler = (actor: import('../../../services/actor.js').Actor, body: Static<typeof InputCase>) => Promise<import('../../../storage/entity-store.js').Doc>;
+export type CaseCreateHandler = (
+  actor: import('../../../services/actor.js').Actor,
+  body: Static<typeof InputCase>,
+) => Promise<import('../../../storage/entity-store.js').Doc>;
 
 export function caseRoutes(app: FastifyInstance, s: Services): void {
   app.post('/api/v1/case', { schema: { body: InputCase } }, async (req, reply) => {
     const actor = actorOf(req);
     const body = req.body as Static<typeof InputCase>;
-    const doc = s.caseCreator ? await s.caseCreator(actor, body) : await s.cases.create(actor, body as CaseInput);
+    const doc = s.caseCreator ? await s.caseCreator(actor, body) : await s.cases.create(actor, body);
     return reply.status(201).send(s.cases.render(doc));
   });
   app.get<{ Params: P }>('/api/v1/case/:id', async (req) => s.cases.render(await s.cases.get(actorOf(req), idParam(req.params.id))));

@@ -2,7 +2,9 @@ import { Type } from '@sinclair/typebox';
 
 const Tags = Type.Array(Type.String({ maxLength: 1024 }), { maxItems: 1000 });
 export const CustomFieldsInput = Type.Union([
-  Type.Array(Type.Object({ name: Type.String({ maxLength: 256 }), value: Type.Optional(Type.Unknown()), order: Type.Optional(Type.Integer()) }), { maxItems: 500 }),
+  Type.Array(Type.Object({ name: Type.String({ maxLength: 256 }), value: Type.Optional(Type.Unknown()), order: Type.Optional(Type.Integer()) }), {
+    maxItems: 500,
+  }),
   Type.Record(Type.String({ maxLength: 256 }), Type.Unknown()),
 ]);
 const Severity = Type.Integer({ minimum: 1, maximum: 4 });
@@ -85,4 +87,7 @@ export const InputUpdateCase = Type.Object({
   removeTags: Type.Optional(Tags),
 });
 
-export const BulkUpdateCase = Type.Intersect([InputUpdateCase, Type.Object({ ids: Type.Array(Type.String({ maxLength: 256 }), { minItems: 1, maxItems: 10000 }) })]);
+export const BulkUpdateCase = Type.Intersect([
+  InputUpdateCase,
+  Type.Object({ ids: Type.Array(Type.String({ maxLength: 256 }), { minItems: 1, maxItems: 10000 }) }),
+]);

@@ -29,7 +29,12 @@ function multipart(json: unknown, file: Buffer): { body: Buffer; contentType: st
 async function importEvent(file: Buffer, json: unknown = {}) {
   const { body, contentType } = multipart(json, file);
   const auth = `Basic ${Buffer.from(`${a.analyst.login}:secret`).toString('base64')}`;
-  const r = await t.running.app.inject({ method: 'POST', url: '/api/v1/connector/misp/case/import', headers: { authorization: auth, 'x-organisation': a.name, 'content-type': contentType }, payload: body });
+  const r = await t.running.app.inject({
+    method: 'POST',
+    url: '/api/v1/connector/misp/case/import',
+    headers: { authorization: auth, 'x-organisation': a.name, 'content-type': contentType },
+    payload: body,
+  });
   return { status: r.statusCode, body: JSON.parse(r.body) as Record<string, unknown> };
 }
 
@@ -65,6 +70,11 @@ test('importing a non-event is a 400; a real event becomes a case with observabl
 test('read-only users cannot import', async () => {
   const { body, contentType } = multipart({}, readFileSync(fixture));
   const auth = `Basic ${Buffer.from(`${a.readonly.login}:secret`).toString('base64')}`;
-  const r = await t.running.app.inject({ method: 'POST', url: '/api/v1/connector/misp/case/import', headers: { authorization: auth, 'x-organisation': a.name, 'content-type': contentType }, payload: body });
+  const r = await t.running.app.inject({
+    method: 'POST',
+    url: '/api/v1/connector/misp/case/import',
+    headers: { authorization: auth, 'x-organisation': a.name, 'content-type': contentType },
+    payload: body,
+  });
   assert.equal(r.statusCode, 403);
 });

@@ -14,7 +14,10 @@ const InputOrganisation = Type.Object({
 const UpdateOrganisation = Type.Partial(Type.Object({ ...InputOrganisation.properties, avatar: Type.String({ maxLength: 1_000_000 }) }));
 const LinkBody = Type.Object({ linkType: Type.Optional(Type.String()), otherLinkType: Type.Optional(Type.String()) });
 const BulkLinks = Type.Object({
-  links: Type.Array(Type.Object({ toOrganisation: Type.String(), linkType: Type.String(), otherLinkType: Type.String(), avatar: Type.Optional(Type.String()) }), { maxItems: 1000 }),
+  links: Type.Array(
+    Type.Object({ toOrganisation: Type.String(), linkType: Type.String(), otherLinkType: Type.String(), avatar: Type.Optional(Type.String()) }),
+    { maxItems: 1000 },
+  ),
 });
 
 type P = { id: string };
@@ -45,6 +48,14 @@ export function organisationRoutes(app: FastifyInstance, s: Services): void {
   });
   app.get('/api/v1/sharingProfile', async () => [
     { name: 'all', description: 'Share everything', autoShare: false, editable: false, permissionProfile: 'analyst', taskRule: 'all', observableRule: 'all' },
-    { name: 'read-only', description: 'Share everything, read only', autoShare: false, editable: false, permissionProfile: 'read-only', taskRule: 'all', observableRule: 'all' },
+    {
+      name: 'read-only',
+      description: 'Share everything, read only',
+      autoShare: false,
+      editable: false,
+      permissionProfile: 'read-only',
+      taskRule: 'all',
+      observableRule: 'all',
+    },
   ]);
 }

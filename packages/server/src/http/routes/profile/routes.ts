@@ -4,7 +4,10 @@ import type { Services } from '../../../services/index.js';
 import { actorOf } from '../../app.js';
 import { idParam } from '../../params.js';
 
-const InputProfile = Type.Object({ name: Type.String({ minLength: 1, maxLength: 128 }), permissions: Type.Optional(Type.Array(Type.String(), { maxItems: 200 })) });
+const InputProfile = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 128 }),
+  permissions: Type.Optional(Type.Array(Type.String(), { maxItems: 200 })),
+});
 const UpdateProfile = Type.Partial(InputProfile);
 
 type P = { id: string };

@@ -24,7 +24,10 @@ export function sessionRoutes(app: FastifyInstance, s: Services): void {
   app.post('/api/v1/login', { config: { auth: false }, schema: { body: LoginBody } }, login);
   app.post('/api/login', { config: { auth: false }, schema: { body: LoginBody } }, login);
   const logout = async (_req: unknown, reply: import('fastify').FastifyReply) => {
-    void reply.header('Set-Cookie', [`${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`, `${CSRF_COOKIE}=; Path=/; SameSite=Strict; Max-Age=0`]);
+    void reply.header('Set-Cookie', [
+      `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`,
+      `${CSRF_COOKIE}=; Path=/; SameSite=Strict; Max-Age=0`,
+    ]);
     return reply.status(204).send();
   };
   app.get('/api/v1/logout', { config: { auth: false } }, logout);

@@ -59,9 +59,11 @@ export function streamRoutes(app: FastifyInstance, s: Services): void {
   const pollers = new Map<string, Poller>();
   const sweep = setInterval(() => {
     const now = Date.now();
-    for (const [id, p] of pollers) if (now - p.lastSeen > 5 * 60_000) {
-      p.unsubscribe();
-      pollers.delete(id);
+    for (const [id, p] of pollers) {
+      if (now - p.lastSeen > 5 * 60_000) {
+        p.unsubscribe();
+        pollers.delete(id);
+      }
     }
   }, 60_000);
   sweep.unref();
