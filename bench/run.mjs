@@ -17,7 +17,7 @@
 // bench/results/latest.json.
 import { spawn, spawnSync, execSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -72,7 +72,12 @@ if (!cli['skip-build']) {
 }
 
 // ---- 2. seed (cached) ----
-const shaping = ['bench/seed.ts', 'packages/server/src/entities/registry.ts', 'packages/server/src/storage/sqlite/schema.ts']
+const shaping = [
+  'bench/seed.ts',
+  'packages/server/src/entities/registry.ts',
+  'packages/server/src/storage/sqlite/schema.ts',
+  'packages/server/src/storage/sqlite/sqlite-entity-store.ts',
+]
   .map((f) => readFileSync(join(root, f), 'utf8'))
   .join('\0');
 const seedKey = `seed-s${SCALE}-r${SEED}${ANALYZE ? '-a' : ''}-${sha(shaping).slice(0, 10)}`;
@@ -93,6 +98,12 @@ if (cli.reseed || !existsSync(join(seedDir, 'bench.json'))) {
   if (r.status !== 0) process.exit(r.status ?? 1);
   rmSync(seedDir, { recursive: true, force: true });
   renameSync(tmp, seedDir);
+  // older seeds of the same parameters (made by other sources) only take disk space
+  for (const d of readdirSync(join(benchDir, '.data'))) {
+    const prefix = `seed-s${SCALE}-r${SEED}${ANALYZE ? '-a' : ''}-`;
+    if (d.startsWith(prefix) && /^[0-9a-f]{10}$/.test(d.slice(prefix.length)) && d !== seedKey)
+      rmSync(join(benchDir, '.data', d), { recursive: true, force: true });
+  }
   seedInfo = JSON.parse(readFileSync(join(seedDir, 'bench.json'), 'utf8'));
   seedInfo.cached = false;
 } else {
