@@ -2,7 +2,7 @@
  * Builds the Fastify application (no `listen`): content parsers, authentication hook,
  * error mapping and every route module. Tests call `buildApp` and use `app.inject`.
  */
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import type { Services } from '../services/index.js';
 import type { Actor } from '../services/actor.js';
@@ -45,7 +45,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     return503OnClosing: true,
     // bad URLs (e.g. `%00`) and over-long path parameters get the same `{type, message}` body as every other error
     frameworkErrors: (error, req, reply) => errorHandler(error, req, reply),
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   });
 
   // JSON: empty bodies are allowed (body-less POSTs), malformed ones are a 400.

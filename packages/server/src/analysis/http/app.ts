@@ -4,7 +4,7 @@
  * Waggle's: API keys, basic auth and sessions of Waggle users; Cortex roles derive from
  * permissions (see ../roles.ts). Tests use `buildAnalysisApp(services)` with `inject`.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import multipart from '@fastify/multipart';
 import type { Services } from '../../services/index.js';
 import { errorHandler } from '../../http/error-handler.js';
@@ -24,7 +24,7 @@ export async function buildAnalysisApp(services: Services, options: { logger?: b
     bodyLimit: config.http.bodyLimit,
     trustProxy: config.http.trustProxy,
     routerOptions: { maxParamLength: 1000, ignoreTrailingSlash: true },
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   });
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser(['application/json', 'text/json'], { parseAs: 'string' }, (_req, body, done) => {
