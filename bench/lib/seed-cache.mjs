@@ -2,12 +2,18 @@
 // bench/.data/seed-<key>, keyed by the seed parameters and the sources that shape the data.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Returns `{dir, info}` of the seeded directory, seeding it first when needed. */
 export function ensureSeed(root, { scale, seed, analyze = false, reseed = false, log = () => {} }) {
-  const shaping = ['bench/seed.ts', 'packages/server/src/entities/registry.ts', 'packages/server/src/storage/sqlite/schema.ts']
+  // the same key as bench/run.mjs: the seed script and everything that shapes the stored data
+  const shaping = [
+    'bench/seed.ts',
+    'packages/server/src/entities/registry.ts',
+    'packages/server/src/storage/sqlite/schema.ts',
+    'packages/server/src/storage/sqlite/sqlite-entity-store.ts',
+  ]
     .map((f) => readFileSync(join(root, f), 'utf8'))
     .join('\0');
   const key = `seed-s${scale}-r${seed}${analyze ? '-a' : ''}-${createHash('sha256').update(shaping).digest('hex').slice(0, 10)}`;
@@ -27,6 +33,12 @@ export function ensureSeed(root, { scale, seed, analyze = false, reseed = false,
     if (r.status !== 0) process.exit(r.status ?? 1);
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
+    // older seeds of the same parameters only take disk space
+    const prefix = `seed-s${scale}-r${seed}${analyze ? '-a' : ''}-`;
+    for (const d of readdirSync(join(root, 'bench', '.data'))) {
+      if (d.startsWith(prefix) && /^[0-9a-f]{10}$/.test(d.slice(prefix.length)) && join(root, 'bench', '.data', d) !== dir)
+        rmSync(join(root, 'bench', '.data', d), { recursive: true, force: true });
+    }
     const info = JSON.parse(readFileSync(join(dir, 'bench.json'), 'utf8'));
     return { dir, key, info: { ...info, cached: false } };
   }
