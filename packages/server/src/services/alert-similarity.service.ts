@@ -18,6 +18,8 @@ import { observableKey } from './case.service.js';
 /** Most similar observables read for one lookup: a value seen everywhere must not load the database. */
 export const MAX_SIMILAR_MATCHES = 10_000;
 const CHUNK = 500;
+/** Similar cases listed per alert (the most similar first are kept). */
+export const MAX_SIMILAR_CASES = 100;
 
 export interface SimilarStats {
   similarObservableCount: number;
@@ -178,6 +180,15 @@ export class AlertSimilarityService {
    */
   async similarCases(actor: Actor, alerts: readonly Doc[]): Promise<Map<string, SimilarCase[]>> {
     const grouped = await this.grouped(actor, alerts, 'case');
+    // Known infrastructure can appear in thousands of cases: each alert lists the
+    // MAX_SIMILAR_CASES most similar ones (most shared observables, then IOCs), as TheHive's "99+".
+    for (const [alertId, groups] of grouped) {
+      if (groups.size <= MAX_SIMILAR_CASES) continue;
+      const top = [...groups]
+        .sort(([, x], [, y]) => y.similarObservableCount - x.similarObservableCount || y.similarIocCount - x.similarIocCount)
+        .slice(0, MAX_SIMILAR_CASES);
+      grouped.set(alertId, new Map(top));
+    }
     const caseIds = [...new Set([...grouped.values()].flatMap((g) => [...g.keys()]))];
     const docs = new Map((await this.store.getMany('case', caseIds)).filter((c) => canSee(actor, c)).map((c) => [c._id, c]));
     const totals = new Map<string, { observableCount: number; iocCount: number }>();

@@ -201,3 +201,22 @@ void test('similarity is served by the data index (EXPLAIN), not by a scan', asy
     .join('\n');
   assert.match(byHash, /USING INDEX "?i_observable_attachmentHash"?/, byHash);
 });
+
+void test('an alert lists at most MAX_SIMILAR_CASES similar cases, the most similar first', async () => {
+  const { MAX_SIMILAR_CASES } = await import('../../../services/alert-similarity.service.js');
+  const common = { dataType: 'domain', data: 'everywhere.example' };
+  const rare = { dataType: 'ip', data: '203.0.113.250' };
+  const best = await newCase(b, [common, rare]);
+  for (let i = 0; i < MAX_SIMILAR_CASES; i++) await newCase(b, [common]);
+  const alert = await newAlert(b, [common, rare]);
+  const r = await t.as(b.analyst).query([
+    { _name: 'getAlert', idOrName: alert._id },
+    { _name: 'page', from: 0, to: 1, extraData: ['similarCases'] },
+  ]);
+  assert.equal(r.status, 200, r.text);
+  const similar = r.body[0].extraData.similarCases as Array<{ case: { _id: string }; similarObservableCount: number }>;
+  assert.equal(similar.length, MAX_SIMILAR_CASES);
+  const top = similar.find((s) => s.case._id === best._id);
+  assert.ok(top, 'the case sharing the most observables is kept');
+  assert.equal(top.similarObservableCount, 2);
+});
