@@ -248,6 +248,42 @@ export function sortWindow(q: Query): SortWindow | undefined {
 }
 
 /**
+ * An upper estimate of the rows a query's best index term matches, from the planner's
+ * statistics (`avgRows(index)`: rows per key of an index, from sqlite_stat1), or undefined
+ * when no term is known. Only conjuncts are considered: equality and IN on typed columns, ids,
+ * parent ids, and parent traversals whose own filter is estimated (a case's observables).
+ * A small estimate means the plain query sorts few rows, so walking the sort index is useless.
+ */
+export function estimateRows(entity: string, where: Expr, avgRows: (index: string) => number | undefined): number | undefined {
+  const def = entityDef(entity);
+  const terms = where.kind === 'and' ? where.items : [where];
+  let best: number | undefined;
+  const keep = (n: number | undefined): void => {
+    if (n !== undefined && (best === undefined || n < best)) best = n;
+  };
+  for (const t of terms) {
+    if (t.kind === 'false') return 0;
+    if ((t.kind === 'compare' && t.op === 'eq' && t.value !== null) || t.kind === 'in') {
+      const n = t.kind === 'in' ? t.values.length : 1;
+      if (t.field === '_id') keep(n);
+      else {
+        const fd = fieldDef(def, t.field);
+        const avg = fd?.indexed && fd.type !== 'string[]' ? avgRows(`i_${def.name}_${t.field}`) : undefined;
+        if (avg !== undefined) keep(n * avg);
+      }
+    } else if (t.kind === 'parentId') {
+      const avg = avgRows(`i_${def.name}_p_${t.relation}`);
+      if (avg !== undefined) keep(t.ids.length * avg);
+    } else if (t.kind === 'parent') {
+      const parents = estimateRows(t.parentType, t.where, avgRows);
+      const avg = avgRows(`i_${def.name}_p_${t.relation}`);
+      if (parents !== undefined && avg !== undefined) keep(parents * avg);
+    }
+  }
+  return best;
+}
+
+/**
  * Compiles a rows or count query. A rows query selects `rid` and `v` (version) of the page, in
  * order; the adapter reads the documents of those rows afterwards.
  *

@@ -15,7 +15,7 @@ import type { BatchOp, Doc, EntityStore, NewDoc, Patch } from '../entity-store.j
 import type { Query, QueryResult } from '../../query/ir.js';
 import { ENTITIES, entityDef, SYSTEM_MULTI_VALUED, type EntityDef } from '../../entities/registry.js';
 import { ConflictError, NotFoundError } from '../../errors/errors.js';
-import { compileQuery, sortWindow } from './compile.js';
+import { compileQuery, estimateRows, sortWindow } from './compile.js';
 import {
   columnValues,
   companionTables,
@@ -40,7 +40,7 @@ export interface SqliteStoreOptions {
   /** Database file, or `:memory:`. */
   path: string;
   synchronous?: 'FULL' | 'NORMAL';
-  /** Rows of the sort index a bounded page query walks (tests set it small); default grows with the page end. */
+  /** Rows of the sort index a bounded page query walks (tests set it small, which also makes every sorted page try it); default grows with the page end. */
   sortWindowRows?: number;
 }
 
@@ -55,6 +55,9 @@ const ID_BLOCK = 100_000;
 
 /** Rows queries whose page ends beyond this sort every match instead of walking the sort index. */
 const WINDOW_MAX_END = 500;
+
+/** Estimated matches under which a page query sorts its matches rather than walking the sort index. */
+const FEW_ROWS = 1000;
 
 /** How many rows of the sort index a bounded page query may walk: enough for filters keeping 1 row in 100. */
 const windowSize = (end: number): number => Math.min(50_000, Math.max(2_000, end * 100));
@@ -204,10 +207,28 @@ export class SqliteEntityStore implements EntityStore {
     const before = snapshot();
     this.db.pragma('analysis_limit = 400');
     this.db.pragma('optimize = 0x10002');
-    if (snapshot() === before) return;
-    this.db.pragma('analysis_limit = 0');
-    for (const def of ENTITIES.values()) this.db.exec(`ANALYZE "i_${def.name}_${ORG_COLUMN}"`);
-    this.db.pragma('analysis_limit = 400');
+    if (snapshot() !== before) {
+      this.db.pragma('analysis_limit = 0');
+      for (const def of ENTITIES.values()) this.db.exec(`ANALYZE "i_${def.name}_${ORG_COLUMN}"`);
+      this.db.pragma('analysis_limit = 400');
+    }
+    this.loadRowsPerKey();
+  }
+
+  /** Rows per key of each index (sqlite_stat1), for `estimateRows`. */
+  private rowsPerKey = new Map<string, number>();
+
+  private loadRowsPerKey(): void {
+    const m = new Map<string, number>();
+    try {
+      for (const r of this.db.prepare('SELECT idx, stat FROM sqlite_stat1 WHERE idx IS NOT NULL').all() as Array<{ idx: string; stat: string }>) {
+        const perKey = Number(r.stat.split(' ')[1]);
+        if (Number.isFinite(perKey)) m.set(r.idx, perKey);
+      }
+    } catch {
+      /* no statistics yet */
+    }
+    this.rowsPerKey = m;
   }
 
   newId(): string {
@@ -490,7 +511,10 @@ export class SqliteEntityStore implements EntityStore {
    */
   private pageRows(q: Query): Array<{ rid: number; v: number }> {
     const out = q.output as { kind: 'rows'; from: number; to: number };
-    const w = out.to > out.from && out.to <= WINDOW_MAX_END ? sortWindow(q) : undefined;
+    // a query whose best index term matches few rows is cheaper sorted than walked
+    // (tests that fix the window size exercise the walk on every query)
+    const few = this.options.sortWindowRows === undefined && (estimateRows(q.entity, q.where, (i) => this.rowsPerKey.get(i)) ?? Infinity) <= FEW_ROWS;
+    const w = out.to > out.from && out.to <= WINDOW_MAX_END && !few ? sortWindow(q) : undefined;
     if (w) {
       const t = table(entityDef(q.entity).name);
       const order = `ORDER BY ${w.columns.map((c) => `${c} ${w.dir === 'desc' ? 'DESC' : 'ASC'}`).join(', ')}`;

@@ -16,6 +16,7 @@ import type { NewDoc } from '../entity-store.js';
 import { q, type Query } from '../../query/ir.js';
 import { SqliteEntityStore } from './sqlite-entity-store.js';
 import { soleOrg } from './schema.js';
+import { estimateRows } from './compile.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'waggle-sqlite-layout-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -236,5 +237,24 @@ describe('migration from the first layout', () => {
     assert.equal((check.prepare('SELECT count(*) AS n FROM "d_case"').get() as { n: number }).n, 2500);
     assert.equal((check.prepare(`SELECT typeof(f_flag) AS t FROM "e_case" WHERE _id = '~10000'`).get() as { t: string }).t, 'integer');
     check.close();
+  });
+});
+
+describe('row estimates that skip the sort-index walk', () => {
+  test('the best conjunct of equality, IN, ids, parent ids and parent traversals, from rows per key', () => {
+    const stats: Record<string, number> = { i_observable_data: 2, i_observable_p_case: 10, i_case_status: 14_000, i_observable_dataType: 90_000 };
+    const avg = (i: string) => stats[i];
+    const vis = q.visible(['o']);
+    assert.equal(estimateRows('observable', q.and(vis, q.eq('data', 'x')), avg), 2);
+    assert.equal(estimateRows('observable', q.and(vis, q.in('data', ['x', 'y', 'z']), q.eq('dataType', 'ip')), avg), 6);
+    assert.equal(estimateRows('observable', q.and(vis, q.parentId('case', '~1', '~2')), avg), 20);
+    assert.equal(
+      estimateRows('observable', q.and(vis, { kind: 'parent', relation: 'case', parentType: 'case', where: q.and(vis, q.in('_id', ['~1'])) }), avg),
+      10,
+    );
+    assert.equal(estimateRows('case', q.and(vis, q.eq('status', 'New')), avg), 14_000);
+    assert.equal(estimateRows('case', q.and(vis, q.eq('title', 'x')), avg), undefined); // no statistics for that index
+    assert.equal(estimateRows('case', q.or(q.eq('status', 'New'), q.eq('status', 'Closed')), avg), undefined); // only conjuncts count
+    assert.equal(estimateRows('case', { kind: 'false' }, avg), 0);
   });
 });
