@@ -56,6 +56,9 @@ const ID_BLOCK = 100_000;
 /** Rows queries whose page ends beyond this sort every match instead of walking the sort index. */
 const WINDOW_MAX_END = 500;
 
+/** Index rows sampled per index by ANALYZE (PRAGMA analysis_limit). */
+const ANALYSIS_LIMIT = 400;
+
 /** Estimated matches under which a page query sorts its matches rather than walking the sort index. */
 const FEW_ROWS = 1000;
 
@@ -205,12 +208,12 @@ export class SqliteEntityStore implements EntityStore {
       }
     };
     const before = snapshot();
-    this.db.pragma('analysis_limit = 400');
+    this.db.pragma(`analysis_limit = ${ANALYSIS_LIMIT}`);
     this.db.pragma('optimize = 0x10002');
     if (snapshot() !== before) {
       this.db.pragma('analysis_limit = 0');
       for (const def of ENTITIES.values()) this.db.exec(`ANALYZE "i_${def.name}_${ORG_COLUMN}"`);
-      this.db.pragma('analysis_limit = 400');
+      this.db.pragma(`analysis_limit = ${ANALYSIS_LIMIT}`);
     }
     this.loadRowsPerKey();
   }
@@ -223,7 +226,9 @@ export class SqliteEntityStore implements EntityStore {
     try {
       for (const r of this.db.prepare('SELECT idx, stat FROM sqlite_stat1 WHERE idx IS NOT NULL').all() as Array<{ idx: string; stat: string }>) {
         const perKey = Number(r.stat.split(' ')[1]);
-        if (Number.isFinite(perKey)) m.set(r.idx, perKey);
+        // sampled statistics (analysis_limit) only see a few keys of a low-cardinality index, and
+        // then report about the sample size per key: only small figures are meaningful
+        if (Number.isFinite(perKey) && perKey < ANALYSIS_LIMIT / 4) m.set(r.idx, perKey);
       }
     } catch {
       /* no statistics yet */
