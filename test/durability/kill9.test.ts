@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, type ServerProcess } from '../support/server-process.js';
+import { call, startServer, type ServerProcess } from '../support/server-process.js';
 
 const IN_FLIGHT = 16;
 const KILL_AFTER_ACKS = 400;
@@ -25,22 +25,6 @@ after(async () => {
 
 const env = { WAGGLE_MODE: 'test', WAGGLE_DATA_DIR: dataDir, WAGGLE_ADMIN_PASSWORD: 'secret', WAGGLE_LOG_LEVEL: 'warn' };
 const adminAuth = `Basic ${Buffer.from('admin@thehive.local:secret').toString('base64')}`;
-
-async function call(base: string, method: string, path: string, auth: string, body?: unknown): Promise<{ status: number; json: unknown; text: string }> {
-  const r = await fetch(`${base}${path}`, {
-    method,
-    headers: { authorization: auth, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await r.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: r.status, json, text };
-}
 
 test('every case acknowledged with a 201 before kill -9 is there after a restart', { timeout: 180_000 }, async () => {
   const first = await startServer(env);

@@ -75,3 +75,20 @@ export async function startServer(env: Record<string, string>, timeoutMs = 60_00
     },
   };
 }
+
+/** One JSON request to a running server: status, parsed body (when JSON) and raw text. */
+export async function call(base: string, method: string, path: string, auth: string, body?: unknown): Promise<{ status: number; json: unknown; text: string }> {
+  const r = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: auth, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await r.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: r.status, json, text };
+}
