@@ -21,9 +21,9 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, r
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import net from 'node:net';
 import http from 'node:http';
 import { runLoad, request } from './lib/load.mjs';
+import { freePort, rssOf, statusOnce } from './lib/server.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const benchDir = join(root, 'bench');
@@ -119,31 +119,6 @@ const tCopy = performance.now();
 cpSync(seedDir, runDir, { recursive: true });
 log(`copied the data dir in ${((performance.now() - tCopy) / 1000).toFixed(1)} s`);
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
-function statusOnce(port) {
-  return new Promise((resolve) => {
-    const r = http.get({ host: '127.0.0.1', port, path: '/api/status', agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode));
-    });
-    r.on('error', () => resolve(0));
-    r.setTimeout(1000, () => {
-      r.destroy();
-      resolve(0);
-    });
-  });
-}
-
 const profDir = join(benchDir, '.data', 'prof');
 async function startServer(port, { profile = false } = {}) {
   const args = [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), join(root, 'packages/server/dist/main.js')];
@@ -186,12 +161,6 @@ async function startServer(port, { profile = false } = {}) {
         child.kill('SIGTERM');
       }),
   };
-}
-
-function rssOf(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k) => Number((status.match(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm')) ?? [])[1] ?? NaN);
-  return { rssMB: Math.round(kb('VmRSS') / 1024), hwmMB: Math.round(kb('VmHWM') / 1024) };
 }
 
 // ---- 4. start-up ----

@@ -16,7 +16,8 @@ export function freePort() {
   });
 }
 
-function statusOnce(port) {
+/** One GET /api/status: its status code, or 0 when nothing answers within a second. */
+export function statusOnce(port) {
   return new Promise((resolve) => {
     const r = http.get({ host: '127.0.0.1', port, path: '/api/status', agent: false }, (res) => {
       res.resume();
