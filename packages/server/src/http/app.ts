@@ -12,6 +12,7 @@ import { loggerOptions } from '../logging/logger.js';
 import { BadRequestError, NotFoundError } from '../errors/errors.js';
 import { routeModules } from './routes/index.js';
 import { collectRoutes } from './openapi.js';
+import { webFallback } from './web.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -31,6 +32,8 @@ export function actorOf(req: FastifyRequest): Actor {
 
 export interface AppOptions {
   logger?: boolean;
+  /** Folder of the built web UI (default `packages/web/dist`; see http/web.ts). */
+  webRoot?: string;
 }
 
 export async function buildApp(services: Services, options: AppOptions = {}): Promise<FastifyInstance> {
@@ -66,9 +69,11 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
 
   collectRoutes(app);
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((req, reply) => {
-    void reply.status(404).send(new NotFoundError(`No route for ${req.method} ${req.url.split('?')[0]}`).toJSON());
-  });
+  app.setNotFoundHandler(
+    webFallback(options.webRoot, (req, reply) => {
+      void reply.status(404).send(new NotFoundError(`No route for ${req.method} ${req.url.split('?')[0]}`).toJSON());
+    }),
+  );
 
   app.addHook('onRequest', async (req, reply) => {
     void reply.header('X-Content-Type-Options', 'nosniff');
