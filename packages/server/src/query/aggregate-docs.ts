@@ -5,10 +5,11 @@
 import type { Agg, AggBucket, AggKind, AggResult, AggValue } from './ir.js';
 import type { Doc } from '../storage/entity-store.js';
 import { evaluate, fieldValues } from './evaluate.js';
+import { DERIVED_FIELDS } from './derived-fields.js';
 
 const CALENDAR: Record<string, Intl.DateTimeFormat> = {};
 
-function zoneParts(ms: number, timeZone: string): { y: number; m: number; d: number; offsetMs: number } {
+export function zoneParts(ms: number, timeZone: string): { y: number; m: number; d: number; offsetMs: number } {
   const fmt = (CALENDAR[timeZone] ??= new Intl.DateTimeFormat('en-US', {
     timeZone,
     hourCycle: 'h23',
@@ -25,7 +26,7 @@ function zoneParts(ms: number, timeZone: string): { y: number; m: number; d: num
 }
 
 /** Epoch ms of a wall-clock time in `timeZone`, given as ms since the epoch as if the zone were UTC. */
-function fromLocal(local: number, timeZone: string): number {
+export function fromLocal(local: number, timeZone: string): number {
   const off = zoneParts(local, timeZone).offsetMs;
   const off2 = zoneParts(local - off, timeZone).offsetMs;
   return local - off2;
@@ -60,7 +61,8 @@ export function bucketStart(ms: number, agg: Extract<Agg, { kind: 'histogram' }>
   }
 }
 
-function nextBucket(start: number, agg: Extract<Agg, { kind: 'histogram' }>): number {
+/** The start of the bucket after the one starting at `start`. */
+export function nextBucket(start: number, agg: Extract<Agg, { kind: 'histogram' }>): number {
   if (!agg.interval) return fromLocal(start + zoneParts(start, agg.timeZone).offsetMs + agg.intervalMs, agg.timeZone);
   const { y, m, d } = zoneParts(start + 12 * 3600 * 1000, agg.timeZone);
   switch (agg.interval) {
@@ -85,6 +87,53 @@ function num(v: unknown): number | undefined {
   return undefined;
 }
 
+/** The values of `field` in `doc`, derived fields (`duration`) included. */
+export function aggValues(doc: Doc, field: string): unknown[] {
+  const derived = DERIVED_FIELDS[doc._type];
+  const d = derived && Object.hasOwn(derived, field) ? derived[field] : undefined;
+  if (!d) return fieldValues(doc, field);
+  const end = num(fieldValues(doc, d.end)[0]);
+  const start = num(fieldValues(doc, d.start)[0]);
+  return end === undefined || start === undefined ? [] : [end - start];
+}
+
+/** Terms bucket order: by count (ties by key, ascending) or by key; numbers numerically, anything else by its text. */
+export function compareTerms(
+  order: 'count' | 'key',
+  dir: 'asc' | 'desc',
+  x: { key: AggBucket['key']; count: number },
+  y: { key: AggBucket['key']; count: number },
+): number {
+  const sign = dir === 'asc' ? 1 : -1;
+  if (order === 'count' && x.count !== y.count) return sign * (x.count - y.count);
+  const c = typeof x.key === 'number' && typeof y.key === 'number' ? x.key - y.key : String(x.key) < String(y.key) ? -1 : String(x.key) > String(y.key) ? 1 : 0;
+  return (order === 'key' ? sign : 1) * c;
+}
+
+/**
+ * Every bucket key of a histogram, sorted: the keys holding documents, the buckets of the
+ * bounds `from`/`to`, and every step between the first and the last (empty buckets).
+ */
+export function histogramKeys(present: Iterable<number>, agg: Extract<Agg, { kind: 'histogram' }>): number[] {
+  const keys = [...present];
+  const all = new Set(keys);
+  if (agg.from !== undefined) keys.push(bucketStart(agg.from, agg));
+  if (agg.to !== undefined && agg.to > (agg.from ?? agg.to)) keys.push(bucketStart(agg.to - 1, agg));
+  if (keys.length === 0) return [];
+  const first = Math.min(...keys);
+  const last = Math.max(...keys);
+  // every step from first to last (empty buckets included), plus any key a DST ambiguity put off the steps
+  for (let k = first; k <= last && all.size < MAX_BUCKETS;) {
+    all.add(k);
+    const next = nextBucket(k, agg);
+    k = next > k ? next : k + Math.max(1, agg.intervalMs);
+  }
+  return [...all].sort((x, y) => x - y);
+}
+
+/** Histograms stop adding empty buckets beyond this many. */
+export const MAX_BUCKETS = 10_000;
+
 export function aggregateDocs(docs: readonly Doc[], aggs: readonly Agg[]): AggResult {
   const out: AggResult = {};
   for (const agg of aggs) out[agg.name] = one(docs, agg);
@@ -96,7 +145,7 @@ function one(docs: readonly Doc[], agg: Agg): AggValue {
     count: () => docs.length,
     metric: (a) => {
       const vals = docs.flatMap((d) =>
-        fieldValues(d, a.field)
+        aggValues(d, a.field)
           .map(num)
           .filter((n): n is number => n !== undefined),
       );
@@ -112,7 +161,7 @@ function one(docs: readonly Doc[], agg: Agg): AggValue {
     terms: (a) => {
       const groups = new Map<string, { key: AggBucket['key']; docs: Doc[] }>();
       for (const d of docs) {
-        const vals = new Set(fieldValues(d, a.field).map((v) => (typeof v === 'object' ? JSON.stringify(v) : (v as AggBucket['key']))));
+        const vals = new Set(aggValues(d, a.field).map((v) => (typeof v === 'object' ? JSON.stringify(v) : (v as AggBucket['key']))));
         for (const v of vals) {
           const k = JSON.stringify(v);
           let g = groups.get(k);
@@ -120,14 +169,9 @@ function one(docs: readonly Doc[], agg: Agg): AggValue {
           g.docs.push(d);
         }
       }
-      const sign = a.dir === 'asc' ? 1 : -1;
-      const buckets = [...groups.values()].sort((x, y) => {
-        if (a.order === 'count' && x.docs.length !== y.docs.length) return sign * (x.docs.length - y.docs.length);
-        // numbers order numerically, anything else by its text
-        const c =
-          typeof x.key === 'number' && typeof y.key === 'number' ? x.key - y.key : String(x.key) < String(y.key) ? -1 : String(x.key) > String(y.key) ? 1 : 0;
-        return (a.order === 'key' ? sign : 1) * c;
-      });
+      const buckets = [...groups.values()].sort((x, y) =>
+        compareTerms(a.order, a.dir, { key: x.key, count: x.docs.length }, { key: y.key, count: y.docs.length }),
+      );
       return {
         buckets: buckets.slice(0, a.size).map((g) => ({ key: g.key, count: g.docs.length, ...(a.aggs.length ? { aggs: aggregateDocs(g.docs, a.aggs) } : {}) })),
       };
@@ -135,7 +179,7 @@ function one(docs: readonly Doc[], agg: Agg): AggValue {
     histogram: (a) => {
       const groups = new Map<number, Doc[]>();
       for (const d of docs) {
-        const v = num(fieldValues(d, a.field)[0]);
+        const v = num(aggValues(d, a.field)[0]);
         if (v === undefined) continue;
         if ((a.from !== undefined && v < a.from) || (a.to !== undefined && v >= a.to)) continue;
         const k = bucketStart(v, a);
@@ -143,25 +187,10 @@ function one(docs: readonly Doc[], agg: Agg): AggValue {
         if (!g) groups.set(k, (g = []));
         g.push(d);
       }
-      const keys = [...groups.keys()];
-      if (a.from !== undefined) keys.push(bucketStart(a.from, a));
-      if (a.to !== undefined && a.to > (a.from ?? a.to)) keys.push(bucketStart(a.to - 1, a));
-      if (keys.length === 0) return { buckets: [] };
-      const first = Math.min(...keys);
-      const last = Math.max(...keys);
-      // every step from first to last (empty buckets included), plus any key a DST ambiguity put off the steps
-      const all = new Set(groups.keys());
-      for (let k = first; k <= last && all.size < 10000;) {
-        all.add(k);
-        const next = nextBucket(k, a);
-        k = next > k ? next : k + Math.max(1, a.intervalMs);
-      }
-      const buckets: AggBucket[] = [...all]
-        .sort((x, y) => x - y)
-        .map((k) => {
-          const g = groups.get(k) ?? [];
-          return { key: k, count: g.length, ...(a.aggs.length ? { aggs: aggregateDocs(g, a.aggs) } : {}) };
-        });
+      const buckets: AggBucket[] = histogramKeys(groups.keys(), a).map((k) => {
+        const g = groups.get(k) ?? [];
+        return { key: k, count: g.length, ...(a.aggs.length ? { aggs: aggregateDocs(g, a.aggs) } : {}) };
+      });
       return { buckets };
     },
   };

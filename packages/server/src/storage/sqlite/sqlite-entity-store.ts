@@ -31,7 +31,7 @@ import {
   tableAction,
   typedColumns,
 } from './schema.js';
-import { aggregateDocs } from '../../query/aggregate-docs.js';
+import { runAggregations } from './compile-aggs.js';
 
 /** The slice of better-sqlite3 this adapter uses. */
 type Db = Database.Database;
@@ -495,10 +495,8 @@ export class SqliteEntityStore implements EntityStore {
 
   async query(q: Query): Promise<QueryResult> {
     if (q.output.kind === 'aggregate') {
-      // Aggregations run over the matching documents; SQL push-down comes with dashboards.
-      const all = compileQuery({ ...q, sort: [], output: { kind: 'rows', from: 0, to: Number.MAX_SAFE_INTEGER } });
-      const rows = this.docsOf(q.entity, this.stmt(all.sql).all(...all.params) as Array<{ rid: number; v: number }>);
-      return { kind: 'aggregate', result: aggregateDocs(rows, q.output.aggs) };
+      // compiled to GROUP BY queries (compile-aggs.ts)
+      return { kind: 'aggregate', result: runAggregations(q, q.output.aggs, (sql, params) => this.stmt(sql).all(...params) as Array<Record<string, unknown>>) };
     }
     if (q.output.kind === 'count') {
       const c = compileQuery(q);

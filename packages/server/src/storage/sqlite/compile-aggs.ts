@@ -1,0 +1,381 @@
+/**
+ * Runs IR aggregations in SQLite: every node becomes one GROUP BY query over the narrow
+ * `e_<type>` rows, grouped by the keys of the bucketing aggregations above it (its path), and
+ * the results are assembled in JS with the reference semantics of `query/aggregate-docs.ts`.
+ * The visitor is keyed by `AggKind`, so a new aggregation kind fails the build until handled.
+ *
+ * - `terms` groups by the field's typed column (or `json_extract` on the document for fields
+ *   without one); multi-valued fields (tags, custom fields) join their `m_<type>` rows, so a
+ *   document counts once in each of its values. Top-N and ordering are applied per parent bucket.
+ * - `histogram` buckets in a time zone. Bucket boundaries are computed in JS for the range of
+ *   the data (or the histogram's bounds): the range is cut into pieces inside which the UTC
+ *   offset and the local bucket do not change (offset transitions and local boundaries), a
+ *   binary CASE tree maps each value to its piece, and each piece maps to the bucket start
+ *   `bucketStart` gives (DST-correct, half-hour offsets included). Empty buckets are added
+ *   between the first and last bucket and up to the bounds.
+ * - `metric` reads numeric values only (text never counts); `avg` is sum / count.
+ * - `filter` adds its compiled condition to the queries below it.
+ * - `count` is the count of the enclosing bucket (one query at the top level).
+ */
+import type { Agg, AggBucket, AggKind, AggResult, AggValue, Query } from '../../query/ir.js';
+import { entityDef, fieldDef, type EntityDef } from '../../entities/registry.js';
+import { derivedField } from '../../query/derived-fields.js';
+import { bucketStart, compareTerms, histogramKeys, MAX_BUCKETS, zoneParts } from '../../query/aggregate-docs.js';
+import { SearchError } from '../../errors/errors.js';
+import { compileWhere } from './compile.js';
+import { docOf, jsonPath, mvTable, table } from './schema.js';
+
+/** Runs one SELECT and returns its rows (the adapter's prepared-statement cache). */
+export type Exec = (sql: string, params: readonly unknown[]) => Array<Record<string, unknown>>;
+
+type Key = AggBucket['key'];
+type Histogram = Extract<Agg, { kind: 'histogram' }>;
+
+/** How a field is read in SQL: one value per `e_` row, or rows of the side table. */
+type ValueRef = { kind: 'scalar'; sql: string; boolean: boolean } | { kind: 'multi'; mvField: string };
+
+/** Pieces (see the file comment) a histogram may cut its range into. */
+const MAX_PIECES = 20_000;
+
+const NUM = (x: string): string => `CASE WHEN typeof(${x}) IN ('integer', 'real') THEN ${x} END`;
+const quote = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+
+function valueRef(def: EntityDef, field: string): ValueRef {
+  const derived = derivedField(def, field);
+  if (derived) {
+    const end = scalarOf(def, derived.end);
+    const start = scalarOf(def, derived.start);
+    return {
+      kind: 'scalar',
+      sql: `(CASE WHEN typeof(${end}) IN ('integer', 'real') AND typeof(${start}) IN ('integer', 'real') THEN ${end} - ${start} END)`,
+      boolean: false,
+    };
+  }
+  const fd = fieldDef(def, field);
+  if (!fd) throw new SearchError(`Unknown field "${field}" for ${def.apiType}`);
+  if (field.startsWith('customFields.')) {
+    const name = field.slice('customFields.'.length);
+    if (!/^[A-Za-z0-9_\-.]+$/.test(name)) throw new SearchError(`Invalid custom field name "${name}"`);
+    return { kind: 'multi', mvField: `cf.${name}` };
+  }
+  if (fd.type === 'string[]') return { kind: 'multi', mvField: field };
+  return { kind: 'scalar', sql: scalarOf(def, field), boolean: fd.type === 'boolean' };
+}
+
+/** The SQL of a single-valued stored field: its typed column, or the document's value. */
+function scalarOf(def: EntityDef, field: string): string {
+  const fd = fieldDef(def, field);
+  if (!fd || fd.type === 'string[]' || fd.type === 'customFields') throw new SearchError(`Field "${field}" of ${def.apiType} is not a single value`);
+  if (field === '_id') return 't0._id';
+  if (fd.indexed) return `t0."f_${field}"`;
+  return `json_extract(${docOf(def.name, 't0')}, ${jsonPath(field)})`;
+}
+
+/** One bucketing step of a path: joins, an optional group key, conditions, and the key's mapping back to a bucket key. */
+interface Level {
+  joins: string[];
+  key?: string;
+  conds: (params: unknown[]) => string[];
+  map: (raw: unknown) => Key | undefined;
+}
+
+interface Acc {
+  count: number;
+  sum: number;
+  n: number;
+  min: number | null;
+  max: number | null;
+}
+
+const boolKey = (raw: unknown): Key | undefined => (raw === null || raw === undefined ? undefined : raw === 1 ? true : raw === 0 ? false : (raw as Key));
+const plainKey = (raw: unknown): Key | undefined => (raw === null || raw === undefined ? undefined : (raw as Key));
+
+/**
+ * The instants where the bucket of a histogram may change within [min, max]: `min`, every local
+ * bucket boundary and every UTC offset change. Inside two consecutive ones, `bucketStart` is constant.
+ */
+export function histogramPieces(min: number, max: number, agg: Histogram): number[] {
+  const tz = agg.timeZone;
+  const changes = offsetChanges(min, max, tz);
+  const out: number[] = [];
+  let ci = 0;
+  for (let x = min; x <= max;) {
+    out.push(x);
+    if (out.length > MAX_PIECES) throw new SearchError(`The histogram on "${agg.field}" has too many buckets; use a larger interval or a shorter period`);
+    while (ci < changes.length && changes[ci]! <= x) ci++;
+    const off = zoneParts(x, tz).offsetMs;
+    const next = Math.min(changes[ci] ?? Infinity, nextLocalBoundary(x + off, agg) - off);
+    x = next > x ? next : x + 1;
+  }
+  return out;
+}
+
+/** The next local bucket boundary after the local wall-clock time `local` (ms, as if the zone were UTC). */
+function nextLocalBoundary(local: number, agg: Histogram): number {
+  if (!agg.interval) return Math.floor(local / agg.intervalMs) * agg.intervalMs + agg.intervalMs;
+  const d = new Date(local);
+  const y = d.getUTCFullYear();
+  const m = d.getUTCMonth();
+  const day = d.getUTCDate();
+  switch (agg.interval) {
+    case 'day':
+      return Date.UTC(y, m, day + 1);
+    case 'week':
+      return Date.UTC(y, m, day - ((d.getUTCDay() + 6) % 7) + 7);
+    case 'month':
+      return Date.UTC(y, m + 1, 1);
+    case 'year':
+      return Date.UTC(y + 1, 0, 1);
+  }
+}
+
+const SIX_HOURS = 6 * 3_600_000;
+
+/** The instants in (min, max] where the UTC offset of `tz` changes (sampled every 6 hours, then bisected to the millisecond). */
+function offsetChanges(min: number, max: number, tz: string): number[] {
+  const out: number[] = [];
+  const off = (t: number): number => zoneParts(t, tz).offsetMs;
+  let prev = off(min);
+  for (let t = min; t < max;) {
+    const u = Math.min(t + SIX_HOURS, max);
+    const o = off(u);
+    if (o !== prev) {
+      let lo = t;
+      let hi = u; // off(lo) = prev, off(hi) != prev
+      while (hi - lo > 1) {
+        const mid = Math.floor((lo + hi) / 2);
+        if (off(mid) === prev) lo = mid;
+        else hi = mid;
+      }
+      out.push(hi);
+      prev = o;
+    }
+    t = u;
+  }
+  return out;
+}
+
+/** SQL giving the largest of `pts` (sorted) at or below `v`, by binary search; `v` is known to be >= pts[0]. */
+function caseTree(v: string, pts: readonly number[], lo = 0, hi = pts.length): string {
+  if (hi - lo === 1) return String(pts[lo]);
+  const mid = (lo + hi) >> 1;
+  return `CASE WHEN ${v} < ${pts[mid]} THEN ${caseTree(v, pts, lo, mid)} ELSE ${caseTree(v, pts, mid, hi)} END`;
+}
+
+class AggRunner {
+  private readonly def: EntityDef;
+  private readonly tables = new Map<Agg, Map<string, Map<string, { key: Key; count: number }>>>();
+  private readonly metrics = new Map<Agg, Map<string, Acc>>();
+  private readonly levels = new Map<Agg, Level>();
+
+  constructor(
+    private readonly q: Pick<Query, 'entity' | 'where'>,
+    private readonly exec: Exec,
+  ) {
+    this.def = entityDef(q.entity);
+  }
+
+  /** Rows of `SELECT <path keys>, <select> FROM e_<type> t0 <joins> WHERE <query> AND <path conds> GROUP BY <path keys>`. */
+  private select(
+    path: readonly Level[],
+    select: string[],
+    joins: string[] = [],
+    conds: (params: unknown[]) => string[] = () => [],
+  ): Array<Record<string, unknown>> {
+    const params: unknown[] = [];
+    const where = [compileWhere(this.q, params)];
+    for (const l of path) where.push(...l.conds(params));
+    where.push(...conds(params));
+    const keys = path.flatMap((l, i) => (l.key ? [`${l.key} AS k${i}`] : []));
+    const groupBy = path.flatMap((l, i) => (l.key ? [`k${i}`] : []));
+    const sql =
+      `SELECT ${[...keys, ...select].join(', ')} FROM ${table(this.def.name)} t0` +
+      `${[...path.flatMap((l) => l.joins), ...joins].map((j) => ` ${j}`).join('')}` +
+      ` WHERE ${where.join(' AND ')}${groupBy.length ? ` GROUP BY ${groupBy.join(', ')}` : ''}`;
+    return this.exec(sql, params);
+  }
+
+  /** The bucket keys of a row along `path` (`true` for filters), or undefined when a key is missing. */
+  private tuple(path: readonly Level[], row: Record<string, unknown>): Key[] | undefined {
+    const out: Key[] = [];
+    for (let i = 0; i < path.length; i++) {
+      const l = path[i]!;
+      const k = l.key ? l.map(row[`k${i}`]) : true;
+      if (k === undefined) return undefined;
+      out.push(k);
+    }
+    return out;
+  }
+
+  private join(alias: string, mvField: string): string {
+    return `JOIN ${mvTable(this.def.name)} ${alias} ON ${alias}.f = ${quote(mvField)} AND ${alias}.id = t0._id`;
+  }
+
+  private levelOf(agg: Agg, path: readonly Level[]): Level {
+    let l = this.levels.get(agg);
+    if (l) return l;
+    const i = path.length;
+    switch (agg.kind) {
+      case 'terms': {
+        const ref = valueRef(this.def, agg.field);
+        l =
+          ref.kind === 'multi'
+            ? { joins: [this.join(`j${i}`, ref.mvField)], key: `j${i}.v`, conds: () => [], map: plainKey }
+            : { joins: [], key: ref.sql, conds: () => [], map: ref.boolean ? boolKey : plainKey };
+        break;
+      }
+      case 'histogram':
+        l = this.histogramLevel(agg, path);
+        break;
+      case 'filter':
+        l = { joins: [], conds: (params) => [compileWhere({ entity: this.q.entity, where: agg.where }, params)], map: () => true };
+        break;
+      default:
+        throw new Error(`${agg.kind} is not a bucketing aggregation`);
+    }
+    this.levels.set(agg, l);
+    return l;
+  }
+
+  private histogramLevel(agg: Histogram, path: readonly Level[]): Level {
+    if (!(agg.intervalMs > 0) && !agg.interval) throw new SearchError(`The histogram on "${agg.field}" needs a positive interval`);
+    const ref = valueRef(this.def, agg.field);
+    const raw = ref.kind === 'multi' ? `(SELECT h.v FROM ${mvTable(this.def.name)} h WHERE h.f = ${quote(ref.mvField)} AND h.id = t0._id LIMIT 1)` : ref.sql;
+    const bounds = (params: unknown[]): string[] => {
+      const c: string[] = [];
+      if (agg.from !== undefined) c.push(`${raw} >= ${push(params, agg.from)}`);
+      if (agg.to !== undefined) c.push(`${raw} < ${push(params, agg.to)}`);
+      return c;
+    };
+    let min = agg.from;
+    let max = agg.to !== undefined ? agg.to - 1 : undefined;
+    if (min === undefined || max === undefined) {
+      // grouped by the path's keys: the extremes over every group
+      const rows = this.select(path, [`min(${NUM(raw)}) AS lo`, `max(${NUM(raw)}) AS hi`], [], bounds);
+      const los = rows.map((x) => x.lo).filter((x): x is number => typeof x === 'number');
+      const his = rows.map((x) => x.hi).filter((x): x is number => typeof x === 'number');
+      min ??= los.length ? Math.min(...los) : undefined;
+      max ??= his.length ? Math.max(...his) : undefined;
+    }
+    if (min === undefined || max === undefined || min > max) return { joins: [], key: 'NULL', conds: bounds, map: () => undefined };
+    const pieces = histogramPieces(Math.floor(min), Math.floor(max), agg);
+    const starts = new Map(pieces.map((p) => [p, bucketStart(p, agg)]));
+    return {
+      joins: [],
+      key: `(CASE WHEN typeof(${raw}) IN ('integer', 'real') AND ${raw} >= ${pieces[0]} THEN ${caseTree(raw, pieces)} END)`,
+      conds: bounds,
+      map: (k) => (typeof k === 'number' ? starts.get(k) : undefined),
+    };
+  }
+
+  /** Bucket counts of a bucketing aggregation, by parent key tuple then bucket key. */
+  private countTable(agg: Agg, path: readonly Level[]): Map<string, Map<string, { key: Key; count: number }>> {
+    let t = this.tables.get(agg);
+    if (t) return t;
+    t = new Map();
+    const full = [...path, this.levelOf(agg, path)];
+    for (const row of this.select(full, ['count(*) AS n'])) {
+      const tup = this.tuple(full, row);
+      if (!tup) continue;
+      const parent = JSON.stringify(tup.slice(0, -1));
+      const key = tup[tup.length - 1]!;
+      let m = t.get(parent);
+      if (!m) t.set(parent, (m = new Map()));
+      const k = JSON.stringify(key);
+      const e = m.get(k);
+      if (e) e.count += Number(row.n);
+      else m.set(k, { key, count: Number(row.n) });
+    }
+    this.tables.set(agg, t);
+    return t;
+  }
+
+  private metricTable(agg: Extract<Agg, { kind: 'metric' }>, path: readonly Level[]): Map<string, Acc> {
+    let t = this.metrics.get(agg);
+    if (t) return t;
+    t = new Map();
+    const ref = valueRef(this.def, agg.field);
+    const v = ref.kind === 'multi' ? NUM('jm.v') : NUM(ref.sql);
+    const joins = ref.kind === 'multi' ? [this.join('jm', ref.mvField)] : [];
+    for (const row of this.select(path, [`sum(${v}) AS s`, `count(${v}) AS c`, `min(${v}) AS lo`, `max(${v}) AS hi`], joins)) {
+      const tup = this.tuple(path, row);
+      if (!tup || !Number(row.c)) continue;
+      const k = JSON.stringify(tup);
+      const a = t.get(k) ?? { count: 0, sum: 0, n: 0, min: null, max: null };
+      a.sum += Number(row.s);
+      a.n += Number(row.c);
+      a.min = a.min === null ? Number(row.lo) : Math.min(a.min, Number(row.lo));
+      a.max = a.max === null ? Number(row.hi) : Math.max(a.max, Number(row.hi));
+      t.set(k, a);
+    }
+    this.metrics.set(agg, t);
+    return t;
+  }
+
+  /** The results of `aggs` inside the bucket `prefix` (keys along `path`) holding `count()` documents. */
+  run(aggs: readonly Agg[], path: readonly Level[], prefix: readonly Key[], count: () => number): AggResult {
+    const out: AggResult = {};
+    const pk = JSON.stringify(prefix);
+    const visitors: { [K in AggKind]: (a: Extract<Agg, { kind: K }>) => AggValue } = {
+      count: () => count(),
+      metric: (a) => {
+        const acc = this.metricTable(a, path).get(pk);
+        if (!acc || acc.n === 0) return a.fn === 'sum' ? 0 : null;
+        return a.fn === 'sum' ? acc.sum : a.fn === 'avg' ? acc.sum / acc.n : a.fn === 'min' ? acc.min : acc.max;
+      },
+      filter: (a) => {
+        const level = this.levelOf(a, path);
+        const n = this.countTable(a, path).get(pk)?.get('true')?.count ?? 0;
+        return { count: n, aggs: this.run(a.aggs, [...path, level], [...prefix, true], () => n) };
+      },
+      terms: (a) => {
+        if (!(a.size >= 0)) throw new SearchError(`The terms aggregation on "${a.field}" needs a size`);
+        const level = this.levelOf(a, path);
+        const groups = [...(this.countTable(a, path).get(pk)?.values() ?? [])].sort((x, y) => compareTerms(a.order, a.dir, x, y)).slice(0, a.size);
+        return {
+          buckets: groups.map((g) => ({
+            key: g.key,
+            count: g.count,
+            ...(a.aggs.length ? { aggs: this.run(a.aggs, [...path, level], [...prefix, g.key], () => g.count) } : {}),
+          })),
+        };
+      },
+      histogram: (a) => {
+        const level = this.levelOf(a, path);
+        const present = this.countTable(a, path).get(pk) ?? new Map<string, { key: Key; count: number }>();
+        const counts = new Map([...present.values()].map((g) => [g.key as number, g.count]));
+        const keys = histogramKeys(counts.keys(), a);
+        if (keys.length >= MAX_BUCKETS) throw new SearchError(`The histogram on "${a.field}" has too many buckets; use a larger interval or a shorter period`);
+        return {
+          buckets: keys.map((k) => {
+            const n = counts.get(k) ?? 0;
+            return { key: k, count: n, ...(a.aggs.length ? { aggs: this.run(a.aggs, [...path, level], [...prefix, k], () => n) } : {}) };
+          }),
+        };
+      },
+    };
+    for (const agg of aggs) out[agg.name] = (visitors[agg.kind] as (a: Agg) => AggValue)(agg);
+    return out;
+  }
+
+  total(): number {
+    const r = this.select([], ['count(*) AS n'])[0];
+    return Number(r?.n ?? 0);
+  }
+}
+
+function push(params: unknown[], v: unknown): string {
+  params.push(v);
+  return '?';
+}
+
+/**
+ * Computes `aggs` over the documents of type `q.entity` matching `q.where` (which must hold the
+ * visibility node: the service layer adds it). Throws SearchError for unknown fields and
+ * histograms with too many buckets.
+ */
+export function runAggregations(q: Pick<Query, 'entity' | 'where'>, aggs: readonly Agg[], exec: Exec): AggResult {
+  const r = new AggRunner(q, exec);
+  let total: number | undefined;
+  return r.run(aggs, [], [], () => (total ??= r.total()));
+}
