@@ -9,6 +9,7 @@ import { BadRequestError } from '../../errors/errors.js';
 import { cortexQuery, parseRange, parseSort, storedField } from '../cortex-query.js';
 import { q, type Expr } from '../../query/ir.js';
 import { rolesOf } from '../roles.js';
+import { sendDownload } from '../../http/routes/attachment/download.js';
 
 export const ENGINE_VERSION = '3.1.8-waggle';
 
@@ -209,7 +210,6 @@ export function cortexRoutes(app: FastifyInstance, s: Services, engine: Analysis
   });
   app.get<{ Params: { hash: string }; Querystring: { name?: string } }>('/api/datastore/:hash', async (req, reply) => {
     const stream = await engine.openFile(actorOf(req), req.params.hash);
-    const name = (req.query.name ?? req.params.hash).replace(/["\r\n]/g, '_');
-    return reply.header('Content-Type', 'application/octet-stream').header('Content-Disposition', `attachment; filename="${name}"`).send(stream);
+    return sendDownload(reply, typeof req.query.name === 'string' ? req.query.name : req.params.hash, stream);
   });
 }

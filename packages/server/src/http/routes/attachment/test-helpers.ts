@@ -40,7 +40,8 @@ function headersOf(creds: Creds): Record<string, string> {
   };
 }
 
-function toRaw(r: LightMyRequestResponse): RawRes {
+/** A raw inject response as status, parsed JSON (when JSON), bytes and headers. */
+export function toRaw(r: LightMyRequestResponse): RawRes {
   let json: unknown;
   try {
     json = JSON.parse(r.body);

@@ -5,7 +5,7 @@ import type { Services } from '../../../services/index.js';
 import { actorOf } from '../../app.js';
 import { idParam } from '../../params.js';
 import { readMultipart } from '../../multipart.js';
-import { contentDisposition } from '../../../services/attachment.service.js';
+import { sendDownload } from '../attachment/download.js';
 import { BadRequestError } from '../../../errors/errors.js';
 import { ExportQuery, checkInputImportCase } from './schema.js';
 
@@ -15,7 +15,7 @@ export function caseExportRoutes(app: FastifyInstance, s: Services): void {
     { schema: { querystring: ExportQuery } },
     async (req, reply) => {
       const { filename, data } = await s.caseExport.export(actorOf(req), idParam(req.params.id), req.query.password);
-      return reply.header('Content-Type', 'application/octet-stream').header('Content-Disposition', contentDisposition(filename)).send(data);
+      return sendDownload(reply, filename, data, data.length);
     },
   );
   app.post('/api/v1/case/import', async (req, reply) => {
