@@ -7,8 +7,11 @@ import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Agg, AggResult, Expr } from '../../query/ir.js';
 import { q } from '../../query/ir.js';
-import type { EntityStore } from '../entity-store.js';
-import { insertAll, it, newDoc, type SuiteCtx } from './support.js';
+import { aggregateDocs } from '../../query/aggregate-docs.js';
+import { evaluate } from '../../query/evaluate.js';
+import type { Doc, EntityStore } from '../entity-store.js';
+import { Prng } from './prng.js';
+import { insertAll, it, newDoc, withStore, type SuiteCtx } from './support.js';
 
 const U = (y: number, mo: number, d: number, h = 0, mi = 0): number => Date.UTC(y, mo - 1, d, h, mi);
 
@@ -66,6 +69,7 @@ const terms = (name: string, field: string, size: number, order: 'count' | 'key'
 const metric = (name: string, fn: 'sum' | 'avg' | 'min' | 'max', field: string): Agg => ({ kind: 'metric', name, fn, field });
 
 export function registerAggregationConformance(ctx: SuiteCtx): void {
+  registerGeneratedAggregations(ctx);
   let s: EntityStore;
   before(async () => {
     s = await ctx.make();
@@ -283,5 +287,104 @@ export function registerAggregationConformance(ctx: SuiteCtx): void {
     );
     // Weeks start on Monday: 25 Mar holds d3-d6, 1 Apr holds d7-d9.
     assert.deepEqual(r, { weeks: { buckets: [b(U(2024, 3, 25), 4), b(U(2024, 4, 1), 3)] }, years: { buckets: [b(U(2024, 1, 1), 7)] } });
+  });
+}
+
+const DAY = 86_400_000;
+const STATUSES = ['New', 'InProgress', 'TruePositive', 'FalsePositive', 'Duplicated'];
+const TAGS = ['misp', 'phishing', 'apt', 'ransomware', 'tlp:amber', 'src:feed', '007', '7'];
+const TEAMS = ['red', 'blue', 'green'];
+
+/** Aggregation trees over the generated data, compared with `aggregateDocs` on the same documents. */
+const GENERATED_AGGS: Record<string, Agg[]> = {
+  'count and metrics (stored, custom, derived duration)': [
+    { kind: 'count', name: 'n' },
+    metric('sevSum', 'sum', 'severity'),
+    metric('sevAvg', 'avg', 'severity'),
+    metric('sevMin', 'min', 'severity'),
+    metric('sevMax', 'max', 'severity'),
+    metric('scoreAvg', 'avg', 'customFields.score'),
+    metric('durAvg', 'avg', 'duration'),
+    metric('durMax', 'max', 'duration'),
+    metric('ttd', 'sum', 'timeToDetect'),
+  ],
+  'terms on columns, booleans, tags, custom fields and a document field, every order': [
+    terms('status', 'status', 3, 'count', 'desc'),
+    terms('statusKey', 'status', 10, 'key', 'desc'),
+    terms('flag', 'flag', 10, 'count', 'asc'),
+    terms('tags', 'tags', 5, 'count', 'desc'),
+    terms('tagsKey', 'tags', 20, 'key', 'asc'),
+    terms('team', 'customFields.team', 10, 'key', 'asc'),
+    terms('score', 'customFields.score', 4, 'count', 'desc'),
+    terms('impact', 'impactStatus', 10, 'count', 'desc'),
+    terms('pap', 'pap', 10, 'key', 'asc'),
+  ],
+  'nested: terms > terms > metric, tags > histogram, filter > terms': [
+    terms('status', 'status', 10, 'count', 'desc', [terms('sev', 'severity', 2, 'count', 'desc', [metric('avgScore', 'avg', 'customFields.score')])]),
+    terms('tags', 'tags', 3, 'count', 'desc', [hist('weeks', '_createdAt', 'week', 'Europe/Paris'), metric('dur', 'sum', 'duration')]),
+    {
+      kind: 'filter',
+      name: 'closed',
+      where: q.and({ kind: 'compare', op: 'gte', field: 'severity', value: 3 }, { kind: 'has', field: 'endDate' }),
+      aggs: [terms('status', 'status', 10, 'count', 'desc'), { kind: 'count', name: 'n' }, metric('dur', 'avg', 'duration')],
+    },
+    { kind: 'filter', name: 'tagged', where: q.in('tags', ['apt', '7']), aggs: [terms('team', 'customFields.team', 10, 'count', 'desc')] },
+  ],
+  'histograms: calendar intervals in several zones, fixed intervals, bounds and sub-aggregations': [
+    hist('dayParis', '_createdAt', 'day', 'Europe/Paris'),
+    hist('dayKolkata', '_createdAt', 'day', 'Asia/Kolkata'),
+    hist('weekNy', '_createdAt', 'week', 'America/New_York'),
+    hist('monthParis', '_createdAt', 'month', 'Europe/Paris', { aggs: [terms('status', 'status', 2, 'count', 'desc')] }),
+    hist('yearUtc', 'startDate', 'year', 'UTC'),
+    hist('h6Paris', '_createdAt', undefined, 'Europe/Paris', { intervalMs: 6 * 3_600_000 }),
+    hist('h1Paris', '_createdAt', undefined, 'Europe/Paris', { intervalMs: 3_600_000, from: U(2024, 10, 26, 12), to: U(2024, 10, 28) }),
+    hist('h30Kolkata', '_createdAt', undefined, 'Asia/Kolkata', { intervalMs: 1_800_000, from: U(2024, 3, 30), to: U(2024, 4, 1) }),
+    hist('boundedDays', '_createdAt', 'day', 'Asia/Kolkata', { from: U(2024, 3, 20), to: U(2024, 4, 12), aggs: [metric('sev', 'sum', 'severity')] }),
+    hist('scoreDays', 'customFields.when', 'day', 'UTC'),
+  ],
+};
+
+function registerGeneratedAggregations(ctx: SuiteCtx): void {
+  it(ctx, 'generated data: every aggregation kind equals the in-memory reference, per organisation', async () => {
+    await withStore(ctx, async (s) => {
+      const rnd = new Prng(6);
+      const docs: Doc[] = [];
+      // two organisations, dates around both 2024 DST changes in Europe
+      const spans = [U(2024, 3, 20), U(2024, 10, 20)];
+      for (let i = 0; i < 600; i++) {
+        const at = rnd.pick(spans) + rnd.int(0, 20 * DAY);
+        const start = at - rnd.int(0, 3 * DAY);
+        const closed = rnd.bool(0.4);
+        const cfs: Array<Record<string, unknown>> = [];
+        if (rnd.bool(0.7)) cfs.push({ name: 'score', type: 'integer', value: rnd.int(-5, 20), order: 0 });
+        if (rnd.bool(0.6)) cfs.push({ name: 'team', type: 'string', value: rnd.pick(TEAMS), order: 1 });
+        if (rnd.bool(0.3)) cfs.push({ name: 'when', type: 'date', value: at + rnd.int(0, 5 * DAY), order: 2 });
+        const fields: Record<string, unknown> = {
+          _createdAt: at,
+          _orgs: [rnd.bool(0.8) ? 'oa' : 'ob'],
+          title: `case ${i}`,
+          status: rnd.pick(STATUSES),
+          severity: rnd.int(1, 4),
+          flag: rnd.bool(0.3),
+          startDate: start,
+          tags: rnd.sample(TAGS, rnd.int(0, 3)),
+          customFields: cfs,
+          timeToDetect: rnd.int(0, 1000),
+        };
+        if (closed) fields.endDate = start + rnd.int(1, 10 * DAY);
+        if (rnd.bool(0.5)) fields.impactStatus = rnd.pick(['NoImpact', 'WithImpact']);
+        if (rnd.bool(0.9)) fields.pap = rnd.int(0, 3);
+        docs.push(...(await insertAll(s, [newDoc(s, 'case', fields)])));
+      }
+      for (const org of ['oa', 'ob']) {
+        const where = q.visible([org]);
+        const mine = docs.filter((d) => evaluate(where, d));
+        for (const [title, aggs] of Object.entries(GENERATED_AGGS)) {
+          const r = await s.query({ entity: 'case', where, sort: [], output: { kind: 'aggregate', aggs } });
+          assert.equal(r.kind, 'aggregate');
+          assert.deepEqual(r.kind === 'aggregate' ? r.result : undefined, aggregateDocs(mine, aggs), `${org}: ${title}`);
+        }
+      }
+    });
   });
 }
