@@ -18,7 +18,7 @@ const portsOnly = {
 };
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', 'bench/.data/**', 'test/compat/.venv/**', '**/*.mjs', '**/*.js', 'packages/web/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', 'bench/.data/**', 'test/compat/.venv/**', '**/*.mjs', '**/*.js'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
