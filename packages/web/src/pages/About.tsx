@@ -1,0 +1,5 @@
+import { Empty } from '../components/States';
+
+export function About() {
+  return <Empty title="Coming soon." />;
+}

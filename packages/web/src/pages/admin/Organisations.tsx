@@ -1,0 +1,5 @@
+import { Empty } from '../../components/States';
+
+export function Organisations() {
+  return <Empty title="Coming soon." />;
+}

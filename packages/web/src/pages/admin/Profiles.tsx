@@ -1,0 +1,5 @@
+import { Empty } from '../../components/States';
+
+export function Profiles() {
+  return <Empty title="Coming soon." />;
+}
