@@ -58,12 +58,13 @@ function UserMenu() {
 function OrgSwitcher() {
   const { user, organisation, switchOrganisation } = useSession();
   const orgs = user.organisations ?? [];
-  if (orgs.length <= 1)
+  if (orgs.length <= 1) {
     return (
       <span className="org-name" aria-label="Organisation">
         {organisation}
       </span>
     );
+  }
   return (
     <label className="org-switch">
       <span className="sr-only">Organisation</span>
