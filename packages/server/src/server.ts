@@ -37,6 +37,7 @@ export async function createWaggle(config: WaggleConfig, opts: { logger?: boolea
   await blobs.init();
   const services = createServices(config, store, blobs, serverSecret(config.dataDir));
   const boot = await bootstrap(store, services.orgs, services.users, config.admin);
+  await services.dashboards.ensureDefaultsForAll();
   const app = await buildApp(services, opts);
   await services.analysis?.start();
   return {

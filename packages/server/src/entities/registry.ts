@@ -393,6 +393,13 @@ const entityList: EntityDef[] = [
       parameters: j(),
     },
   },
+  // Dashboards (issue 6): private ones carry `_restrictedTo: [owner]`, so the visibility filter hides them from everyone else
+  {
+    name: 'dashboard',
+    apiType: 'Dashboard',
+    parents: [],
+    fields: { title: s(true), description: t(), status: s(true), owner: s(true), definition: j(), defaultKey: s(true) },
+  },
   {
     name: 'audit',
     apiType: 'Audit',

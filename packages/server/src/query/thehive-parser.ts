@@ -6,6 +6,7 @@
 import type { Expr, Scalar, SortKey } from './ir.js';
 import { q } from './ir.js';
 import { BadRequestError } from '../errors/errors.js';
+import { parseTheHiveAgg, type TheHiveAgg } from './thehive-aggs.js';
 
 export type Step =
   | { kind: 'source'; name: string; idOrName?: string }
@@ -13,7 +14,9 @@ export type Step =
   | { kind: 'filter'; expr: Expr }
   | { kind: 'sort'; keys: SortKey[] }
   | { kind: 'page'; from: number; to: number; extraData: string[] }
-  | { kind: 'count' };
+  | { kind: 'count' }
+  /** TheHive 4's aggregation step (see thehive-aggs.ts); ends the chain. */
+  | { kind: 'aggregation'; agg: TheHiveAgg };
 
 export interface ParsedQuery {
   steps: Step[];
@@ -237,6 +240,8 @@ export function parseQueryBody(body: unknown, limits: ParseLimits): ParsedQuery 
       }
       case 'count':
         return { kind: 'count' };
+      case 'aggregation':
+        return { kind: 'aggregation', agg: parseTheHiveAgg(raw, (f) => parseFilter(f, limits)) };
       default:
         if (/^(list|get)[A-Z]/.test(name)) {
           const idOrName = raw.idOrName ?? raw.id;

@@ -43,6 +43,7 @@ import type { AnalysisService } from '../analysis/analysis.service.js';
 import { createAnalysis } from '../analysis/index.js';
 import type { CortexConnectorService } from '../analysis/connector/connector.service.js';
 import { createCortexConnector } from '../analysis/connector/index.js';
+import { DashboardService, registerDashboardQueries } from './dashboard.service.js';
 
 export interface Services {
   config: WaggleConfig;
@@ -80,6 +81,7 @@ export interface Services {
   caseLinks: CaseLinkService;
   caseMerge: CaseMergeService;
   caseExport: CaseExportService;
+  dashboards: DashboardService;
   /** The in-process analysis engine (absent when `analysis.enabled` is false). */
   analysis?: AnalysisService;
   /** The TheHive-side connector to the analysis engines (absent without engines). */
@@ -174,6 +176,7 @@ export function createServices(config: WaggleConfig, store: EntityStore, blobs: 
     alerts,
     alertImport,
     alertSimilarity,
+    dashboards: new DashboardService(store, audit, { maxDepth: config.query.maxFilterDepth, maxPageSize: config.query.maxPageSize }, bus),
   };
   if (config.analysis.enabled) services.analysis = createAnalysis(config.analysis, store, blobs, audit);
   if (config.analysis.engines.length > 0) services.cortex = createCortexConnector(services);
@@ -183,5 +186,6 @@ export function createServices(config: WaggleConfig, store: EntityStore, blobs: 
   registerObservableQueries(services);
   registerTemplateQueries(services);
   registerAlertQueries(services);
+  registerDashboardQueries(query, services.dashboards);
   return services;
 }

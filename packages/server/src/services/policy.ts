@@ -164,3 +164,38 @@ export function childAccess(caseDoc: Pick<Doc, '_orgs'> & Record<string, unknown
   out._orgs = owner && orgs.includes(owner) ? [owner, ...orgs.filter((o) => o !== owner)] : [...orgs];
   return out;
 }
+
+// ---- Dashboards (issue 6) ----
+// A dashboard belongs to one organisation. A private one is its owner's alone: it carries
+// `_restrictedTo: [owner login]`, so the tenant check (`canSee`, and the `visible` node of
+// every query) hides it from everyone else, org-admins included. A shared one is visible to
+// the organisation and editable by holders of `manageDashboard`.
+
+/** The access fields of a dashboard of the actor's organisation with this status. */
+export function dashboardAccess(actor: Actor, status: 'Private' | 'Shared', owner = actor.login): AccessFields {
+  return status === 'Private' ? { _orgs: [actor.orgId], _restrictedTo: [owner] } : { _orgs: [actor.orgId] };
+}
+
+/** Creating a dashboard: anyone may keep a private one; sharing with the organisation needs `manageDashboard`. */
+export function requireDashboardCreate(actor: Actor, status: 'Private' | 'Shared'): void {
+  if (status === 'Shared') requirePermission(actor, 'manageDashboard');
+}
+
+/**
+ * Tenant check, then the right to change `doc` (and to give it `newStatus`): a private dashboard
+ * only by its owner; a shared one with `manageDashboard`; making a shared one private only by its
+ * owner (it would vanish for everyone else). Throws NotFoundError or AuthorizationError.
+ */
+export function assertCanEditDashboard<T extends Doc>(actor: Actor, doc: T | undefined, id: string, newStatus?: 'Private' | 'Shared'): T {
+  const d = assertVisible(actor, doc, 'Dashboard', id);
+  if (actor.via === 'system') return d;
+  const isOwner = d.owner === actor.login;
+  if (d.status === 'Private') {
+    if (!isOwner) throw new NotFoundError(`Dashboard ${id} not found`);
+    if (newStatus === 'Shared') requirePermission(actor, 'manageDashboard');
+    return d;
+  }
+  requirePermission(actor, 'manageDashboard');
+  if (newStatus === 'Private' && !isOwner) throw new AuthorizationError('Only the owner of a shared dashboard may make it private');
+  return d;
+}

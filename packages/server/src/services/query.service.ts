@@ -48,6 +48,7 @@ interface State {
   sort: SortKey[];
   page?: { from: number; to: number; extraData: string[] };
   count: boolean;
+  aggregation?: import('../query/thehive-aggs.js').TheHiveAgg;
 }
 
 export class QueryService {
@@ -181,11 +182,20 @@ export class QueryService {
           if (!state) throw new BadRequestError('count needs a source before it');
           state.count = true;
           break;
+        case 'aggregation':
+          if (!state) throw new BadRequestError('aggregation needs a source before it');
+          state.aggregation = step.agg;
+          break;
       }
     }
     if (!state) throw new BadRequestError('The query has no source');
     const base: Omit<Query, 'output'> = { entity: state.entity, where: state.where, sort: state.sort };
     try {
+      if (state.aggregation) {
+        // the visibility node is already in state.where, as for rows and counts
+        const r = await this.store.query({ ...base, output: { kind: 'aggregate', aggs: [state.aggregation.agg] } });
+        return { result: state.aggregation.render(r.kind === 'aggregate' ? r.result : {}) };
+      }
       if (state.count) {
         const r = await this.store.query({ ...base, output: { kind: 'count' } });
         return { result: r.kind === 'count' ? r.count : 0 };

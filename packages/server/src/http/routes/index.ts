@@ -30,6 +30,7 @@ import { casePageRoutes } from './case-page/routes.js';
 import { procedureRoutes } from './procedure/routes.js';
 import { alertRoutes } from './alert/routes.js';
 import { cortexConnectorRoutes } from './connector-cortex/routes.js';
+import { dashboardRoutes } from './dashboard/routes.js';
 
 export type RouteModule = (app: FastifyInstance, services: Services) => Promise<void> | void;
 
@@ -62,4 +63,5 @@ export const routeModules: RouteModule[] = [
   procedureRoutes,
   alertRoutes,
   cortexConnectorRoutes,
+  dashboardRoutes,
 ];
