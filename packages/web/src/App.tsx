@@ -4,7 +4,7 @@ import { Layout } from './components/Layout';
 import { Login } from './pages/Login';
 import { Settings } from './pages/Settings';
 import { CaseList } from './pages/CaseList';
-import { CasePage } from './pages/CasePage';
+import { CasePage } from './pages/case/CasePage';
 import { AlertList } from './pages/AlertList';
 import { AlertPreview } from './pages/AlertPreview';
 import { AdminLayout } from './pages/admin/AdminLayout';

@@ -98,3 +98,6 @@ export function useLiveUpdates(match: (e: AuditEvent) => boolean, onChange: () =
     };
   }, [delayMs]);
 }
+
+/** Events about this case or anything inside it (tasks, logs, observables...). */
+export const aboutCase = (id: string | undefined) => (e: AuditEvent) => !!id && (e.rootId === id || e.objectId === id);
