@@ -2,8 +2,9 @@
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: ['src/main.ts'],
-  outfile: 'dist/main.js',
+  // the SQLite writer thread loads dist/sqlite-writer.worker.js, next to main.js
+  entryPoints: { main: 'src/main.ts', 'sqlite-writer.worker': 'src/storage/sqlite/sqlite-writer.worker.ts' },
+  outdir: 'dist',
   bundle: true,
   platform: 'node',
   format: 'esm',

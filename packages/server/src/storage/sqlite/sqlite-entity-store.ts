@@ -1,8 +1,10 @@
 /**
  * EntityStore on SQLite (better-sqlite3, WAL). Writes are queued and committed together
- * (group commit): each write runs in its own savepoint inside one transaction per tick, and
- * its promise resolves only after COMMIT, with `synchronous=FULL`, so an acknowledged write
- * survives `kill -9` and power loss while many concurrent writers share one fsync.
+ * (group commit, `write-queue.ts`): for a file database a writer thread with its own
+ * connection runs them, each in its own savepoint inside one transaction, and a write's promise
+ * resolves only after COMMIT, with `synchronous=FULL`, so an acknowledged write survives
+ * `kill -9` and power loss while many concurrent writers share one fsync. Reads run on this
+ * (main) thread's connection, which sees every acknowledged write.
  *
  * Layout (schema.ts): filters, sorts and counts run on the narrow `e_<type>` rows (typed
  * columns written from the document, plus `v_org` for visibility); documents live in
@@ -13,9 +15,10 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { BatchOp, Doc, EntityStore, NewDoc, Patch } from '../entity-store.js';
 import type { Query, QueryResult } from '../../query/ir.js';
-import { ENTITIES, entityDef, SYSTEM_MULTI_VALUED, type EntityDef } from '../../entities/registry.js';
-import { ConflictError, NotFoundError } from '../../errors/errors.js';
+import { ENTITIES, entityDef, type EntityDef } from '../../entities/registry.js';
 import { compileQuery, estimateRows, sortWindow } from './compile.js';
+import { insertSql, SqliteWriter, toDoc, type WriteRequest } from './sqlite-writer.js';
+import { InThreadWriteQueue, WorkerWriteQueue, type WriteQueue } from './write-queue.js';
 import {
   columnValues,
   companionTables,
@@ -23,13 +26,10 @@ import {
   docTable,
   entityIndexes,
   MV_VALUE_UNTYPED,
-  multiValuedFields,
   mvTable,
   ORG_COLUMN,
-  soleOrg,
   table,
   tableAction,
-  typedColumns,
 } from './schema.js';
 import { runAggregations } from './compile-aggs.js';
 
@@ -42,12 +42,6 @@ export interface SqliteStoreOptions {
   synchronous?: 'FULL' | 'NORMAL';
   /** Rows of the sort index a bounded page query walks (tests set it small, which also makes every sorted page try it); default grows with the page end. */
   sortWindowRows?: number;
-}
-
-interface PendingWrite {
-  run: () => unknown;
-  resolve: (v: unknown) => void;
-  reject: (e: unknown) => void;
 }
 
 /** Ids reserved per durable write of the limit: one fsync per 100,000 ids handed out. */
@@ -65,19 +59,10 @@ const FEW_ROWS = 1000;
 /** How many rows of the sort index a bounded page query may walk: enough for filters keeping 1 row in 100. */
 const windowSize = (end: number): number => Math.min(50_000, Math.max(2_000, end * 100));
 
-/**
- * A value for the untyped side table. better-sqlite3 binds every JS number as REAL, so 21
- * would be stored as 21.0 and read as text "21.0" by LIKE; integers are bound as INTEGER.
- */
-function sqlValue(v: unknown): unknown {
-  return typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : v;
-}
-
 export class SqliteEntityStore implements EntityStore {
   private db!: Db;
   private readonly stmts = new Map<string, Database.Statement>();
-  private pending: PendingWrite[] = [];
-  private scheduled = false;
+  private writes!: WriteQueue;
   private idNext = 0;
   private idLimit = 0;
   private statsTimer: NodeJS.Timeout | undefined;
@@ -98,6 +83,7 @@ export class SqliteEntityStore implements EntityStore {
     this.db.exec(`CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v ANY) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS uniq (scope TEXT NOT NULL, k TEXT NOT NULL, owner TEXT NOT NULL, PRIMARY KEY (scope, k)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS seq (name TEXT PRIMARY KEY, v INTEGER NOT NULL) WITHOUT ROWID;`);
+    const migrationWriter = new SqliteWriter(this.db);
     const migrate = this.db.transaction(() => {
       for (const def of ENTITIES.values()) {
         const cols = this.db.prepare(`SELECT name FROM pragma_table_xinfo(?)`).all(`e_${def.name}`) as Array<{ name: string }>;
@@ -107,7 +93,7 @@ export class SqliteEntityStore implements EntityStore {
         for (const stmt of companionTables(def)) this.db.exec(stmt);
         if (action === 'rebuild') this.rebuildEntityTable(def, existing!.has('doc'));
         for (const stmt of entityIndexes(def)) this.db.exec(stmt);
-        this.rebuildTypedSideTable(def.name);
+        this.rebuildTypedSideTable(def.name, migrationWriter);
       }
     });
     migrate();
@@ -117,6 +103,12 @@ export class SqliteEntityStore implements EntityStore {
     const row = this.db.prepare(`SELECT v FROM meta WHERE k = 'idLimit'`).get() as { v: number } | undefined;
     this.idNext = row?.v ?? 4096;
     this.idLimit = this.idNext;
+    if (this.options.path === ':memory:') this.writes = new InThreadWriteQueue(migrationWriter);
+    else {
+      // the writer and checkpointer threads checkpoint; this connection's rare writes (id blocks) never do
+      this.db.pragma('wal_autocheckpoint = 0');
+      this.writes = await WorkerWriteQueue.start({ path: this.options.path, synchronous: this.options.synchronous ?? 'FULL' });
+    }
   }
 
   /**
@@ -134,7 +126,7 @@ export class SqliteEntityStore implements EntityStore {
         ? `SELECT rowid AS rid, _id, _version AS v, doc FROM ${old} WHERE rowid > ? ORDER BY rowid LIMIT 1000`
         : `SELECT o.rid AS rid, o._id AS _id, o._version AS v, d.doc AS doc FROM ${old} o JOIN ${docTable(def.name)} d ON d.rid = o.rid WHERE o.rid > ? ORDER BY o.rid LIMIT 1000`,
     );
-    const insert = this.db.prepare(this.insertSql(def, true));
+    const insert = this.db.prepare(insertSql(def, true));
     const insertDoc = this.db.prepare(`INSERT INTO ${docTable(def.name)} (rid, doc) VALUES (?, ?)`);
     for (let after = 0; ;) {
       const batch = select.all(after) as Array<{ rid: number; _id: string; v: number; doc: string }>;
@@ -148,25 +140,11 @@ export class SqliteEntityStore implements EntityStore {
     this.db.exec(`DROP TABLE ${old}`);
   }
 
-  /** INSERT into `e_<type>`: (rid?, _id, _version, v_org, typed columns...). */
-  private readonly insertSqls = new Map<string, string>();
-  private insertSql(def: EntityDef, withRid = false): string {
-    const k = `${def.name}|${withRid}`;
-    let sql = this.insertSqls.get(k);
-    if (!sql) this.insertSqls.set(k, (sql = this.buildInsertSql(def, withRid)));
-    return sql;
-  }
-
-  private buildInsertSql(def: EntityDef, withRid: boolean): string {
-    const cols = [...(withRid ? ['rid'] : []), '_id', '_version', ORG_COLUMN, ...typedColumns(def).map((c) => `"${c.name}"`)];
-    return `INSERT INTO ${table(def.name)} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
-  }
-
   /**
    * Side tables created before `v` became untyped had NUMERIC affinity, which turned text such
    * as "007" or "1e3" into numbers; rebuild them from the documents.
    */
-  private rebuildTypedSideTable(type: string): void {
+  private rebuildTypedSideTable(type: string, writer: SqliteWriter): void {
     const col = this.db.prepare(`SELECT type FROM pragma_table_info(?) WHERE name = 'v'`).get(`m_${type}`) as { type: string } | undefined;
     if (!col || col.type === MV_VALUE_UNTYPED) return;
     const mt = mvTable(type);
@@ -178,7 +156,7 @@ export class SqliteEntityStore implements EntityStore {
     for (let after = ''; ;) {
       const batch = select.all(after) as Array<{ _id: string; doc: string; v: number }>;
       if (batch.length === 0) break;
-      for (const row of batch) this.writeMv(SqliteEntityStore.toDoc(row));
+      for (const row of batch) writer.writeMv(toDoc(row));
       after = batch[batch.length - 1]!._id;
     }
   }
@@ -186,7 +164,7 @@ export class SqliteEntityStore implements EntityStore {
   async close(): Promise<void> {
     if (!this.db?.open) return;
     if (this.statsTimer) clearInterval(this.statsTimer);
-    this.flush();
+    await this.writes.close();
     this.maintainStats();
     this.db.close();
   }
@@ -255,17 +233,11 @@ export class SqliteEntityStore implements EntityStore {
     return s;
   }
 
-  private static toDoc(row: { doc: string; v: number }): Doc {
-    const doc = JSON.parse(row.doc) as Doc;
-    doc._version = row.v;
-    return doc;
-  }
-
   async get(type: string, id: string): Promise<Doc | undefined> {
     entityDef(type);
     const row = this.stmt(`SELECT d.doc AS doc, e._version AS v FROM ${table(type)} e JOIN ${docTable(type)} d ON d.rid = e.rid WHERE e._id = ?`).get(id) as
       { doc: string; v: number } | undefined;
-    return row ? SqliteEntityStore.toDoc(row) : undefined;
+    return row ? toDoc(row) : undefined;
   }
 
   async getMany(type: string, ids: readonly string[]): Promise<Doc[]> {
@@ -280,201 +252,42 @@ export class SqliteEntityStore implements EntityStore {
         )
         .all(...chunk) as Array<{ doc: string; v: number }>;
       for (const r of rows) {
-        const d = SqliteEntityStore.toDoc(r);
+        const d = toDoc(r);
         out.set(d._id, d);
       }
     }
     return ids.flatMap((id) => (out.has(id) ? [out.get(id)!] : []));
   }
 
-  // ---- writes: queued, group-committed ----
+  // ---- writes: queued, group-committed (write-queue.ts) ----
 
-  private enqueue<T>(run: () => T): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.pending.push({ run, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
+  private submit<T>(req: WriteRequest): Promise<T> {
+    return this.writes.submit(req) as Promise<T>;
   }
 
-  private flush(): void {
-    this.scheduled = false;
-    const work = this.pending;
-    this.pending = [];
-    if (work.length === 0) return;
-    const results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
-    try {
-      this.db.exec('BEGIN IMMEDIATE');
-    } catch (error) {
-      for (const w of work) w.reject(error);
-      return;
-    }
-    for (const w of work) {
-      this.db.exec('SAVEPOINT w');
-      try {
-        const value = w.run();
-        this.db.exec('RELEASE w');
-        results.push({ ok: true, value });
-      } catch (error) {
-        this.db.exec('ROLLBACK TO w');
-        this.db.exec('RELEASE w');
-        results.push({ ok: false, error });
-      }
-    }
-    try {
-      this.db.exec('COMMIT');
-    } catch (error) {
-      try {
-        this.db.exec('ROLLBACK');
-      } catch {
-        /* already rolled back */
-      }
-      for (const w of work) w.reject(error);
-      return;
-    }
-    work.forEach((w, i) => {
-      const r = results[i]!;
-      if (r.ok) w.resolve(r.value);
-      else w.reject(r.error);
-    });
+  async insert(doc: NewDoc): Promise<Doc> {
+    const [d] = await this.batch([{ op: 'insert', doc }]);
+    return d as Doc;
   }
 
-  /**
-   * Writes the side-table rows of `doc` (after deleting the old ones unless `fresh`). The
-   * `_orgs` rows are needed only when `v_org` cannot answer (shared or restricted documents).
-   */
-  private writeMv(doc: Doc, fresh = false): void {
-    const def = entityDef(doc._type);
-    const mt = mvTable(def.name);
-    if (!fresh) this.stmt(`DELETE FROM ${mt} WHERE id = ?`).run(doc._id);
-    const ins = this.stmt(`INSERT OR IGNORE INTO ${mt} (f, v, id) VALUES (?, ?, ?)`);
-    const sole = soleOrg(doc) !== null;
-    for (const f of SYSTEM_MULTI_VALUED) {
-      if (f === '_orgs' && sole) continue;
-      const vals = doc[f];
-      if (Array.isArray(vals)) for (const v of vals) if (typeof v === 'string') ins.run(f, v, doc._id);
-    }
-    for (const f of multiValuedFields(def)) {
-      const vals = doc[f];
-      if (Array.isArray(vals)) for (const v of vals) if (typeof v === 'string' || typeof v === 'number') ins.run(f, sqlValue(v), doc._id);
-    }
-    const cfs = def.fields.customFields?.type === 'customFields' ? doc.customFields : undefined;
-    if (Array.isArray(cfs)) {
-      for (const cf of cfs as Array<{ name?: unknown; value?: unknown }>) {
-        if (typeof cf?.name !== 'string') continue;
-        const v = cf.value;
-        if (v === null || v === undefined) continue;
-        ins.run(`cf.${cf.name}`, sqlValue(typeof v === 'boolean' ? (v ? 1 : 0) : typeof v === 'object' ? JSON.stringify(v) : v), doc._id);
-      }
-    }
+  async update(type: string, id: string, patch: Patch, by: string, expectedVersion?: number): Promise<Doc> {
+    const [d] = await this.batch([{ op: 'update', type, id, patch, by, ...(expectedVersion !== undefined ? { expectedVersion } : {}) }]);
+    return d as Doc;
   }
 
-  private static serialize(doc: Doc): string {
-    const { _version: _omit, ...rest } = doc;
-    void _omit;
-    return JSON.stringify(rest);
+  async delete(type: string, id: string): Promise<boolean> {
+    const [d] = await this.batch([{ op: 'delete', type, id }]);
+    return d as boolean;
   }
 
-  private doInsert(newDoc: NewDoc): Doc {
-    const def = entityDef(newDoc._type);
-    const doc: Doc = { ...newDoc, _version: 1 };
-    let rid: number | bigint;
-    try {
-      rid = this.stmt(this.insertSql(def)).run(doc._id, 1, ...columnValues(def, doc)).lastInsertRowid;
-    } catch (e) {
-      if ((e as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT')) throw new ConflictError(`${doc._type} ${doc._id} already exists`);
-      throw e;
-    }
-    this.stmt(`INSERT INTO ${docTable(def.name)} (rid, doc) VALUES (?, ?)`).run(rid, SqliteEntityStore.serialize(doc));
-    this.writeMv(doc, true);
-    return doc;
-  }
-
-  private doUpdate(type: string, id: string, patch: Patch, by: string, expectedVersion?: number, at?: number): Doc {
-    const def = entityDef(type);
-    const row = this.stmt(
-      `SELECT e.rid AS rid, d.doc AS doc, e._version AS v FROM ${table(type)} e JOIN ${docTable(type)} d ON d.rid = e.rid WHERE e._id = ?`,
-    ).get(id) as { rid: number; doc: string; v: number } | undefined;
-    if (!row) throw new NotFoundError(`${type} ${id} not found`);
-    if (expectedVersion !== undefined && row.v !== expectedVersion) throw new ConflictError(`${type} ${id} was modified concurrently`);
-    const doc = SqliteEntityStore.toDoc(row);
-    for (const [k, v] of Object.entries(patch)) {
-      if (k === '_id' || k === '_type' || k === '_version' || k === '_createdAt' || k === '_createdBy') continue;
-      if (v === null || v === undefined) delete doc[k];
-      else doc[k] = v;
-    }
-    doc._updatedAt = at ?? Date.now();
-    doc._updatedBy = by;
-    doc._version = row.v + 1;
-    const cols = [ORG_COLUMN, ...typedColumns(def).map((c) => `"${c.name}"`)];
-    this.stmt(`UPDATE ${table(type)} SET _version = ?, ${cols.map((c) => `${c} = ?`).join(', ')} WHERE rid = ?`).run(
-      doc._version,
-      ...columnValues(def, doc),
-      row.rid,
-    );
-    this.stmt(`UPDATE ${docTable(type)} SET doc = ? WHERE rid = ?`).run(SqliteEntityStore.serialize(doc), row.rid);
-    this.writeMv(doc);
-    return doc;
-  }
-
-  private doDelete(type: string, id: string): boolean {
-    const r = this.stmt(`DELETE FROM ${table(type)} WHERE _id = ? RETURNING rid`).get(id) as { rid: number } | undefined;
-    if (r) this.stmt(`DELETE FROM ${docTable(type)} WHERE rid = ?`).run(r.rid);
-    this.stmt(`DELETE FROM ${mvTable(type)} WHERE id = ?`).run(id);
-    return r !== undefined;
-  }
-
-  private doClaim(scope: string, key: string, owner: string): boolean {
-    const existing = this.stmt(`SELECT owner FROM uniq WHERE scope = ? AND k = ?`).get(scope, key) as { owner: string } | undefined;
-    if (existing) return existing.owner === owner;
-    this.stmt(`INSERT INTO uniq (scope, k, owner) VALUES (?, ?, ?)`).run(scope, key, owner);
-    return true;
-  }
-
-  private doRelease(scope: string, key: string): boolean {
-    return this.stmt(`DELETE FROM uniq WHERE scope = ? AND k = ?`).run(scope, key).changes > 0;
-  }
-
-  insert(doc: NewDoc): Promise<Doc> {
-    return this.enqueue(() => this.doInsert(doc));
-  }
-
-  update(type: string, id: string, patch: Patch, by: string, expectedVersion?: number): Promise<Doc> {
-    entityDef(type);
-    return this.enqueue(() => this.doUpdate(type, id, patch, by, expectedVersion));
-  }
-
-  delete(type: string, id: string): Promise<boolean> {
-    entityDef(type);
-    return this.enqueue(() => this.doDelete(type, id));
-  }
-
-  batch(ops: readonly BatchOp[]): Promise<Array<Doc | boolean>> {
-    return this.enqueue(() =>
-      ops.map((op): Doc | boolean => {
-        switch (op.op) {
-          case 'insert':
-            return this.doInsert(op.doc);
-          case 'update':
-            entityDef(op.type);
-            return this.doUpdate(op.type, op.id, op.patch, op.by, op.expectedVersion, op.at);
-          case 'delete':
-            entityDef(op.type);
-            return this.doDelete(op.type, op.id);
-          case 'claim':
-            if (!this.doClaim(op.scope, op.key, op.owner)) throw new ConflictError(`${op.key} is already taken in ${op.scope}`);
-            return true;
-          case 'release':
-            return this.doRelease(op.scope, op.key);
-        }
-      }),
-    );
+  async batch(ops: readonly BatchOp[]): Promise<Array<Doc | boolean>> {
+    // unknown types fail here, with their message, before anything is queued
+    for (const op of ops) if (op.op !== 'claim' && op.op !== 'release') entityDef(op.op === 'insert' ? op.doc._type : op.type);
+    return this.submit<Array<Doc | boolean>>({ kind: 'batch', ops });
   }
 
   claimUnique(scope: string, key: string, owner: string): Promise<boolean> {
-    return this.enqueue(() => this.doClaim(scope, key, owner));
+    return this.submit({ kind: 'claim', scope, key, owner });
   }
 
   async uniqueOwner(scope: string, key: string): Promise<string | undefined> {
@@ -483,14 +296,11 @@ export class SqliteEntityStore implements EntityStore {
   }
 
   async releaseUnique(scope: string, key: string): Promise<void> {
-    await this.enqueue(() => this.doRelease(scope, key));
+    await this.batch([{ op: 'release', scope, key }]);
   }
 
   nextSequence(name: string): Promise<number> {
-    return this.enqueue(() => {
-      const r = this.stmt(`INSERT INTO seq (name, v) VALUES (?, 1) ON CONFLICT(name) DO UPDATE SET v = v + 1 RETURNING v`).get(name) as { v: number };
-      return r.v;
-    });
+    return this.submit({ kind: 'seq', name });
   }
 
   async query(q: Query): Promise<QueryResult> {
@@ -550,7 +360,7 @@ export class SqliteEntityStore implements EntityStore {
     }
     return rows.flatMap((r) => {
       const doc = docs.get(r.rid);
-      return doc === undefined ? [] : [SqliteEntityStore.toDoc({ doc, v: r.v })];
+      return doc === undefined ? [] : [toDoc({ doc, v: r.v })];
     });
   }
 

@@ -1,0 +1,252 @@
+/**
+ * The write side of the SQLite adapter: applies write requests on one connection and commits
+ * them together (group commit). Each request runs in its own savepoint inside one transaction,
+ * so a failing request (duplicate claim, version conflict, missing document) rolls back alone;
+ * the outcomes are known only after COMMIT, and with `synchronous=FULL` a committed group
+ * survives `kill -9` and power loss.
+ *
+ * The same class serves the writer thread (`sqlite-writer.worker.ts`, file databases) and the
+ * main thread (`:memory:` databases, and the start-up migration that rewrites side tables).
+ */
+import type Database from 'better-sqlite3';
+import type { BatchOp, Doc, NewDoc, Patch } from '../entity-store.js';
+import { entityDef, SYSTEM_MULTI_VALUED, type EntityDef } from '../../entities/registry.js';
+import { ConflictError, NotFoundError } from '../../errors/errors.js';
+import { columnValues, docTable, multiValuedFields, mvTable, ORG_COLUMN, soleOrg, table, typedColumns } from './schema.js';
+
+/** What a writer is asked to do: one atomic batch, a non-throwing claim, or a counter step. */
+export type WriteRequest =
+  { kind: 'batch'; ops: readonly BatchOp[] } | { kind: 'claim'; scope: string; key: string; owner: string } | { kind: 'seq'; name: string };
+
+/** The outcome of one request: its value (batch results, claim result, counter value) or its error. */
+export type WriteOutcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/**
+ * A value for the untyped side table. better-sqlite3 binds every JS number as REAL, so 21
+ * would be stored as 21.0 and read as text "21.0" by LIKE; integers are bound as INTEGER.
+ */
+function sqlValue(v: unknown): unknown {
+  return typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : v;
+}
+
+/** The stored JSON of a document (the version lives in `e_<type>._version`). */
+export function serializeDoc(doc: NewDoc | Doc): string {
+  const { _version: _omit, ...rest } = doc as Doc;
+  void _omit;
+  return JSON.stringify(rest);
+}
+
+/** A document from its stored JSON and version. */
+export function toDoc(row: { doc: string; v: number }): Doc {
+  const doc = JSON.parse(row.doc) as Doc;
+  doc._version = row.v;
+  return doc;
+}
+
+/** INSERT into `e_<type>`: (rid?, _id, _version, v_org, typed columns...), memoised per type. */
+const insertSqls = new Map<string, string>();
+export function insertSql(def: EntityDef, withRid = false): string {
+  const k = `${def.name}|${withRid}`;
+  let sql = insertSqls.get(k);
+  if (!sql) {
+    const cols = [...(withRid ? ['rid'] : []), '_id', '_version', ORG_COLUMN, ...typedColumns(def).map((c) => `"${c.name}"`)];
+    insertSqls.set(k, (sql = `INSERT INTO ${table(def.name)} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`));
+  }
+  return sql;
+}
+
+/** Per entity type, the statements of its writes (prepared once). */
+interface TypeStatements {
+  insert: Database.Statement;
+  insertDoc: Database.Statement;
+  insertMv: Database.Statement;
+  deleteMv: Database.Statement;
+  selectForUpdate: Database.Statement;
+  update: Database.Statement;
+  updateDoc: Database.Statement;
+  delete: Database.Statement;
+  deleteDoc: Database.Statement;
+}
+
+export class SqliteWriter {
+  private readonly typeStmts = new Map<string, TypeStatements>();
+  private readonly claimSelect: Database.Statement;
+  private readonly claimInsert: Database.Statement;
+  private readonly claimDelete: Database.Statement;
+  private readonly seqNext: Database.Statement;
+
+  constructor(private readonly db: Database.Database) {
+    this.claimSelect = db.prepare(`SELECT owner FROM uniq WHERE scope = ? AND k = ?`);
+    this.claimInsert = db.prepare(`INSERT INTO uniq (scope, k, owner) VALUES (?, ?, ?)`);
+    this.claimDelete = db.prepare(`DELETE FROM uniq WHERE scope = ? AND k = ?`);
+    this.seqNext = db.prepare(`INSERT INTO seq (name, v) VALUES (?, 1) ON CONFLICT(name) DO UPDATE SET v = v + 1 RETURNING v`);
+  }
+
+  private stmts(def: EntityDef): TypeStatements {
+    let s = this.typeStmts.get(def.name);
+    if (!s) {
+      const t = table(def.name);
+      const dt = docTable(def.name);
+      const mt = mvTable(def.name);
+      const cols = [ORG_COLUMN, ...typedColumns(def).map((c) => `"${c.name}"`)];
+      s = {
+        insert: this.db.prepare(insertSql(def)),
+        insertDoc: this.db.prepare(`INSERT INTO ${dt} (rid, doc) VALUES (?, ?)`),
+        insertMv: this.db.prepare(`INSERT OR IGNORE INTO ${mt} (f, v, id) VALUES (?, ?, ?)`),
+        deleteMv: this.db.prepare(`DELETE FROM ${mt} WHERE id = ?`),
+        selectForUpdate: this.db.prepare(`SELECT e.rid AS rid, d.doc AS doc, e._version AS v FROM ${t} e JOIN ${dt} d ON d.rid = e.rid WHERE e._id = ?`),
+        update: this.db.prepare(`UPDATE ${t} SET _version = ?, ${cols.map((c) => `${c} = ?`).join(', ')} WHERE rid = ?`),
+        updateDoc: this.db.prepare(`UPDATE ${dt} SET doc = ? WHERE rid = ?`),
+        delete: this.db.prepare(`DELETE FROM ${t} WHERE _id = ? RETURNING rid`),
+        deleteDoc: this.db.prepare(`DELETE FROM ${dt} WHERE rid = ?`),
+      };
+      this.typeStmts.set(def.name, s);
+    }
+    return s;
+  }
+
+  /**
+   * Applies every request in its own savepoint inside one transaction, then commits.
+   * A failing request is rolled back alone; a failing BEGIN or COMMIT fails them all.
+   */
+  commitGroup(requests: readonly WriteRequest[]): WriteOutcome[] {
+    const outcomes: WriteOutcome[] = [];
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+    } catch (error) {
+      return requests.map(() => ({ ok: false, error }));
+    }
+    for (const r of requests) {
+      this.db.exec('SAVEPOINT w');
+      try {
+        const value = this.apply(r);
+        this.db.exec('RELEASE w');
+        outcomes.push({ ok: true, value });
+      } catch (error) {
+        this.db.exec('ROLLBACK TO w');
+        this.db.exec('RELEASE w');
+        outcomes.push({ ok: false, error });
+      }
+    }
+    try {
+      this.db.exec('COMMIT');
+    } catch (error) {
+      try {
+        this.db.exec('ROLLBACK');
+      } catch {
+        /* already rolled back */
+      }
+      return requests.map(() => ({ ok: false, error }));
+    }
+    return outcomes;
+  }
+
+  private apply(r: WriteRequest): unknown {
+    switch (r.kind) {
+      case 'batch':
+        return r.ops.map((op) => this.applyOp(op));
+      case 'claim':
+        return this.claim(r.scope, r.key, r.owner);
+      case 'seq':
+        return (this.seqNext.get(r.name) as { v: number }).v;
+    }
+  }
+
+  private applyOp(op: BatchOp): Doc | boolean {
+    switch (op.op) {
+      case 'insert':
+        return this.insert(op.doc);
+      case 'update':
+        return this.update(op.type, op.id, op.patch, op.by, op.expectedVersion, op.at);
+      case 'delete':
+        return this.delete(op.type, op.id);
+      case 'claim':
+        if (!this.claim(op.scope, op.key, op.owner)) throw new ConflictError(`${op.key} is already taken in ${op.scope}`);
+        return true;
+      case 'release':
+        return this.claimDelete.run(op.scope, op.key).changes > 0;
+    }
+  }
+
+  /**
+   * Writes the side-table rows of `doc` (after deleting the old ones unless `fresh`). The
+   * `_orgs` rows are needed only when `v_org` cannot answer (shared or restricted documents).
+   */
+  writeMv(doc: Doc | NewDoc, fresh = false): void {
+    const def = entityDef(doc._type);
+    const s = this.stmts(def);
+    if (!fresh) s.deleteMv.run(doc._id);
+    const sole = soleOrg(doc) !== null;
+    for (const f of SYSTEM_MULTI_VALUED) {
+      if (f === '_orgs' && sole) continue;
+      const vals = doc[f];
+      if (Array.isArray(vals)) for (const v of vals) if (typeof v === 'string') s.insertMv.run(f, v, doc._id);
+    }
+    for (const f of multiValuedFields(def)) {
+      const vals = doc[f];
+      if (Array.isArray(vals)) for (const v of vals) if (typeof v === 'string' || typeof v === 'number') s.insertMv.run(f, sqlValue(v), doc._id);
+    }
+    const cfs = def.fields.customFields?.type === 'customFields' ? doc.customFields : undefined;
+    if (Array.isArray(cfs)) {
+      for (const cf of cfs as Array<{ name?: unknown; value?: unknown }>) {
+        if (typeof cf?.name !== 'string') continue;
+        const v = cf.value;
+        if (v === null || v === undefined) continue;
+        s.insertMv.run(`cf.${cf.name}`, sqlValue(typeof v === 'boolean' ? (v ? 1 : 0) : typeof v === 'object' ? JSON.stringify(v) : v), doc._id);
+      }
+    }
+  }
+
+  /** Inserts a new document; the stored document is `{...newDoc, _version: 1}`. */
+  insert(newDoc: NewDoc): Doc {
+    const def = entityDef(newDoc._type);
+    const s = this.stmts(def);
+    const doc: Doc = { ...newDoc, _version: 1 };
+    let rid: number | bigint;
+    try {
+      rid = s.insert.run(doc._id, 1, ...columnValues(def, doc)).lastInsertRowid;
+    } catch (e) {
+      if ((e as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT')) throw new ConflictError(`${doc._type} ${doc._id} already exists`);
+      throw e;
+    }
+    s.insertDoc.run(rid, serializeDoc(doc));
+    this.writeMv(doc, true);
+    return doc;
+  }
+
+  private update(type: string, id: string, patch: Patch, by: string, expectedVersion?: number, at?: number): Doc {
+    const def = entityDef(type);
+    const s = this.stmts(def);
+    const row = s.selectForUpdate.get(id) as { rid: number; doc: string; v: number } | undefined;
+    if (!row) throw new NotFoundError(`${type} ${id} not found`);
+    if (expectedVersion !== undefined && row.v !== expectedVersion) throw new ConflictError(`${type} ${id} was modified concurrently`);
+    const doc = toDoc(row);
+    for (const [k, v] of Object.entries(patch)) {
+      if (k === '_id' || k === '_type' || k === '_version' || k === '_createdAt' || k === '_createdBy') continue;
+      if (v === null || v === undefined) delete doc[k];
+      else doc[k] = v;
+    }
+    doc._updatedAt = at ?? Date.now();
+    doc._updatedBy = by;
+    doc._version = row.v + 1;
+    s.update.run(doc._version, ...columnValues(def, doc), row.rid);
+    s.updateDoc.run(serializeDoc(doc), row.rid);
+    this.writeMv(doc);
+    return doc;
+  }
+
+  private delete(type: string, id: string): boolean {
+    const s = this.stmts(entityDef(type));
+    const r = s.delete.get(id) as { rid: number } | undefined;
+    if (r) s.deleteDoc.run(r.rid);
+    s.deleteMv.run(id);
+    return r !== undefined;
+  }
+
+  private claim(scope: string, key: string, owner: string): boolean {
+    const existing = this.claimSelect.get(scope, key) as { owner: string } | undefined;
+    if (existing) return existing.owner === owner;
+    this.claimInsert.run(scope, key, owner);
+    return true;
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * The SQLite writer thread (`node:worker_threads`). Role `writer`: its own connection runs the
+ * write requests the main thread posts, group-committed (every request that arrived while the
+ * previous COMMIT and its fsync ran goes into the next transaction), and answers each request
+ * only after COMMIT. Role `checkpointer`: copies the WAL back into the database with passive
+ * checkpoints, so that no COMMIT pays for a checkpoint. See `write-queue.ts` for the protocol.
+ */
+import Database from 'better-sqlite3';
+import { parentPort, workerData } from 'node:worker_threads';
+import { SqliteWriter, type WriteRequest } from './sqlite-writer.js';
+import { errorToWire, type FromWorker, type ToWorker, type WorkerConfig } from './write-queue.js';
+
+const config = workerData as WorkerConfig;
+const port = parentPort!;
+const post = (m: FromWorker): void => port.postMessage(m);
+
+function open(): Database.Database {
+  const db = new Database(config.path);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${config.synchronous}`);
+  db.pragma('busy_timeout = 5000');
+  db.pragma('cache_size = -65536');
+  db.pragma('temp_store = MEMORY');
+  return db;
+}
+
+function runWriter(): void {
+  const db = open();
+  // the checkpointer thread keeps the WAL short; this is only a backstop should it fall behind
+  db.pragma(`wal_autocheckpoint = ${config.backstopCheckpointPages}`);
+  const writer = new SqliteWriter(db);
+  let pending: Array<{ id: number; req: string }> = [];
+  let scheduled = false;
+
+  const flush = (): void => {
+    scheduled = false;
+    const work = pending;
+    pending = [];
+    if (work.length === 0) return;
+    const requests: WriteRequest[] = [];
+    const parsed: Array<{ id: number; index: number } | { id: number; error: unknown }> = [];
+    for (const w of work) {
+      try {
+        requests.push(JSON.parse(w.req) as WriteRequest);
+        parsed.push({ id: w.id, index: requests.length - 1 });
+      } catch (error) {
+        parsed.push({ id: w.id, error });
+      }
+    }
+    const outcomes = writer.commitGroup(requests);
+    const done: Array<[number, 1 | 0, string]> = parsed.map((p) => {
+      if ('error' in p) return [p.id, 0, JSON.stringify(errorToWire(p.error))];
+      const o = outcomes[p.index]!;
+      return o.ok ? [p.id, 1, JSON.stringify(compact(requests[p.index]!, o.value))] : [p.id, 0, JSON.stringify(errorToWire(o.error))];
+    });
+    post({ kind: 'done', done });
+  };
+
+  port.on('message', (m: ToWorker) => {
+    if (m.kind === 'write') {
+      pending.push({ id: m.id, req: m.req });
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    } else {
+      flush();
+      db.close();
+      post({ kind: 'closed' });
+      port.close();
+    }
+  });
+  post({ kind: 'ready' });
+}
+
+/** Insert results are the inserted documents with `_version: 1`: the main thread has them already, so they travel as 0. */
+function compact(req: WriteRequest, value: unknown): unknown {
+  if (req.kind !== 'batch') return value;
+  return (value as unknown[]).map((v, i) => (req.ops[i]!.op === 'insert' ? 0 : v));
+}
+
+function runCheckpointer(): void {
+  const db = open();
+  db.pragma('wal_autocheckpoint = 0');
+  const tick = (): void => {
+    try {
+      db.pragma('wal_checkpoint(PASSIVE)');
+    } catch {
+      /* busy: next tick */
+    }
+  };
+  const timer = setInterval(tick, config.checkpointIntervalMs);
+  port.on('message', (m: ToWorker) => {
+    if (m.kind !== 'close') return;
+    clearInterval(timer);
+    db.close();
+    post({ kind: 'closed' });
+    port.close();
+  });
+  post({ kind: 'ready' });
+}
+
+try {
+  if (config.role === 'writer') runWriter();
+  else runCheckpointer();
+} catch (error) {
+  post({ kind: 'fatal', error: errorToWire(error) });
+}
