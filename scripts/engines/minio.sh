@@ -70,7 +70,11 @@ launch() {
   fi
   if port_open 127.0.0.1 "$port"; then die "$name: 127.0.0.1:$port is already in use by another process"; fi
   # MINIO_CI_CD relaxes the root-drive check, which would refuse several drives on one disk.
-  MINIO_ROOT_USER="$ACCESS_KEY" MINIO_ROOT_PASSWORD="$SECRET_KEY" MINIO_CI_CD=1 MINIO_BROWSER=off \
+  # _MINIO_SERVER_LOCAL: where /.dockerenv exists (this machine), MinIO thinks it runs in an
+  # orchestrated container and waits forever for 127.0.0.1 to "resolve to a valid IP"; naming the
+  # server's own host:port marks its endpoints local and ends that wait (cmd/endpoint.go).
+  _MINIO_SERVER_LOCAL="127.0.0.1:$port" \
+    MINIO_ROOT_USER="$ACCESS_KEY" MINIO_ROOT_PASSWORD="$SECRET_KEY" MINIO_CI_CD=1 MINIO_BROWSER=off \
     MINIO_UPDATE=off nohup "$MINIO_BIN" server --quiet --address "127.0.0.1:$port" \
     --console-address "127.0.0.1:$console" "$@" >"$log" 2>&1 &
   echo $! >"$pidfile"
@@ -90,7 +94,10 @@ start() {
       launch "minio-dist$n" $((DIST_BASE + n)) $((DIST_BASE + 10 + n)) "${endpoints[@]}"
     done
     for n in 1 2 3; do
-      wait_health $((DIST_BASE + n)) "$ENGINES_RUN/minio-dist$n.pid" "$MINIO_DIR/minio-dist$n.log" || die "minio: distributed start failed"
+      if ! wait_health $((DIST_BASE + n)) "$ENGINES_RUN/minio-dist$n.pid" "$MINIO_DIR/minio-dist$n.log"; then
+        stop
+        die "minio: distributed start failed"
+      fi
     done
     # the cluster check answers 200 once the erasure set has write quorum
     local i
@@ -102,7 +109,10 @@ start() {
   else
     mkdir -p "$MINIO_DIR/single/data"
     launch minio "$SINGLE_PORT" $((SINGLE_PORT + 10)) "$MINIO_DIR/single/data"
-    wait_health "$SINGLE_PORT" "$ENGINES_RUN/minio.pid" "$MINIO_DIR/minio.log" || die "minio: start failed"
+    if ! wait_health "$SINGLE_PORT" "$ENGINES_RUN/minio.pid" "$MINIO_DIR/minio.log"; then
+      stop
+      die "minio: start failed"
+    fi
     say "minio: up on 127.0.0.1:$SINGLE_PORT"
   fi
   env_vars
