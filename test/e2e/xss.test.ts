@@ -118,7 +118,7 @@ test('case title, description, custom field and tags with script are shown as in
 
 test('task logs and task descriptions with script are inert', { skip }, async () => {
   const { page, trip } = await w.open(org.analyst, `/cases/${caseId}/tasks`);
-  await page.getByTestId('task-row').first().click();
+  await page.getByTestId('task-row').first().getByRole('button', { name: 'Logs' }).click();
   await page.getByTestId('log-entry').first().waitFor();
   await page.getByText(logMarker).waitFor();
   await clickAll(page, 'click me');
