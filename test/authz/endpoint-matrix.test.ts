@@ -36,6 +36,7 @@ const PUBLIC = new Set([
 const READONLY_ALLOWED: Record<string, string> = {
   'POST /api/v1/query': 'the Query API only reads (covered by query-matrix.test.ts)',
   'POST /api/stream': 'opens a long-poll listener for the caller; it only reads visible audit events',
+  'POST /api/v1/dashboard/stats': 'reads widget statistics with the caller’s visibility (org isolation in dashboard/routes.test.ts)',
 };
 
 /** Read-only refusals that come, for every caller, before the permission check (a 4xx all the same). */

@@ -112,6 +112,8 @@ export interface Planted {
   orgAttachmentId: string;
   /** The share of `caseId` with the third organisation, if any. */
   shareId?: string;
+  /** A shared dashboard of the organisation (title and a text widget carry the marker). */
+  dashboardId: string;
   /** A long-poll stream opened by the org-admin. */
   streamId: string;
   /** The API key of the analyst (a secret as much as the markers). */
@@ -237,6 +239,16 @@ export async function plant(t: TestWaggle, org: TestOrg, g: Globals, opts: { mar
     shareId = String((sh.json as Array<{ _id: string; organisationName: string }>).find((s) => s.organisationName === opts.shareWith)?._id);
     await ok(t, c, 'POST', `/api/v1/task/${taskId}/shares`, { organisations: [opts.shareWith] });
   }
+  const dash = await ok(t, c, 'POST', '/api/v1/dashboard', {
+    title: `${m} dashboard`,
+    status: 'Shared',
+    definition: {
+      widgets: [
+        { id: 'n', type: 'counter', entity: 'case', aggregation: { kind: 'count' }, layout: { x: 0, y: 0, w: 3, h: 2 } },
+        { id: 't', type: 'text', markdown: `${m} dashboard notes`, layout: { x: 3, y: 0, w: 3, h: 2 } },
+      ],
+    },
+  });
   const stream = await ok(t, c, 'POST', '/api/stream');
   const key = await ok(t, c, 'POST', `/api/v1/user/${encodeURIComponent(org.analyst.login)}/key/renew`);
   // the connector records a job even when no engine knows the analyzer (reference §2.7)
@@ -273,6 +285,7 @@ export async function plant(t: TestWaggle, org: TestOrg, g: Globals, opts: { mar
     mergedAlertId: String(merged.json._id),
     orgAttachmentId: String(oatt.json.attachments[0]._id),
     ...(shareId ? { shareId } : {}),
+    dashboardId: String(dash.json._id),
     streamId: stream.text,
     analystKey: key.text,
     ...(job.status === 201 ? { cortexJobId: String(job.json._id) } : {}),
@@ -318,6 +331,7 @@ export async function snapshot(t: TestWaggle, p: Planted): Promise<Record<string
   for (const id of [p.procedureId, p.alertProcedureId]) await get(`/api/v1/procedure/${id}`);
   await get(`/api/v1/caseTemplate/${p.caseTemplateId}`);
   await get(`/api/v1/pageTemplate/${p.pageTemplateId}`);
+  await get(`/api/v1/dashboard/${p.dashboardId}`);
   for (const id of [p.alertId, p.mergedAlertId]) {
     await get(`/api/v1/alert/${id}`);
     for (const child of ['observables', 'comments', 'procedures', 'attachments', 'case']) {
@@ -335,6 +349,7 @@ export async function snapshot(t: TestWaggle, p: Planted): Promise<Record<string
     'listProcedure',
     'listCaseTemplate',
     'listPageTemplate',
+    'listDashboard',
     'listUser',
   ]) {
     await query(source, [{ _name: source }, { _name: 'sort', _fields: [{ _createdAt: 'asc' }] }]);

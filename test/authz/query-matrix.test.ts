@@ -117,6 +117,8 @@ function keysFor(entity: string): string[] {
       return [a.caseTemplateId, a.caseTemplateName];
     case 'pageTemplate':
       return [a.pageTemplateId];
+    case 'dashboard':
+      return [a.dashboardId];
     case 'alert':
       return [a.alertId, a.mergedAlertId];
     case 'organisation':

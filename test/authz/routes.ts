@@ -73,6 +73,7 @@ export function kindOf(segments: string[], segIndex: number, name: string, prevK
     attachment: 'attachment',
     caseTemplate: 'caseTemplate',
     pageTemplate: 'pageTemplate',
+    dashboard: 'dashboard',
     procedure: 'procedure',
     alert: 'alert',
     user: 'user',
@@ -125,6 +126,8 @@ export function valuesOf(kind: string, p: Planted, ctx: Ctx): string[] {
       return [p.caseTemplateId, p.caseTemplateName];
     case 'pageTemplate':
       return [p.pageTemplateId];
+    case 'dashboard':
+      return [p.dashboardId];
     case 'procedure':
       return [p.procedureId, p.alertProcedureId];
     case 'alert':
@@ -301,6 +304,10 @@ export const BODIES: Record<string, BodyOf> = {
   'POST /api/v1/case/_bulk/caseTemplate': (c, self) => ({ ids: [c.a.caseId], caseTemplate: self.caseTemplateName }),
   'POST /api/v1/pageTemplate': () => ({ title: 'intruder', content: 'x', category: 'x' }),
   'PATCH /api/v1/pageTemplate/:id': () => ({ title: 'pwned' }),
+  'POST /api/v1/dashboard': () => ({ title: 'intruder', status: 'Shared' }),
+  'POST /api/v1/dashboard/_import': () => ({ format: 'waggle-dashboard', version: 1, title: 'intruder', status: 'Shared', definition: { widgets: [] } }),
+  'POST /api/v1/dashboard/stats': () => ({ entity: 'case', period: 'all', aggregation: { kind: 'terms', field: 'title', size: 1000 } }),
+  'PATCH /api/v1/dashboard/:id': () => ({ title: 'pwned', status: 'Private' }),
   'POST /api/v1/case/:id/page': () => ({ title: 'pwned', content: 'pwned', category: 'pwned' }),
   'PATCH /api/v1/case/:id/page/:pageId': () => ({ title: 'pwned' }),
   'POST /api/v1/case/:id/procedure': () => ({ occurDate: 1, patternId: 'T1059' }),
