@@ -2,6 +2,7 @@
 import type { EntityStore } from '../storage/entity-store.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { WaggleConfig } from '../config/config.js';
+import type { Readiness } from '../cluster/readiness.js';
 import { EventBus } from './events.js';
 import { AuditService } from './audit.service.js';
 import { OrganisationService } from './organisation.service.js';
@@ -86,6 +87,8 @@ export interface Services {
   analysis?: AnalysisService;
   /** The TheHive-side connector to the analysis engines (absent without engines). */
   cortex?: CortexConnectorService;
+  /** Cluster readiness, set by the composition root in cluster mode; absent = always ready. */
+  readiness?: Readiness;
   /** Replaces plain case creation once templates/tasks/sharing are wired (see case-create.ts). */
   caseCreator?: (
     actor: import('./actor.js').Actor,

@@ -1,11 +1,17 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Services } from '../../../services/index.js';
 import { openApiDocument } from '../../openapi.js';
 
 export const VERSION = '0.1.0';
 
 export function statusRoutes(app: FastifyInstance, s: Services): void {
-  app.get('/api/status', { config: { auth: false } }, async () => ({
+  // 503 while a cluster node lacks its quorum (DESIGN §5): load balancers check this route
+  const ready = (reply: FastifyReply): boolean => {
+    const ok = s.readiness?.ready() ?? true;
+    if (!ok) reply.code(503);
+    return ok;
+  };
+  app.get('/api/status', { config: { auth: false } }, async (_req, reply) => ({
     versions: { Waggle: VERSION, TheHive: '5.5.0-waggle', Scala: 'none', Play: 'none' },
     config: {
       protectDownloadsWith: 'malware',
@@ -14,10 +20,10 @@ export function statusRoutes(app: FastifyInstance, s: Services): void {
       ssoAutoLogin: false,
       pollingDuration: 1000,
     },
-    ready: true,
+    ready: ready(reply),
     storage: s.config.storage.backend,
   }));
-  app.get('/api/v1/status', { config: { auth: false } }, async () => ({ ready: true, version: VERSION }));
+  app.get('/api/v1/status', { config: { auth: false } }, async (_req, reply) => ({ ready: ready(reply), version: VERSION }));
 
   app.get('/api/v1/license/current', async () => {
     const far = Date.UTC(2999, 11, 31);
