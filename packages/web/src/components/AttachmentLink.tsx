@@ -16,7 +16,7 @@ export function AttachmentLink({ a, href }: { a: Attachment; href?: string }) {
   return (
     <span className="attachment">
       <a href={url} download={a.name} rel="noopener noreferrer" aria-label={`Download ${a.name}`}>
-        📎 {a.name}
+        {a.name}
       </a>{' '}
       <span className="muted">
         {formatSize(a.size)} {a.contentType}

@@ -11,6 +11,7 @@ import { Pager, toggle } from '../../components/Pager';
 import { Tags, Tlp, formatDate, TLPS } from '../../components/Badges';
 import { AttachmentLink } from '../../components/AttachmentLink';
 import { LevelSelect, splitTags } from '../../components/CaseDialogs';
+import { Toggle } from '../../components/Toggle';
 
 interface ObservableType {
   name: string;
@@ -305,13 +306,13 @@ export function ObservableList({ parent, readOnly }: { parent: { kind: 'case' | 
           {selected.size > 0 ? (
             <div className="bulk" role="toolbar" aria-label="Observable bulk actions">
               <strong>{selected.size} selected</strong>
-              <button type="button" onClick={() => void patch([...selected], { ioc: true })}>
+              <button type="button" onClick={() => void patch([...selected], { ioc: true }).catch(() => undefined)}>
                 Mark as IOC
               </button>
-              <button type="button" onClick={() => void patch([...selected], { ioc: false })}>
+              <button type="button" onClick={() => void patch([...selected], { ioc: false }).catch(() => undefined)}>
                 Not IOC
               </button>
-              <button type="button" onClick={() => void patch([...selected], { sighted: true })}>
+              <button type="button" onClick={() => void patch([...selected], { sighted: true }).catch(() => undefined)}>
                 Mark sighted
               </button>
               <button type="button" className="danger" onClick={() => void remove([...selected])}>
@@ -362,21 +363,14 @@ export function ObservableList({ parent, readOnly }: { parent: { kind: 'case' | 
                     {o.message ? <div className="muted">{o.message}</div> : null}
                   </td>
                   <td>
-                    <input
-                      type="checkbox"
-                      aria-label={`IOC ${observableLabel(o)}`}
-                      checked={o.ioc}
-                      disabled={readOnly}
-                      onChange={() => void patch([o._id], { ioc: !o.ioc })}
-                    />
+                    <Toggle label={`IOC ${observableLabel(o)}`} checked={o.ioc} disabled={readOnly} onChange={(ioc) => patch([o._id], { ioc })} />
                   </td>
                   <td>
-                    <input
-                      type="checkbox"
-                      aria-label={`Sighted ${observableLabel(o)}`}
+                    <Toggle
+                      label={`Sighted ${observableLabel(o)}`}
                       checked={o.sighted}
                       disabled={readOnly}
-                      onChange={() => void patch([o._id], { sighted: !o.sighted })}
+                      onChange={(sighted) => patch([o._id], { sighted })}
                     />
                   </td>
                   <td>
