@@ -5,6 +5,7 @@
  * while its own heartbeats reach Cassandra: a node that cannot write its heartbeat cannot know
  * the quorum, so it reports not ready.
  */
+import type { Readiness } from '@waggle/server/src/cluster/readiness.js';
 import type { CqlClient } from './cql.js';
 import { COORD_QUERY, createCoordinationSchema } from './cql.js';
 
@@ -42,7 +43,8 @@ export interface MembershipStatus {
   alive: Member[];
 }
 
-export class Membership {
+/** Implements the server's Readiness port: set it as `services.readiness` in cluster mode. */
+export class Membership implements Readiness {
   private readonly started = new Date();
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<MembershipStatus> | undefined;
