@@ -208,7 +208,9 @@ class AggRunner {
   }
 
   private join(alias: string, mvField: string): string {
-    return `JOIN ${mvTable(this.def.name)} ${alias} ON ${alias}.f = ${quote(mvField)} AND ${alias}.id = t0._id`;
+    // CROSS JOIN keeps e_<type> outer: its filters (period, visibility) select the rows, then each
+    // row's values are read through the side table's id index (rather than every row of the field)
+    return `CROSS JOIN ${mvTable(this.def.name)} ${alias} ON ${alias}.f = ${quote(mvField)} AND ${alias}.id = t0._id`;
   }
 
   private levelOf(agg: Agg, path: readonly Level[]): Level {
