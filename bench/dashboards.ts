@@ -10,7 +10,7 @@
  * The data is seeded once through the EntityStore port in batches of 1,000 (two organisations,
  * 90% / 10%, dated over the year before the seed) and cached under
  * `bench/.data/dash-<key>`, the key covering the counts and the sources that shape the stored
- * data (this file, the registry, the SQLite schema and adapter). Widgets are timed at the seed's
+ * data (the seed function, the registry, the SQLite schema and adapter). Widgets are timed at the seed's
  * "now", so relative periods (last 30 days) cover the same rows at every run.
  */
 import { parseArgs } from 'node:util';
@@ -70,13 +70,13 @@ const ANALYZERS = Array.from({ length: 25 }, (_, i) => `Analyzer_${i}`);
 
 function cacheKey(): string {
   const shaping = [
-    'bench/dashboards.ts',
-    'packages/server/src/entities/registry.ts',
-    'packages/server/src/storage/sqlite/schema.ts',
-    'packages/server/src/storage/sqlite/sqlite-entity-store.ts',
-  ]
-    .map((f) => readFileSync(join(root, f), 'utf8'))
-    .join('\0');
+    seed.toString(),
+    ...[
+      'packages/server/src/entities/registry.ts',
+      'packages/server/src/storage/sqlite/schema.ts',
+      'packages/server/src/storage/sqlite/sqlite-entity-store.ts',
+    ].map((f) => readFileSync(join(root, f), 'utf8')),
+  ].join('\0');
   const h = createHash('sha256')
     .update(`${JSON.stringify(N)}\0${shaping}`)
     .digest('hex')
@@ -208,7 +208,7 @@ async function seed(dir: string): Promise<{ now: number; seedSeconds: number }> 
 
 const pct = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 };
 
 async function main(): Promise<void> {
@@ -229,7 +229,7 @@ async function main(): Promise<void> {
   const analyst = BUILTIN_PROFILES.find((p) => p.name === 'analyst')!;
   const actor: Actor = {
     userId: '~bench',
-    login: USERS[0]!,
+    login: USERS[0],
     name: 'bench',
     orgId: ORG_A,
     orgName: 'org-a',
@@ -282,7 +282,7 @@ async function main(): Promise<void> {
     widgets: rows,
     allOk: rows.every((r) => r.ok),
   };
-  writeFileSync(resolve(root, args.out!), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(resolve(root, args.out), `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(`${rows.filter((r) => r.ok).length}/${rows.length} widgets under 200 ms at p95; load ${result.machine.loadavg.join(' ')}\n`);
 }
 
