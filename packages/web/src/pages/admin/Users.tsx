@@ -1,5 +1,84 @@
-import { Empty } from '../../components/States';
+import { useState } from 'react';
+import { api, query } from '../../lib/api';
+import { useResource } from '../../lib/hooks';
+import { useSession } from '../../lib/session';
+import type { User } from '../../lib/types';
+import { FormError } from '../../components/States';
+import { AdminList, CreateForm, Field, useAdminList } from './common';
 
 export function Users() {
-  return <Empty title="Coming soon." />;
+  const { organisation } = useSession();
+  const users = useAdminList<User>('listUser', 'login', 'User');
+  const profiles = useResource(() => query<Array<{ name: string }>>([{ _name: 'listProfile' }, { _name: 'page', from: 0, to: 200 }], 'profiles'), []);
+  const orgs = useResource(() => query<Array<{ name: string }>>([{ _name: 'listOrganisation' }, { _name: 'page', from: 0, to: 500 }], 'organisations'), []);
+  const [login, setLogin] = useState('');
+  const [name, setName] = useState('');
+  const [profile, setProfile] = useState('analyst');
+  const [org, setOrg] = useState(organisation);
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const act = (p: Promise<unknown>) => p.then(users.reload, setError);
+  return (
+    <div>
+      <h1>Users</h1>
+      <CreateForm
+        title="Create user"
+        submit={async () => {
+          await api.post('/api/v1/user', { login, name, profile, organisation: org, ...(password ? { password } : {}) });
+          setLogin('');
+          setName('');
+          setPassword('');
+          users.reload();
+        }}
+      >
+        <Field label="Login" required value={login} onChange={setLogin} placeholder="jane@example.org" />
+        <Field label="Name" required value={name} onChange={setName} />
+        <label>
+          Organisation
+          <select value={org} onChange={(e) => setOrg(e.target.value)}>
+            {(orgs.data ?? [{ name: organisation }]).map((o) => (
+              <option key={o.name}>{o.name}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Profile
+          <select value={profile} onChange={(e) => setProfile(e.target.value)}>
+            {(profiles.data ?? [{ name: 'analyst' }]).map((p) => (
+              <option key={p.name}>{p.name}</option>
+            ))}
+          </select>
+        </label>
+        <Field label="Initial password" type="password" value={password} onChange={setPassword} />
+      </CreateForm>
+      <FormError error={error} />
+      <AdminList
+        r={users}
+        empty="No users in this organisation."
+        head={['Login', 'Name', 'Profile', 'Status', 'Actions']}
+        row={(u) => (
+          <tr key={u._id} data-testid="user-row">
+            <td>{u.login}</td>
+            <td>{u.name}</td>
+            <td>{u.profile}</td>
+            <td>{u.locked ? <span className="badge health-red">locked</span> : <span className="badge health-green">active</span>}</td>
+            <td className="row">
+              <button type="button" onClick={() => void act(api.patch(`/api/v1/user/${encodeURIComponent(u._id)}`, { locked: !u.locked }))}>
+                {u.locked ? `Unlock ${u.login}` : `Lock ${u.login}`}
+              </button>
+              <button
+                type="button"
+                onClick={() => {
+                  const pw = window.prompt(`New password for ${u.login}`);
+                  if (pw) void act(api.post(`/api/v1/user/${encodeURIComponent(u._id)}/password/set`, { password: pw }));
+                }}
+              >
+                Set password
+              </button>
+            </td>
+          </tr>
+        )}
+      />
+    </div>
+  );
 }
