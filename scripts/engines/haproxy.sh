@@ -54,6 +54,8 @@ defaults
 
 frontend waggle
     bind 127.0.0.1:$port
+    # which node answered: lets tests see the round-robin (not in the production configuration)
+    http-response set-header X-Waggle-Node %s
     default_backend waggle
 
 backend waggle

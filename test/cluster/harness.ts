@@ -1,0 +1,198 @@
+/**
+ * The cluster topology on one machine, on loopback (issue 7): Cassandra (1 or 3 nodes on
+ * 127.0.0.1-3), OpenSearch, MinIO (single or 3 x 2 drives), N Waggle nodes and HAProxy in front.
+ * Engines come from `scripts/engines/*.sh`; an engine that was already running is used and left
+ * running; only what the harness started is stopped, by pid (the scripts' pid files, the harness's
+ * own children).
+ *
+ *   const h = await ClusterHarness.start({ cassandra: 3, opensearch: true, minio: 'single', nodes: 3 });
+ *   await fetch(`${h.url}/api/status`);   // through HAProxy
+ *   await h.killNode(0);                  // kill -9 one Waggle node
+ *   await h.stop();
+ *
+ * Until the server reads the cluster configuration (`storage.backend: cluster`), the Waggle nodes
+ * receive it as environment variables (`clusterEnv`) but still run on their own SQLite stores.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, ROOT, startServer, type ServerProcess } from '../support/server-process.js';
+
+export interface HarnessOptions {
+  /** Cassandra nodes to run (127.0.0.1..3), or 0 for none. Default 0. */
+  cassandra?: 0 | 1 | 3;
+  /** Run OpenSearch (127.0.0.1:9200). Default false. */
+  opensearch?: boolean;
+  /** MinIO: none, one server (127.0.0.1:9000), or 3 servers x 2 drives (127.0.0.1:9101-9103). Default none. */
+  minio?: 'none' | 'single' | 'distributed';
+  /** Waggle nodes behind HAProxy. Default 3. */
+  nodes?: number;
+  /** Extra environment for node i (0-based). */
+  nodeEnv?: (i: number) => Record<string, string>;
+}
+
+/** Runs an engine script; throws with its output on failure. */
+function script(name: string, ...args: string[]): { status: number; out: string } {
+  const r = spawnSync('bash', [join(ROOT, 'scripts/engines', name), ...args], { encoding: 'utf8', cwd: ROOT });
+  return { status: r.status ?? 1, out: `${r.stdout}${r.stderr}` };
+}
+
+function mustScript(name: string, ...args: string[]): string {
+  const r = script(name, ...args);
+  if (r.status !== 0) throw new Error(`scripts/engines/${name} ${args.join(' ')} failed:\n${r.out}`);
+  return r.out;
+}
+
+/** The pid recorded by an engine script, or undefined. */
+function pidOf(file: string): number | undefined {
+  const p = join(ROOT, '.engines/run', file);
+  if (!existsSync(p)) return undefined;
+  const pid = Number(readFileSync(p, 'utf8').trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+const MINIO_ENV = /export (\w+)=(.*)/g;
+
+export class ClusterHarness {
+  /** HAProxy's address: what clients use. */
+  url = '';
+  nodes: ServerProcess[] = [];
+  /** Environment describing the engines, given to every Waggle node (and usable by tests). */
+  readonly clusterEnv: Record<string, string> = {};
+  private haproxy: ChildProcess | undefined;
+  private readonly dir = mkdtempSync(join(tmpdir(), 'waggle-cluster-'));
+  /** Engine scripts to stop at the end, with their arguments: only what this harness started. */
+  private readonly started: string[][] = [];
+
+  private constructor(private readonly opts: HarnessOptions) {}
+
+  static async start(opts: HarnessOptions = {}): Promise<ClusterHarness> {
+    const h = new ClusterHarness(opts);
+    try {
+      h.startEngines();
+      await h.startNodes();
+      await h.startHaproxy();
+      return h;
+    } catch (e) {
+      await h.stop();
+      throw e;
+    }
+  }
+
+  private startEngines(): void {
+    const { cassandra = 0, opensearch = false, minio = 'none' } = this.opts;
+    if (cassandra > 0) {
+      if (script('cassandra.sh', 'status').status !== 0) {
+        mustScript('cassandra.sh', 'start', '--nodes', String(cassandra));
+        this.started.push(['cassandra.sh', 'stop']);
+      }
+      this.clusterEnv.WAGGLE_CASSANDRA_CONTACT_POINTS = ['127.0.0.1', '127.0.0.2', '127.0.0.3'].slice(0, cassandra).join(',');
+    }
+    if (opensearch) {
+      if (script('opensearch.sh', 'status').status !== 0) {
+        mustScript('opensearch.sh', 'start');
+        this.started.push(['opensearch.sh', 'stop']);
+      }
+      this.clusterEnv.WAGGLE_OPENSEARCH_NODES = 'http://127.0.0.1:9200';
+    }
+    if (minio !== 'none') {
+      const flag = minio === 'distributed' ? ['--distributed'] : [];
+      if (script('minio.sh', 'status', ...flag).status !== 0) {
+        mustScript('minio.sh', 'start', ...flag);
+        this.started.push(['minio.sh', 'stop', ...flag]);
+      }
+      for (const [, k, v] of mustScript('minio.sh', 'env', ...flag).matchAll(MINIO_ENV)) {
+        if (k === 'WAGGLE_TEST_S3') this.clusterEnv.WAGGLE_S3_ENDPOINT = v!;
+        if (k === 'WAGGLE_TEST_S3_ACCESS_KEY') this.clusterEnv.WAGGLE_S3_ACCESS_KEY = v!;
+        if (k === 'WAGGLE_TEST_S3_SECRET_KEY') this.clusterEnv.WAGGLE_S3_SECRET_KEY = v!;
+      }
+    }
+  }
+
+  /** Starts every node at once: with a quorum rule, none is ready before the others run. */
+  private async startNodes(): Promise<void> {
+    const n = this.opts.nodes ?? 3;
+    const minMembers = Math.floor(n / 2) + 1;
+    const results = await Promise.allSettled(
+      Array.from({ length: n }, (_, i) =>
+        startServer({
+          WAGGLE_DATA_DIR: join(this.dir, `node${i + 1}`),
+          WAGGLE_ADMIN_PASSWORD: 'secret',
+          WAGGLE_ANALYSIS_PORT: 'off',
+          WAGGLE_LOG_LEVEL: 'warn',
+          WAGGLE_CLUSTER_NODE_ID: `waggle${i + 1}`,
+          WAGGLE_CLUSTER_MIN_MEMBERS: String(minMembers),
+          ...this.clusterEnv,
+          ...(this.opts.nodeEnv?.(i) ?? {}),
+        }),
+      ),
+    );
+    this.nodes = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  private async startHaproxy(): Promise<void> {
+    const port = await freePort();
+    const cfg = join(this.dir, 'haproxy.cfg');
+    writeFileSync(cfg, mustScript('haproxy.sh', 'config', String(port), ...this.nodes.map((n) => `127.0.0.1:${n.port}`)));
+    const child = spawn('haproxy', ['-db', '-f', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => (err += d));
+    this.haproxy = child;
+    this.url = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + 30_000;
+    // ready when every node is up in HAProxy's health checks: one request per node answers 200
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`haproxy exited: ${err}`);
+      const seen = new Set<string>();
+      for (let i = 0; i < this.nodes.length * 2; i++) {
+        const r = await fetch(`${this.url}/api/status`).catch(() => undefined);
+        if (r?.ok) seen.add(r.headers.get('x-waggle-node') ?? '');
+        await r?.arrayBuffer();
+      }
+      if (seen.size === this.nodes.length) return;
+      if (Date.now() > deadline) throw new Error(`HAProxy did not see all ${this.nodes.length} nodes up (saw ${[...seen].join(', ')}): ${err}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
+  /** kill -9 of Waggle node i (0-based); resolves once it is gone. */
+  async killNode(i: number): Promise<void> {
+    await this.nodes[i]!.stop('SIGKILL');
+  }
+
+  /** kill -9 of Cassandra node n (1-based), by the pid its script recorded. */
+  killCassandraNode(n: 1 | 2 | 3): void {
+    const pid = pidOf(`cassandra/node${n}/pid`);
+    if (pid) process.kill(pid, 'SIGKILL');
+  }
+
+  /** Stops one distributed MinIO server n (1-based), by the pid its script recorded. */
+  stopMinioServer(n: 1 | 2 | 3): void {
+    const pid = pidOf(`minio-dist${n}.pid`);
+    if (pid) process.kill(pid, 'SIGTERM');
+  }
+
+  /** Stops OpenSearch (script, by pid) and starts it again. */
+  stopOpenSearch(): void {
+    mustScript('opensearch.sh', 'stop');
+  }
+  startOpenSearch(): void {
+    mustScript('opensearch.sh', 'start');
+  }
+
+  /** Stops HAProxy, the Waggle nodes and the engines this harness started, by pid; removes its files. */
+  async stop(): Promise<void> {
+    if (this.haproxy && this.haproxy.exitCode === null) {
+      const gone = new Promise((r) => this.haproxy!.once('exit', r));
+      this.haproxy.kill('SIGTERM');
+      await gone;
+    }
+    await Promise.all(this.nodes.map((n) => n.stop('SIGTERM')));
+    for (const args of this.started.reverse()) script(args[0]!, ...args.slice(1));
+    this.started.length = 0;
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
