@@ -64,7 +64,7 @@ export function CaseList() {
   const key = params.toString();
   const list = useResource(
     () => queryPage<Case>([{ _name: 'listCase' }, ...filterStep(filtersOf(params, cfType)), sortStep(sort, dir)], page * size, (page + 1) * size, [], 'cases'),
-    [key, fields.data],
+    [key, params.get('cf') ? fields.data : null],
   );
   useLiveUpdates((e) => e.objectType === 'Case', list.reload);
 
