@@ -159,13 +159,23 @@ void test('race: 50 parallel creates of the same triple make exactly one alert a
   const input = alertInput({ sourceRef: 'race-1', observables: [{ dataType: 'ip', data: '10.9.9.9' }] });
   const c = t.as(a.analyst);
   await c.get('/api/v1/user/current'); // credentials cached: the 50 requests reach the service together
-  // Count the creates that got past the fast duplicate check, to prove the claims themselves raced.
+  // Hold every create at the fast duplicate check until all 50 have passed it, so that the
+  // claims themselves race whatever the scheduling (writes commit on another thread), and count
+  // the creates that found the triple free there.
   const store = t.running.services.store;
   const original = store.uniqueOwner;
   let unclaimed = 0;
+  const held: Array<() => void> = [];
+  const releaseAll = (): void => held.splice(0).forEach((go) => go());
+  const deadline = setTimeout(releaseAll, 5000); // never deadlock should fewer than 50 arrive
   store.uniqueOwner = async (scope, key) => {
     const owner = await original.call(store, scope, key);
-    if (scope.startsWith('alert.') && owner === undefined) unclaimed++;
+    if (!scope.startsWith('alert.')) return owner;
+    if (owner === undefined) unclaimed++;
+    await new Promise<void>((go) => {
+      held.push(go);
+      if (held.length === 50) releaseAll();
+    });
     return owner;
   };
   let results;
@@ -173,6 +183,7 @@ void test('race: 50 parallel creates of the same triple make exactly one alert a
     results = await Promise.all(Array.from({ length: 50 }, () => c.post('/api/v1/alert', input)));
   } finally {
     store.uniqueOwner = original;
+    clearTimeout(deadline);
   }
   assert.ok(unclaimed > 1, `only ${unclaimed} request(s) reached the claim`);
   const ok = results.filter((r) => r.status === 201);

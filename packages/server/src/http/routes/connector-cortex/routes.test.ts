@@ -55,10 +55,17 @@ async function observable(t: TestWaggle, org: TestOrg, dataType: string, data: s
   return { caseId: c.body._id, id: o.body[0]._id };
 }
 
-async function settle(t: TestWaggle): Promise<void> {
-  await t.running.services.analysis?.idle();
-  // the connector applies the report right after the engine's job ends
-  for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
+/**
+ * Waits until the engine is idle and `ready()` holds: the connector applies a report after the
+ * engine's job ends, through writes that commit on the store's writer thread, so a fixed number
+ * of event-loop turns is not enough. Gives up after about 10 s (the assertions then say why).
+ */
+async function settle(t: TestWaggle, ready: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    await t.running.services.analysis?.idle();
+    if (await ready()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 before(() => {
@@ -91,8 +98,9 @@ describe('Cortex connector with the in-process engine', () => {
     assert.equal(created.status, 201, created.text);
     assert.equal(created.body._type, 'case_artifact_job');
     assert.equal(created.body.analyzerName, 'Echo_1_0');
-    await settle(t);
-    const job = await t.as(org.analyst).get(`/api/connector/cortex/job/${created.body._id}`);
+    const jobOf = () => t.as(org.analyst).get(`/api/connector/cortex/job/${created.body._id}`);
+    await settle(t, async () => (await jobOf()).body.operations !== '[]');
+    const job = await jobOf();
     assert.equal(job.body.status, 'Success', job.text);
     assert.equal(job.body.report.full.input.data, '192.0.2.10');
     // the report's operations were executed on the case, and their results recorded
@@ -144,8 +152,9 @@ describe('Cortex connector with the in-process engine', () => {
     assert.equal(action.status, 201, action.text);
     assert.equal(action.body.responderName, 'EchoResponder_1_0');
     assert.notEqual(action.body.status, 'Failure');
-    await settle(t);
-    const actions = await t.as(org.analyst).get(`/api/connector/cortex/action/case/${c.body._id}`);
+    const actionsOf = () => t.as(org.analyst).get(`/api/connector/cortex/action/case/${c.body._id}`);
+    await settle(t, async () => (await actionsOf()).body[0]?.operations !== '[]');
+    const actions = await actionsOf();
     assert.equal(actions.body[0].status, 'Success', actions.text);
     assert.deepEqual(JSON.parse(actions.body[0].operations), [{ type: 'AddTagToCase', tag: 'echoed', status: 'Success', message: 'Success' }]);
     assert.deepEqual((await t.as(org.analyst).get(`/api/v1/case/${c.body._id}`)).body.tags, ['echoed']);
@@ -162,7 +171,7 @@ describe('auto-run rules', () => {
     const ip = await observable(t, org, 'ip', '203.0.113.5');
     const domain = await observable(t, org, 'domain', 'auto.example');
     for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
-    await settle(t);
+    await settle(t, async () => Object.keys((await t.as(org.analyst).get(`/api/v1/observable/${ip.id}`)).body.reports ?? {}).length > 0);
     const o = await t.as(org.analyst).get(`/api/v1/observable/${ip.id}`);
     assert.deepEqual(Object.keys(o.body.reports), ['Echo_1_0']);
     const d = await t.as(org.analyst).get(`/api/v1/observable/${domain.id}`);
