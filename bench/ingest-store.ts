@@ -1,6 +1,6 @@
 /**
  * The storage limit of alert ingestion: the EntityStore port inserting the same alerts (with
- * their observables, uniqueness claims and audit record) in batches, with no HTTP.
+ * their observables, the alert's uniqueness claim and audit record) in batches, with no HTTP.
  *
  *   node --import tsx bench/ingest-store.ts --dir <data dir> --org <orgId> [--seconds 20]
  *     [--observables 20] [--batch 50] [--inflight 32]
@@ -14,7 +14,6 @@ import { join } from 'node:path';
 import { SqliteEntityStore } from '../packages/server/src/storage/sqlite/sqlite-entity-store.js';
 import type { BatchOp, EntityStore } from '../packages/server/src/storage/entity-store.js';
 import { alertKey, alertScope } from '../packages/server/src/services/alert.service.js';
-import { observableKey } from '../packages/server/src/services/case.service.js';
 import { alertPayload } from './lib/alert-payload.mjs';
 
 const { values: args } = parseArgs({
@@ -112,7 +111,8 @@ function alertOps(store: EntityStore): BatchOp[] {
       ignoreSimilarity: false,
       reports: {},
     };
-    ops.push({ op: 'claim', scope: `observable.alert.${id}`, key: observableKey(obs), owner: obs._id }, { op: 'insert', doc: obs });
+    // no per-observable claim: AlertService.create writes none for the observables of a new alert
+    ops.push({ op: 'insert', doc: obs });
   }
   return ops;
 }

@@ -245,7 +245,10 @@ export class AlertService {
         if (count > this.limits.maxObservables) {
           throw new BadRequestError(`An alert may have at most ${this.limits.maxObservables} observables (setting alert.maxObservables)`);
         }
-        for (const op of item.ops) if (!(op.op === 'insert' && op.doc._type === 'audit')) ops.push(op);
+        // No claim row per observable: duplicates inside the payload are refused above, and no
+        // other writer can add to an alert that does not exist yet; later additions check these
+        // observables by query (ObservableService.keysTakenInAlert) and claim their own keys.
+        for (const op of item.ops) if (op.op !== 'claim' && !(op.op === 'insert' && op.doc._type === 'audit')) ops.push(op);
       }
     }
     return { ops, count };

@@ -274,6 +274,31 @@ export class ObservableService {
     return { doc, ...(attachment ? { attachment } : {}), ops, object };
   }
 
+  /**
+   * The keys (dataType and data or file hash) of `candidates` that observables of alert
+   * `alertId` already have, apart from `except`. The observables an alert is created with hold
+   * no claim rows (see AlertService.create), so additions and type changes check them here;
+   * observables added later hold claims, which settle races between additions.
+   */
+  private async keysTakenInAlert(alertId: string, candidates: ReadonlyArray<Record<string, unknown>>, except?: string): Promise<Set<string>> {
+    const wanted = new Set(candidates.map(observableKey));
+    const datas = [...new Set(candidates.flatMap((c) => (typeof c.data === 'string' ? [c.data] : [])))];
+    const hashes = [...new Set(candidates.flatMap((c) => (c.data === undefined && typeof c.attachmentHash === 'string' ? [c.attachmentHash] : [])))];
+    const taken = new Set<string>();
+    for (const [field, values] of [['data', datas] as const, ['attachmentHash', hashes] as const]) {
+      for (let i = 0; i < values.length; i += 500) {
+        const r = await this.store.query({
+          entity: 'observable',
+          where: q.and(q.parentId('alert', alertId), q.in(field, values.slice(i, i + 500))),
+          sort: [],
+          output: { kind: 'rows', from: 0, to: 100_000 },
+        });
+        for (const d of r.kind === 'rows' ? r.rows : []) if (d._id !== except && wanted.has(observableKey(d))) taken.add(observableKey(d));
+      }
+    }
+    return taken;
+  }
+
   private failureOf(e: unknown, object: Record<string, unknown>): ObservableFailure {
     if (e instanceof ConflictError) return { type: 'CreateError', message: DUPLICATE, object };
     if (e instanceof WaggleError) return { type: e.type, message: e.message, object };
@@ -292,7 +317,17 @@ export class ObservableService {
     files: StoredFile[] = [],
     opts: CreateOptions = {},
   ): Promise<CreateObservablesResult> {
-    const { items, failure } = await this.prepare(actor, parent, input, files);
+    const prepared = await this.prepare(actor, parent, input, files);
+    const { failure } = prepared;
+    let items = prepared.items;
+    if (parent.relation === 'alert') {
+      const taken = await this.keysTakenInAlert(
+        parent.doc._id,
+        items.map((i) => i.doc),
+      );
+      for (const i of items) if (taken.has(observableKey(i.doc))) failure.push(this.failureOf(new ConflictError(DUPLICATE), i.object));
+      items = items.filter((i) => !taken.has(observableKey(i.doc)));
+    }
     const success: Doc[] = [];
     if (items.length > 1 && !opts.extraOps) {
       // Fast path: one atomic batch for the whole list; on any conflict nothing was written
@@ -378,6 +413,11 @@ export class ObservableService {
         throw new BadRequestError(`Cannot change dataType from ${String(doc.dataType)} to ${input.dataType}: isAttachment does not match`);
       }
       patch.dataType = input.dataType;
+      if (rel?.relation === 'alert') {
+        const renamed = { ...doc, dataType: input.dataType };
+        const taken = await this.keysTakenInAlert(rel.id, [renamed], doc._id);
+        if (taken.has(observableKey(renamed))) throw new BadRequestError(DUPLICATE);
+      }
       if (rel) {
         const scope = observableScope(rel.relation, rel.id);
         ops.push(

@@ -40,6 +40,47 @@ void test('observables added later: 201 list, 207 on partial failure, 400 when a
   assert.equal((await c.post(`/api/v1/alert/${al._id}/observable`, { dataType: 'nope', data: 'x' })).status, 400);
 });
 
+void test('observables an alert was created with (stored without claim rows) still refuse duplicates added later or made by a type change', async () => {
+  const c = t.as(a.analyst);
+  seq++;
+  const made = await c.post('/api/v1/alert', {
+    type: 'kids',
+    source: 'unit',
+    sourceRef: `kid-${seq}`,
+    title: 'embedded',
+    description: 'd',
+    observables: [
+      { dataType: 'domain', data: 'embedded.example' },
+      { dataType: 'fqdn', data: 'embedded.example' },
+      { dataType: 'ip', data: '192.0.2.77' },
+    ],
+  });
+  assert.equal(made.status, 201, made.text);
+  const id = made.body._id as string;
+  const dup = await c.post(`/api/v1/alert/${id}/observable`, { dataType: 'domain', data: 'embedded.example' });
+  assert.equal(dup.status, 400, dup.text);
+  const partial = await c.post(`/api/v1/alert/${id}/observable`, { dataType: 'ip', data: ['192.0.2.77', '192.0.2.78'] });
+  assert.equal(partial.status, 207, partial.text);
+  assert.deepEqual(
+    partial.body.failure.map((f: { type: string; message: string; object: { data: string } }) => [f.type, f.message, f.object.data]),
+    [['CreateError', 'Observable already exists', '192.0.2.77']],
+  );
+  assert.equal(partial.body.success[0].data, '192.0.2.78');
+  // the same data under another type is another observable
+  assert.equal((await c.post(`/api/v1/alert/${id}/observable`, { dataType: 'hostname', data: 'embedded.example' })).status, 201);
+  const list = (await c.query([{ _name: 'getAlert', idOrName: id }, { _name: 'observables' }])).body as Array<{ _id: string; dataType: string; data: string }>;
+  assert.equal(list.length, 5);
+  // a type change onto an embedded observable's key is refused and changes nothing
+  const fqdn = list.find((o) => o.dataType === 'fqdn')!;
+  const clash = await c.patch(`/api/v1/observable/${fqdn._id}`, { dataType: 'domain' });
+  assert.equal(clash.status, 400, clash.text);
+  assert.equal((await c.get(`/api/v1/observable/${fqdn._id}`)).body.dataType, 'fqdn');
+  // once the embedded one is deleted, its key is free again
+  const domain = list.find((o) => o.dataType === 'domain')!;
+  assert.equal((await c.delete(`/api/v1/observable/${domain._id}`)).status, 204);
+  assert.equal((await c.post(`/api/v1/alert/${id}/observable`, { dataType: 'domain', data: 'embedded.example' })).status, 201);
+});
+
 void test('observable from a file (multipart) on an alert', async () => {
   const al = await newAlert();
   const r = await postMultipart(t, a.analyst, `/api/v1/alert/${al._id}/observable`, [
