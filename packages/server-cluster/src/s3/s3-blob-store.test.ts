@@ -10,7 +10,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { runBlobStoreConformance } from '@waggle/server/src/storage/conformance/blob-store.conformance.js';
 import * as errors from '@waggle/server/src/errors/errors.js';
 import { S3BlobStore, type S3BlobStoreOptions } from './s3-blob-store.js';
@@ -116,6 +116,19 @@ describe('S3 adapter specifics', { skip }, () => {
     await s.put(Readable.from([content]));
     assert.ok(!commands.includes('CopyObjectCommand'));
     assert.equal(commands.filter((c) => c === 'PutObjectCommand').length, 1, 'only the stream went to a temporary key');
+  });
+
+  test('a temporary object left by a crashed upload is removed once stale', async () => {
+    const s = store();
+    await s.init();
+    const prefix = `store-${stores.indexOf(s)}/`;
+    await s.s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}tmp/crashed`, Body: 'partial' }));
+    const kept = await s.put(Buffer.from('a blob is never a temporary'));
+    assert.equal(await s.removeStaleTemporaries(3_600_000), 0, 'a recent one may belong to an upload in progress');
+    assert.deepEqual(await tmpKeys(s, prefix), [`${prefix}tmp/crashed`]);
+    assert.equal(await s.removeStaleTemporaries(0), 1);
+    assert.deepEqual(await tmpKeys(s, prefix), []);
+    assert.equal(await s.has(kept.sha256), true);
   });
 
   test('init creates a missing bucket, and is idempotent', async () => {

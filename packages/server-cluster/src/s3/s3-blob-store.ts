@@ -23,6 +23,8 @@ import {
   S3Client,
   UploadPartCopyCommand,
   AbortMultipartUploadCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { BlobInfo, BlobStore } from '@waggle/server/src/storage/blob-store.js';
@@ -46,6 +48,11 @@ export interface S3BlobStoreOptions {
   partSize?: number;
   /** Parts uploaded in parallel; default 2. */
   queueSize?: number;
+  /**
+   * Temporary objects and unfinished multipart uploads older than this are removed by `init()`
+   * (left by a node that crashed during an upload); default one hour, far above any upload in progress.
+   */
+  staleTempMs?: number;
 }
 
 /** Same as the port's `SHA256_RE`; not imported, since the server's modules are passed in, never loaded here (see deps.ts). */
@@ -93,6 +100,12 @@ export class S3BlobStore implements BlobStore {
    * the bucket and what to fix.
    */
   async init(): Promise<void> {
+    await this.ensureBucket();
+    // best effort: a key that may not list still stores and reads blobs
+    await this.removeStaleTemporaries(this.opts.staleTempMs ?? 3_600_000).catch(() => 0);
+  }
+
+  private async ensureBucket(): Promise<void> {
     try {
       await this.s3.send(new HeadBucketCommand({ Bucket: this.bucket }));
       return;
@@ -111,6 +124,42 @@ export class S3BlobStore implements BlobStore {
         throw new S3SetupError(describeS3Error(e, this.endpoint, this.bucket), { cause: e });
       }
     }
+  }
+
+  /**
+   * Removes temporary objects and aborts multipart uploads under `<prefix>tmp/` started more than
+   * `maxAgeMs` ago. Returns how many it removed. MinIO lists multipart uploads only by exact key,
+   * so there the unfinished uploads are left to MinIO's own expiry (`api stale_uploads_expiry`, 24 h).
+   */
+  async removeStaleTemporaries(maxAgeMs: number): Promise<number> {
+    const cutoff = Date.now() - maxAgeMs;
+    const Prefix = `${this.prefix}tmp/`;
+    let removed = 0;
+    let ContinuationToken: string | undefined;
+    do {
+      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix, ContinuationToken }));
+      for (const o of page.Contents ?? []) {
+        if (o.Key && o.LastModified && o.LastModified.getTime() <= cutoff) {
+          await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: o.Key }));
+          removed++;
+        }
+      }
+      ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (ContinuationToken);
+    let KeyMarker: string | undefined;
+    let UploadIdMarker: string | undefined;
+    do {
+      const page = await this.s3.send(new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix, KeyMarker, UploadIdMarker }));
+      for (const u of page.Uploads ?? []) {
+        if (u.Key && u.UploadId && u.Initiated && u.Initiated.getTime() <= cutoff) {
+          await this.s3.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: u.Key, UploadId: u.UploadId }));
+          removed++;
+        }
+      }
+      KeyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      UploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
+    } while (KeyMarker);
+    return removed;
   }
 
   private keyOf(sha256: string): string {
