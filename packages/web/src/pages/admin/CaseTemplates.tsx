@@ -88,6 +88,13 @@ function TemplateForm({
   );
 }
 
+/** Waggle exports are imported as they are; a bare template (TheHive's JSON) is wrapped, without its system fields. */
+function asExport(body: unknown): unknown {
+  if (typeof body !== 'object' || body === null || Array.isArray(body) || 'format' in body || !('name' in body)) return body;
+  const caseTemplate = Object.fromEntries(Object.entries(body).filter(([k]) => !k.startsWith('_') && k !== 'extraData' && k !== 'id'));
+  return { format: 'waggle.caseTemplate', version: 1, caseTemplate };
+}
+
 function ImportDialog({ onClose, onDone }: { onClose: () => void; onDone: () => void }) {
   const [text, setText] = useState('');
   const [error, setError] = useState<unknown>(null);
@@ -100,7 +107,7 @@ function ImportDialog({ onClose, onDone }: { onClose: () => void; onDone: () => 
       } catch {
         throw new Error('This is not valid JSON. Paste or load a file made by "Export".');
       }
-      await api.post('/api/v1/caseTemplate/_import', body);
+      await api.post('/api/v1/caseTemplate/_import', asExport(body));
       onDone();
       onClose();
     } catch (err) {

@@ -4,6 +4,7 @@ import { useResource } from '../../lib/hooks';
 import { useSession } from '../../lib/session';
 import type { User } from '../../lib/types';
 import { FormError } from '../../components/States';
+import { Dialog } from '../../components/Dialog';
 import { AdminList, CreateForm, Field, useAdminList } from './common';
 
 export function Users() {
@@ -17,6 +18,7 @@ export function Users() {
   const [org, setOrg] = useState(organisation);
   const [password, setPassword] = useState('');
   const [error, setError] = useState<unknown>(null);
+  const [passwordOf, setPasswordOf] = useState<User | null>(null);
   const act = (p: Promise<unknown>) => p.then(users.reload, setError);
   return (
     <div>
@@ -66,19 +68,40 @@ export function Users() {
               <button type="button" onClick={() => void act(api.patch(`/api/v1/user/${encodeURIComponent(u._id)}`, { locked: !u.locked }))}>
                 {u.locked ? `Unlock ${u.login}` : `Lock ${u.login}`}
               </button>
-              <button
-                type="button"
-                onClick={() => {
-                  const pw = window.prompt(`New password for ${u.login}`);
-                  if (pw) void act(api.post(`/api/v1/user/${encodeURIComponent(u._id)}/password/set`, { password: pw }));
-                }}
-              >
+              <button type="button" aria-label={`Set password of ${u.login}`} onClick={() => setPasswordOf(u)}>
                 Set password
               </button>
             </td>
           </tr>
         )}
       />
+      {passwordOf ? <SetPasswordDialog user={passwordOf} onClose={() => setPasswordOf(null)} /> : null}
     </div>
+  );
+}
+
+function SetPasswordDialog({ user, onClose }: { user: User; onClose: () => void }) {
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  return (
+    <Dialog title={`Set the password of ${user.login}`} onClose={onClose}>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          api.post(`/api/v1/user/${encodeURIComponent(user._id)}/password/set`, { password }).then(onClose, setError);
+        }}
+      >
+        <label>
+          New password
+          <input type="password" autoComplete="new-password" required autoFocus value={password} onChange={(e) => setPassword(e.target.value)} />
+        </label>
+        <FormError error={error} />
+        <div className="dialog-actions">
+          <button type="submit" className="primary">
+            Set password
+          </button>
+        </div>
+      </form>
+    </Dialog>
   );
 }
