@@ -1,3 +1,5 @@
+/* @jsxRuntime automatic */
+// (pragma: node tests load this file through tsx with the root tsconfig, which sets no JSX runtime)
 /**
  * User-written markdown, rendered safely: react-markdown without raw HTML (HTML in the text is
  * dropped, never parsed), and links/images whose URL is not http(s), mailto, a relative path or
