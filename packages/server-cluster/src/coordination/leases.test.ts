@@ -3,10 +3,10 @@
  * one of several competing nodes run a singleton job, and the lease moves to another node when
  * its holder stops renewing. Each simulated node has its own driver session.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Leases } from './leases.js';
-import { skipWithoutCassandra, testKeyspace, waitFor, type TestKeyspace } from './test-support.js';
+import { skipWithoutCassandra, useTestKeyspace, waitFor } from './test-support.js';
 
 interface Run {
   node: string;
@@ -23,18 +23,12 @@ function assertNoOverlap(runs: Run[]): void {
 }
 
 describe('Leases on Cassandra', { skip: skipWithoutCassandra }, () => {
-  let ks: TestKeyspace;
-  before(async () => {
-    ks = await testKeyspace('waggle_leases');
-  });
-  after(async () => {
-    await ks.drop();
-  });
+  const keyspace = useTestKeyspace('waggle_leases');
 
   async function nodes(ids: string[], ttlSeconds = 3): Promise<Leases[]> {
     const out: Leases[] = [];
     for (const nodeId of ids) {
-      const l = new Leases(await ks.session(), { nodeId, ttlSeconds });
+      const l = new Leases(await keyspace().session(), { nodeId, ttlSeconds });
       await l.init();
       out.push(l);
     }
@@ -129,7 +123,7 @@ describe('Leases on Cassandra', { skip: skipWithoutCassandra }, () => {
   });
 
   test('TTL must be a whole number of seconds', async () => {
-    const session = await ks.session();
+    const session = await keyspace().session();
     assert.throws(() => new Leases(session, { nodeId: 'x', ttlSeconds: 0.5 }), /TTL/);
   });
 });

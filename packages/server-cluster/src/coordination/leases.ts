@@ -103,9 +103,11 @@ export class Leases {
   }
 
   /**
-   * Runs `task` repeatedly on the one node that holds lease `name`; every node calls this and
-   * the others wait, trying to take the lease every third of the TTL. A run starts only while
-   * the lease was confirmed less than a third of the TTL ago.
+   * Runs `task` repeatedly on the one node that holds lease `name`; every node calls this. The
+   * holder renews every third of the TTL; the others try to take the lease every `everyMs` (at
+   * least 1 s, at most a third of the TTL), so a released lease moves at once and an expired one
+   * within that delay. A run starts only while the lease was confirmed less than a third of the
+   * TTL ago; a task must stop when its signal aborts.
    */
   runSingleton(name: string, task: SingletonTask, opts: SingletonOptions = {}): SingletonHandle {
     return new SingletonRunner(this, name, task, opts.everyMs ?? 1000, this.opts.onError);
@@ -119,7 +121,10 @@ class SingletonRunner implements SingletonHandle {
   private stopped = false;
   private run: { promise: Promise<void>; abort: AbortController } | undefined;
   private lastRunEnd = 0;
-  private readonly renewTimer: NodeJS.Timeout;
+  private renewTimer: NodeJS.Timeout | undefined;
+  /** Holder: renew every third of the TTL. Others: try to take the lease this often (a released lease is taken at once). */
+  private readonly renewMs: number;
+  private readonly acquireMs: number;
   private readonly runTimer: NodeJS.Timeout;
   private ticking: Promise<void> | undefined;
 
@@ -130,9 +135,9 @@ class SingletonRunner implements SingletonHandle {
     private readonly everyMs: number,
     private readonly onError: LeasesOptions['onError'],
   ) {
-    const renewMs = (leases.ttlSeconds * 1000) / 3;
-    this.renewTimer = setInterval(() => void this.tick(), renewMs);
-    this.runTimer = setInterval(() => this.maybeRun(), Math.min(everyMs, renewMs, 250));
+    this.renewMs = (leases.ttlSeconds * 1000) / 3;
+    this.acquireMs = Math.min(this.renewMs, Math.max(everyMs, 1000));
+    this.runTimer = setInterval(() => this.maybeRun(), Math.min(everyMs, this.renewMs, 250));
     void this.tick();
   }
 
@@ -142,7 +147,10 @@ class SingletonRunner implements SingletonHandle {
 
   private tick(): Promise<void> {
     if (this.stopped || this.ticking) return this.ticking ?? Promise.resolve();
-    this.ticking = this.refresh().finally(() => (this.ticking = undefined));
+    this.ticking = this.refresh().finally(() => {
+      this.ticking = undefined;
+      if (!this.stopped) this.renewTimer = setTimeout(() => void this.tick(), this.held ? this.renewMs : this.acquireMs);
+    });
     return this.ticking;
   }
 
@@ -182,7 +190,7 @@ class SingletonRunner implements SingletonHandle {
 
   async stop(opts: { release?: boolean } = {}): Promise<void> {
     this.stopped = true;
-    clearInterval(this.renewTimer);
+    clearTimeout(this.renewTimer);
     clearInterval(this.runTimer);
     await this.ticking;
     if (this.run) {

@@ -3,22 +3,16 @@
  * not ready until a second node joins, and loses readiness when it leaves or stops beating.
  * Each simulated node has its own driver session, as separate processes would.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Membership, type MembershipOptions } from './membership.js';
-import { skipWithoutCassandra, testKeyspace, waitFor, type TestKeyspace } from './test-support.js';
+import { skipWithoutCassandra, useTestKeyspace, waitFor } from './test-support.js';
 
 describe('Membership on Cassandra', { skip: skipWithoutCassandra }, () => {
-  let ks: TestKeyspace;
-  before(async () => {
-    ks = await testKeyspace('waggle_members');
-  });
-  after(async () => {
-    await ks.drop();
-  });
+  const keyspace = useTestKeyspace('waggle_members');
 
   async function node(nodeId: string, extra: Partial<MembershipOptions> = {}): Promise<Membership> {
-    const m = new Membership(await ks.session(), {
+    const m = new Membership(await keyspace().session(), {
       nodeId,
       address: `127.0.0.1:${9000 + nodeId.length}`,
       version: '0.1.0',
@@ -92,7 +86,7 @@ describe('Membership on Cassandra', { skip: skipWithoutCassandra }, () => {
 
   test('a node whose heartbeat cannot reach Cassandra reports not ready and the error', async () => {
     const errors: unknown[] = [];
-    const session = await ks.session();
+    const session = await keyspace().session();
     const a = new Membership(session, {
       nodeId: 'lost',
       address: 'x',
@@ -112,7 +106,7 @@ describe('Membership on Cassandra', { skip: skipWithoutCassandra }, () => {
   });
 
   test('minMembers must be a positive integer', async () => {
-    const session = await ks.session();
+    const session = await keyspace().session();
     for (const minMembers of [0, -1, 1.5]) {
       assert.throws(() => new Membership(session, { nodeId: 'x', address: 'x', version: 'x', minMembers }), /minMembers/);
     }

@@ -5,6 +5,7 @@
  * `WAGGLE_TEST_CASSANDRA_PASSWORD`, default the superuser `cassandra`/`cassandra`.
  */
 import { randomBytes } from 'node:crypto';
+import { after, before } from 'node:test';
 import cassandra from 'cassandra-driver';
 
 export const cassandraContactPoints = process.env.WAGGLE_TEST_CASSANDRA;
@@ -62,4 +63,19 @@ export async function waitFor(what: string, cond: () => boolean | Promise<boolea
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Inside a describe: creates a keyspace before its tests and drops it after; returns a getter for it. */
+export function useTestKeyspace(prefix: string): () => TestKeyspace {
+  let ks: TestKeyspace | undefined;
+  before(async () => {
+    ks = await testKeyspace(prefix);
+  });
+  after(async () => {
+    await ks?.drop();
+  });
+  return () => {
+    if (!ks) throw new Error('the test keyspace is created in a before hook');
+    return ks;
+  };
 }

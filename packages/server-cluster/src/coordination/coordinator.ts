@@ -1,0 +1,81 @@
+/**
+ * What a Waggle node's composition root starts in cluster mode (DESIGN §5): its membership
+ * (heartbeats; readiness for `/api/status`) and its leases (singleton jobs), on one Cassandra
+ * session, stopped together.
+ *
+ *   const coord = new ClusterCoordinator(cassandraClient, { nodeId, address, version, minMembers });
+ *   await coord.start();
+ *   services.readiness = coord;                                 // the server's Readiness port
+ *   coord.runSingleton('index-repair', (signal) => repair(signal), { everyMs: 5000 });
+ *   ...
+ *   await coord.stop();                                         // releases leases, leaves the cluster
+ */
+import type { Readiness } from '@waggle/server/src/cluster/readiness.js';
+import type { CqlClient } from './cql.js';
+import { Leases, type SingletonHandle, type SingletonOptions, type SingletonTask } from './leases.js';
+import { Membership, type MembershipStatus } from './membership.js';
+
+export interface CoordinatorOptions {
+  nodeId: string;
+  address: string;
+  version: string;
+  /** Alive members needed to serve: half the nodes + 1 (TheHive's `min-nr-of-members`). */
+  minMembers: number;
+  heartbeatMs?: number;
+  memberTtlSeconds?: number;
+  leaseTtlSeconds?: number;
+  /** Failures of heartbeats, lease renewals and singleton runs. */
+  onError?: (what: string, e: unknown) => void;
+  onReadyChange?: (ready: boolean) => void;
+}
+
+export class ClusterCoordinator implements Readiness {
+  readonly membership: Membership;
+  readonly leases: Leases;
+  private readonly singletons: SingletonHandle[] = [];
+
+  constructor(client: CqlClient, opts: CoordinatorOptions) {
+    this.membership = new Membership(client, {
+      nodeId: opts.nodeId,
+      address: opts.address,
+      version: opts.version,
+      minMembers: opts.minMembers,
+      ...(opts.heartbeatMs !== undefined ? { heartbeatMs: opts.heartbeatMs } : {}),
+      ...(opts.memberTtlSeconds !== undefined ? { ttlSeconds: opts.memberTtlSeconds } : {}),
+      ...(opts.onReadyChange ? { onReadyChange: opts.onReadyChange } : {}),
+      onError: (e) => opts.onError?.('heartbeat', e),
+    });
+    this.leases = new Leases(client, {
+      nodeId: opts.nodeId,
+      ...(opts.leaseTtlSeconds !== undefined ? { ttlSeconds: opts.leaseTtlSeconds } : {}),
+      onError: (name, e) => opts.onError?.(`singleton ${name}`, e),
+    });
+  }
+
+  /** Creates the coordination tables (idempotent) and starts the heartbeats. */
+  async start(): Promise<void> {
+    await this.membership.init();
+    await this.membership.start();
+  }
+
+  ready(): boolean {
+    return this.membership.ready();
+  }
+
+  status(): MembershipStatus {
+    return this.membership.status();
+  }
+
+  /** Runs `task` on the one node holding lease `name` (see {@link Leases.runSingleton}); stopped by {@link stop}. */
+  runSingleton(name: string, task: SingletonTask, opts?: SingletonOptions): SingletonHandle {
+    const h = this.leases.runSingleton(name, task, opts);
+    this.singletons.push(h);
+    return h;
+  }
+
+  /** Stops the singleton jobs (releasing their leases, so other nodes take over at once), then leaves the cluster. */
+  async stop(): Promise<void> {
+    await Promise.all(this.singletons.splice(0).map((h) => h.stop()));
+    await this.membership.stop();
+  }
+}
