@@ -1,0 +1,60 @@
+/**
+ * Turns Cassandra driver failures at start-up into one clear sentence an operator can act on
+ * (TheHive's cluster guide needed a troubleshooting section for exactly these stack traces).
+ */
+import cassandra from 'cassandra-driver';
+
+/** A start-up problem of the cluster store: configuration or topology, not a bug. */
+export class ClusterStoreError extends Error {
+  override readonly name = 'ClusterStoreError';
+}
+
+interface Inner {
+  message?: string;
+  constructor?: { name?: string };
+}
+
+function innerErrors(e: unknown): Inner[] {
+  if (e instanceof cassandra.errors.NoHostAvailableError) return Object.values((e.innerErrors ?? {}) as Record<string, Inner>);
+  return [];
+}
+
+/** A friendly error for a failure to connect to `contactPoints` as `username`. */
+export function connectError(e: unknown, contactPoints: readonly string[], username: string | undefined): Error {
+  const inner = innerErrors(e);
+  const all = [e, ...inner];
+  if (
+    all.some((x) => x instanceof cassandra.errors.AuthenticationError || /Provided username .* incorrect|authentication/i.test(String((x as Inner)?.message)))
+  ) {
+    return new ClusterStoreError(
+      `Cassandra authentication failed for user "${username ?? '(none)'}" at ${contactPoints.join(', ')}: check cassandra.username and cassandra.password (the role must exist and may log in)`,
+    );
+  }
+  if (e instanceof cassandra.errors.NoHostAvailableError) {
+    const reasons = inner.map((x) => x.message).filter(Boolean);
+    return new ClusterStoreError(
+      `Cassandra is not reachable at ${contactPoints.join(', ')} (native port): ${reasons.join('; ') || 'no host answered'}; check cassandra.contactPoints and that the nodes are up`,
+    );
+  }
+  return new ClusterStoreError(`Cassandra connection failed at ${contactPoints.join(', ')}: ${(e as Error)?.message ?? String(e)}`);
+}
+
+/** A friendly error when `keyspace` wants more replicas than there are nodes up. */
+export function replicationError(keyspace: string, rf: number, up: number, dc: string): ClusterStoreError {
+  return new ClusterStoreError(
+    `Cassandra keyspace "${keyspace}" has replication_factor ${rf} in data center "${dc}" but only ${up} node${up === 1 ? ' is' : 's are'} up: ` +
+      `LOCAL_QUORUM needs ${Math.floor(rf / 2) + 1}. Start the missing nodes, or lower cassandra.replicationFactor ` +
+      `(ALTER KEYSPACE ${keyspace} WITH replication = {'class': 'NetworkTopologyStrategy', '${dc}': ${up}}) and do the same for system_auth`,
+  );
+}
+
+/** Whether a driver error is a lost LWT race or contention worth retrying. */
+export function isRetryableLwt(e: unknown): boolean {
+  if (e instanceof cassandra.errors.OperationTimedOutError) return true;
+  if (e instanceof cassandra.errors.ResponseError) {
+    const c = e.code;
+    // 0x1100 write timeout (CAS contention), 0x1200 read timeout, 0x1000 unavailable
+    return c === 0x1100 || c === 0x1200 || c === 0x1000;
+  }
+  return false;
+}

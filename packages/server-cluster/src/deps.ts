@@ -1,0 +1,22 @@
+/**
+ * What the cluster adapters need from `@waggle/server` at run time, passed in by the composition
+ * root rather than imported: the server is bundled, so importing its modules here would load a
+ * second copy (and `instanceof` on its error classes would fail). Types are imported type-only.
+ */
+import type { EntityDef, FieldDef } from '@waggle/server/src/entities/registry.js';
+
+type ErrorCtor = new (message: string) => Error;
+
+export interface ClusterDeps {
+  /** The entity registry (`entities/registry.ts`). */
+  registry: {
+    ENTITIES: ReadonlyMap<string, EntityDef>;
+    entityDef(type: string): EntityDef;
+    fieldDef(def: EntityDef, field: string): FieldDef | undefined;
+    SYSTEM_FIELDS: Record<string, FieldDef>;
+    ALL_ORGS: string;
+    RESTRICTED_TO: string;
+  };
+  /** Typed errors (`errors/errors.ts`). */
+  errors: { ConflictError: ErrorCtor; NotFoundError: ErrorCtor; SearchError: ErrorCtor };
+}

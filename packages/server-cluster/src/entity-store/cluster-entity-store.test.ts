@@ -1,0 +1,128 @@
+/**
+ * Runs the EntityStore conformance suites, unchanged, on the cluster adapter against real
+ * Apache Cassandra and OpenSearch. It starts nothing itself: the engines come from the
+ * environment (scripts/engines/{cassandra,opensearch}.sh start):
+ *
+ *   WAGGLE_TEST_CASSANDRA=127.0.0.1:9042 WAGGLE_TEST_OPENSEARCH=http://127.0.0.1:9200 node scripts/test.mjs server-cluster
+ *
+ * Optional: WAGGLE_TEST_CASSANDRA_USER / _PASSWORD (default cassandra/cassandra),
+ * WAGGLE_TEST_CASSANDRA_DC (datacenter1). Every store gets a fresh namespace in one test
+ * keyspace (`waggle_test`), so the suites do not create tables per test.
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { runEntityStoreConformance } from '@waggle/server/src/storage/conformance/entity-store.conformance.js';
+import type { EntityStore } from '@waggle/server/src/storage/entity-store.js';
+import { ALL_ORGS, ENTITIES, RESTRICTED_TO, SYSTEM_FIELDS, entityDef, fieldDef } from '@waggle/server/src/entities/registry.js';
+import { ConflictError, NotFoundError, SearchError } from '@waggle/server/src/errors/errors.js';
+import { q } from '@waggle/server/src/query/ir.js';
+import { CassandraOpenSearchEntityStore, type ClusterDeps, type ClusterEntityStoreOptions } from './cluster-entity-store.js';
+
+const CASSANDRA = process.env.WAGGLE_TEST_CASSANDRA;
+const OPENSEARCH = process.env.WAGGLE_TEST_OPENSEARCH;
+const SKIP =
+  CASSANDRA && OPENSEARCH
+    ? undefined
+    : 'needs real engines: set WAGGLE_TEST_CASSANDRA=host:port and WAGGLE_TEST_OPENSEARCH=http://host:port (scripts/engines/*.sh start)';
+
+export const deps: ClusterDeps = {
+  registry: { ENTITIES, entityDef, fieldDef, SYSTEM_FIELDS, ALL_ORGS, RESTRICTED_TO },
+  errors: { ConflictError, NotFoundError, SearchError },
+};
+
+const run = randomBytes(4).toString('hex');
+let n = 0;
+
+function options(namespace: string, overrides: Partial<ClusterEntityStoreOptions['cassandra']> = {}): ClusterEntityStoreOptions {
+  const [host, port] = (CASSANDRA ?? '127.0.0.1:9042').split(':');
+  return {
+    cassandra: {
+      contactPoints: [`${host}:${port ?? '9042'}`],
+      localDataCenter: process.env.WAGGLE_TEST_CASSANDRA_DC ?? 'datacenter1',
+      keyspace: 'waggle_test',
+      username: process.env.WAGGLE_TEST_CASSANDRA_USER ?? 'cassandra',
+      password: process.env.WAGGLE_TEST_CASSANDRA_PASSWORD ?? 'cassandra',
+      replicationFactor: 1,
+      ...overrides,
+    },
+    opensearch: { nodes: [OPENSEARCH ?? 'http://127.0.0.1:9200'], indexPrefix: 'waggle_test_' },
+    namespace,
+  };
+}
+
+const namespaces = new WeakMap<EntityStore, string>();
+
+async function open(namespace: string): Promise<CassandraOpenSearchEntityStore> {
+  const s = new CassandraOpenSearchEntityStore(options(namespace), deps);
+  await s.init();
+  namespaces.set(s, namespace);
+  return s;
+}
+
+if (SKIP) {
+  describe('EntityStore conformance: cassandra+opensearch', () => {
+    test('conformance suites on real Cassandra and OpenSearch', { skip: SKIP }, () => undefined);
+  });
+} else {
+  runEntityStoreConformance('cassandra+opensearch', () => open(`${run}-${++n}`), {
+    reopen: async (s) => {
+      const ns = namespaces.get(s);
+      if (!ns) throw new Error('not a store of this factory');
+      await s.close();
+      return open(ns);
+    },
+  });
+
+  describe('cluster adapter specifics', () => {
+    const stores: CassandraOpenSearchEntityStore[] = [];
+    after(async () => {
+      for (const s of stores) await s.close();
+    });
+
+    test('a failed index write is acknowledged, queued in the outbox and repaired by repairIndex()', async () => {
+      const ns = `${run}-outbox`;
+      const s = await open(ns);
+      stores.push(s);
+      // A second store on the same namespace whose index writes fail. Stopping the shared OpenSearch
+      // would disturb the other suites, so this store's transport refuses every request (the only
+      // stand-in in this file); its Cassandra is the real one.
+      const s2 = await open(ns);
+      stores.push(s2);
+      (s2 as unknown as { search: { request(): Promise<never> } }).search = {
+        request: () => Promise.reject(new Error('connect ECONNREFUSED (simulated OpenSearch outage)')),
+      };
+      const doc = await s2.insert({ _id: s2.newId(), _type: 'case', _createdAt: 1, _createdBy: 't', _orgs: ['o'], _parents: {}, title: 'queued' });
+      assert.deepEqual(await s.get('case', doc._id), doc, 'the write is in Cassandra');
+      const before = await s.query({ entity: 'case', where: q.eq('title', 'queued'), sort: [], output: { kind: 'count' } });
+      assert.deepEqual(before, { kind: 'count', count: 0 }, 'not indexed yet');
+      assert.equal(await s.outboxSize(), 1);
+      assert.equal(await s.repairIndex(), 1);
+      assert.equal(await s.outboxSize(), 0);
+      const afterRepair = await s.query({ entity: 'case', where: q.eq('title', 'queued'), sort: [], output: { kind: 'count' } });
+      assert.deepEqual(afterRepair, { kind: 'count', count: 1 });
+    });
+
+    test('a wrong password gives one clear sentence, not a driver stack trace', async () => {
+      const s = new CassandraOpenSearchEntityStore(options(`${run}-auth`, { password: 'not-the-password' }), deps);
+      await assert.rejects(s.init(), (e: Error) => {
+        assert.equal(e.name, 'ClusterStoreError');
+        assert.match(e.message, /Cassandra authentication failed for user "cassandra"/);
+        return true;
+      });
+    });
+
+    test('a keyspace wanting more replicas than nodes up is refused with the numbers', async () => {
+      const s = new CassandraOpenSearchEntityStore(options(`${run}-rf`, { keyspace: `waggle_test_rf3`, replicationFactor: 3 }), deps);
+      try {
+        await assert.rejects(s.init(), (e: Error) => {
+          assert.equal(e.name, 'ClusterStoreError');
+          assert.match(e.message, /replication_factor 3 .* but only 1 node is up/);
+          return true;
+        });
+      } finally {
+        await s.close().catch(() => undefined);
+      }
+    });
+  });
+}

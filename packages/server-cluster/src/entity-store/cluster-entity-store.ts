@@ -1,0 +1,754 @@
+/**
+ * The cluster EntityStore: Apache Cassandra is the source of truth, OpenSearch answers every
+ * query, sort and aggregation (DESIGN.md §3).
+ *
+ * Writes: Cassandra first, at LOCAL_QUORUM, with lightweight transactions (LOCAL_SERIAL) for
+ * insert conflicts (`IF NOT EXISTS`), optimistic versions (`IF version = ?`), `claimUnique`,
+ * sequences and id blocks. Then the changed documents are indexed in one bulk request with
+ * `refresh=wait_for` (a client reads its own writes) and external versions (an older version
+ * never overwrites a newer one). When indexing fails the write is still acknowledged, since
+ * Cassandra has it, and an outbox row is written; `repairIndex()` drains the outbox.
+ *
+ * `batch()` semantics, "atomic within one backend":
+ * 1. under a per-document in-process lock, the current documents are read (SERIAL) and every
+ *    op is checked and applied in order on an overlay (insert conflicts, versions, missing docs);
+ * 2. claims are taken with LWT; if one is refused, the claims taken so far are released;
+ * 3. every document write and release goes in one logged batch (all or nothing in Cassandra);
+ *    if it fails, the claims of step 2 are released.
+ * Between step 1 and 3 a writer on another node can change a document of the batch (the check
+ * is not conditional across partitions); single-op batches use the LWT methods and have no
+ * such window.
+ *
+ * Reads: `get`/`getMany` read Cassandra. `query` rows come from OpenSearch ids, then Cassandra
+ * documents (queries never return an index's stale copy).
+ */
+import cassandra from 'cassandra-driver';
+import { Client as OpenSearchClient } from '@opensearch-project/opensearch';
+import type { BatchOp, Doc, EntityStore, NewDoc, Patch } from '@waggle/server/src/storage/entity-store.js';
+import type { Query, QueryResult } from '@waggle/server/src/query/ir.js';
+import type { EntityDef } from '@waggle/server/src/entities/registry.js';
+import type { ClusterDeps } from '../deps.js';
+import { connectError, isRetryableLwt, replicationError, ClusterStoreError } from '../cassandra/cassandra-errors.js';
+import { MIGRATIONS, entityTable, entityTableStatements, quoteIdent } from '../cassandra/schema.js';
+import { indexBody, project } from '../opensearch/projection.js';
+import { compileExpr, compileSort, type CompileCtx, type Dsl } from '../opensearch/compile.js';
+import { compileAggs } from '../opensearch/aggs.js';
+import { KeyedMutex } from './keyed-mutex.js';
+
+export type { ClusterDeps } from '../deps.js';
+
+export interface ClusterEntityStoreOptions {
+  cassandra: {
+    contactPoints: readonly string[];
+    localDataCenter: string;
+    keyspace: string;
+    username?: string;
+    password?: string;
+    /** Replication factor of the keyspace when this store creates it (3 in production). */
+    replicationFactor: number;
+  };
+  opensearch: {
+    nodes: readonly string[];
+    /** Prefix of the index names (`<prefix><type>`); default `waggle_`. */
+    indexPrefix?: string;
+  };
+  /**
+   * Store namespace: several logical stores may share one keyspace and one set of indexes
+   * (tests use a fresh one per store). Empty in production.
+   */
+  namespace?: string;
+  /** Ids reserved per durable block (one LWT per block). */
+  idBlockSize?: number;
+}
+
+/** The slice of the OpenSearch client this adapter calls (STYLE habit 6). */
+interface SearchTransport {
+  request(params: {
+    method: string;
+    path: string;
+    body?: unknown;
+    bulkBody?: unknown[];
+    querystring?: Record<string, unknown>;
+  }): Promise<{ body: unknown; statusCode?: number | null }>;
+}
+
+const { consistencies } = cassandra.types;
+const EXEC = { prepare: true, consistency: consistencies.localQuorum, serialConsistency: consistencies.localSerial };
+const SERIAL_READ = { prepare: true, consistency: consistencies.localSerial };
+const MAX_LWT_ATTEMPTS = 50;
+const PAGE = 5000;
+
+const IMMUTABLE = new Set(['_id', '_type', '_version', '_createdAt', '_createdBy']);
+
+interface Row {
+  doc: string;
+  version: number;
+}
+
+type Prepared = { doc: Doc; prevVersion: number | undefined; deleted?: false } | { deleted: true; type: string; id: string; prevVersion: number };
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const backoff = (attempt: number): Promise<void> => sleep(Math.min(200, 2 ** Math.min(attempt, 7)) * (0.5 + Math.random()));
+
+export class CassandraOpenSearchEntityStore implements EntityStore {
+  private readonly cql: cassandra.Client;
+  private readonly search: SearchTransport;
+  private readonly osClient: OpenSearchClient;
+  private readonly ns: string;
+  private readonly prefix: string;
+  private readonly blockSize: number;
+  private readonly locks = new KeyedMutex();
+  /** Reserved id ranges: `[next, end)` in use, then the one reserved ahead. */
+  private ids = { next: 0, end: 0 };
+  private ahead: { start: number; end: number } | undefined;
+  private refill: Promise<void> | undefined;
+  private readonly entities: EntityDef[];
+
+  constructor(
+    private readonly opts: ClusterEntityStoreOptions,
+    private readonly deps: ClusterDeps,
+  ) {
+    this.ns = opts.namespace ?? '';
+    this.prefix = opts.opensearch.indexPrefix ?? 'waggle_';
+    this.blockSize = opts.idBlockSize ?? 100_000;
+    this.entities = [...deps.registry.ENTITIES.values()];
+    const c = opts.cassandra;
+    quoteIdent(c.keyspace);
+    this.cql = new cassandra.Client({
+      contactPoints: [...c.contactPoints],
+      localDataCenter: c.localDataCenter,
+      ...(c.username !== undefined ? { credentials: { username: c.username, password: c.password ?? '' } } : {}),
+      queryOptions: { consistency: consistencies.localQuorum, serialConsistency: consistencies.localSerial, prepare: true },
+      socketOptions: { readTimeout: 30_000 },
+    });
+    this.osClient = new OpenSearchClient({ nodes: [...opts.opensearch.nodes] });
+    this.search = this.osClient.transport as unknown as SearchTransport;
+  }
+
+  private index(type: string): string {
+    return `${this.prefix}${type.toLowerCase()}`;
+  }
+
+  private table(type: string): string {
+    return `${this.opts.cassandra.keyspace}.${entityTable(type)}`;
+  }
+
+  // ---------------------------------------------------------------- lifecycle and schema
+
+  async init(): Promise<void> {
+    const c = this.opts.cassandra;
+    try {
+      await this.cql.connect();
+    } catch (e) {
+      await this.cql.shutdown().catch(() => undefined);
+      throw connectError(e, c.contactPoints, c.username);
+    }
+    await this.migrate();
+    await this.checkReplication();
+    await this.ensureIndexes();
+    await this.reserveIds();
+  }
+
+  private async migrate(): Promise<void> {
+    const c = this.opts.cassandra;
+    const ks = c.keyspace;
+    await this.cql.execute(
+      `CREATE KEYSPACE IF NOT EXISTS ${ks} WITH replication = {'class': 'NetworkTopologyStrategy', '${c.localDataCenter.replace(/'/g, "''")}': ${Math.max(1, Math.trunc(c.replicationFactor))}}`,
+    );
+    await this.cql.execute(`CREATE TABLE IF NOT EXISTS ${ks}.migrations (version int PRIMARY KEY, name text, applied_at timestamp)`);
+    const applied = new Set((await this.cql.execute(`SELECT version FROM ${ks}.migrations`, [], EXEC)).rows.map((r) => Number(r.version)));
+    for (const m of MIGRATIONS) {
+      if (applied.has(m.version)) continue;
+      for (const stmt of m.statements(this.entities)) await this.cql.execute(stmt.replace(/ TABLE IF NOT EXISTS /, ` TABLE IF NOT EXISTS ${ks}.`));
+      await this.cql.execute(`INSERT INTO ${ks}.migrations (version, name, applied_at) VALUES (?, ?, ?) IF NOT EXISTS`, [m.version, m.name, new Date()], EXEC);
+    }
+    // entity types registered after the migrations ran
+    const tables = new Set(
+      (await this.cql.execute('SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?', [ks], { prepare: true })).rows.map((r) =>
+        String(r.table_name),
+      ),
+    );
+    const missing = this.entities.filter((e) => !tables.has(entityTable(e.name)));
+    for (const stmt of entityTableStatements(missing)) await this.cql.execute(stmt.replace(/ TABLE IF NOT EXISTS /, ` TABLE IF NOT EXISTS ${ks}.`));
+  }
+
+  private async checkReplication(): Promise<void> {
+    const c = this.opts.cassandra;
+    const rs = await this.cql.execute('SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?', [c.keyspace], { prepare: true });
+    const replication = (rs.rows[0]?.replication ?? {}) as Record<string, string>;
+    const rf = Number(replication[c.localDataCenter] ?? replication.replication_factor ?? 0);
+    const up = this.cql
+      .getState()
+      .getConnectedHosts()
+      .filter((h) => h.datacenter === c.localDataCenter).length;
+    const known = [...(this.cql.hosts.values() as Iterable<{ datacenter: string; isUp(): boolean }>)].filter(
+      (h) => h.datacenter === c.localDataCenter && h.isUp(),
+    ).length;
+    const alive = Math.max(up, known);
+    if (rf > 0 && alive < Math.floor(rf / 2) + 1) throw replicationError(c.keyspace, rf, alive, c.localDataCenter);
+  }
+
+  private async ensureIndexes(): Promise<void> {
+    for (const def of this.entities) {
+      const index = this.index(def.name);
+      const exists = await this.search.request({ method: 'HEAD', path: `/${index}` }).then(
+        (r) => r.statusCode === 200 && r.body !== false,
+        (e: { meta?: { statusCode?: number } }) => {
+          if (e?.meta?.statusCode === 404) return false;
+          throw new ClusterStoreError(`OpenSearch is not reachable at ${this.opts.opensearch.nodes.join(', ')}: ${String((e as Error)?.message ?? e)}`);
+        },
+      );
+      if (exists) {
+        // new fields of the registry: mappings only grow
+        await this.search.request({ method: 'PUT', path: `/${index}/_mapping`, body: (indexBody(def, this.deps) as { mappings: unknown }).mappings });
+        continue;
+      }
+      await this.search.request({ method: 'PUT', path: `/${index}`, body: indexBody(def, this.deps) }).catch((e: { body?: { error?: { type?: string } } }) => {
+        if (e?.body?.error?.type !== 'resource_already_exists_exception') throw e;
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.refill?.catch(() => undefined);
+    await this.cql.shutdown();
+    await this.osClient.close();
+  }
+
+  // ---------------------------------------------------------------- ids, sequences, claims
+
+  /** Reserves the next block of ids durably (LWT compare-and-set on `id_blocks`). */
+  private async reserveBlock(): Promise<{ start: number; end: number }> {
+    const ks = this.opts.cassandra.keyspace;
+    for (let attempt = 0; attempt < MAX_LWT_ATTEMPTS; attempt++) {
+      try {
+        const cur = await this.cql.execute(`SELECT next FROM ${ks}.id_blocks WHERE ns = ?`, [this.ns], SERIAL_READ);
+        const next = cur.rows[0] ? Number(cur.rows[0].next) : undefined;
+        const start = next ?? 1;
+        const end = start + this.blockSize;
+        const rs =
+          next === undefined
+            ? await this.cql.execute(
+                `INSERT INTO ${ks}.id_blocks (ns, next) VALUES (?, ?) IF NOT EXISTS`,
+                [this.ns, cassandra.types.Long.fromNumber(end)],
+                EXEC,
+              )
+            : await this.cql.execute(
+                `UPDATE ${ks}.id_blocks SET next = ? WHERE ns = ? IF next = ?`,
+                [cassandra.types.Long.fromNumber(end), this.ns, cassandra.types.Long.fromNumber(next)],
+                EXEC,
+              );
+        if (rs.wasApplied()) return { start, end };
+      } catch (e) {
+        if (!isRetryableLwt(e)) throw e;
+      }
+      await backoff(attempt);
+    }
+    throw new Error('could not reserve an id block (LWT contention)');
+  }
+
+  private async reserveIds(): Promise<void> {
+    const first = await this.reserveBlock();
+    this.ids = { next: first.start, end: first.end };
+    this.ahead = await this.reserveBlock();
+  }
+
+  newId(): string {
+    if (this.ids.next >= this.ids.end) {
+      if (!this.ahead) throw new Error('id blocks exhausted before the next one was reserved');
+      this.ids = { next: this.ahead.start, end: this.ahead.end };
+      this.ahead = undefined;
+      this.refill ??= this.reserveBlock().then(
+        (b) => {
+          this.ahead = b;
+          this.refill = undefined;
+        },
+        () => {
+          this.refill = undefined;
+        },
+      );
+    }
+    return `~${this.ids.next++}`;
+  }
+
+  async nextSequence(name: string): Promise<number> {
+    const ks = this.opts.cassandra.keyspace;
+    return this.locks.run([`seq\0${name}`], async () => {
+      for (let attempt = 0; attempt < MAX_LWT_ATTEMPTS; attempt++) {
+        try {
+          const cur = await this.cql.execute(`SELECT value FROM ${ks}.sequences WHERE ns = ? AND name = ?`, [this.ns, name], SERIAL_READ);
+          const v = cur.rows[0] ? Number(cur.rows[0].value) : 0;
+          const Long = cassandra.types.Long;
+          const rs =
+            v === 0
+              ? await this.cql.execute(
+                  `INSERT INTO ${ks}.sequences (ns, name, value) VALUES (?, ?, ?) IF NOT EXISTS`,
+                  [this.ns, name, Long.fromNumber(1)],
+                  EXEC,
+                )
+              : await this.cql.execute(
+                  `UPDATE ${ks}.sequences SET value = ? WHERE ns = ? AND name = ? IF value = ?`,
+                  [Long.fromNumber(v + 1), this.ns, name, Long.fromNumber(v)],
+                  EXEC,
+                );
+          if (rs.wasApplied()) return v + 1;
+        } catch (e) {
+          if (!isRetryableLwt(e)) throw e;
+        }
+        await backoff(attempt);
+      }
+      throw new Error(`sequence ${name}: LWT contention`);
+    });
+  }
+
+  private async claimRaw(scope: string, key: string, owner: string): Promise<{ ok: boolean; fresh: boolean }> {
+    const ks = this.opts.cassandra.keyspace;
+    for (let attempt = 0; attempt < MAX_LWT_ATTEMPTS; attempt++) {
+      try {
+        const rs = await this.cql.execute(
+          `INSERT INTO ${ks}.uniques (ns, scope, key, owner) VALUES (?, ?, ?, ?) IF NOT EXISTS`,
+          [this.ns, scope, key, owner],
+          EXEC,
+        );
+        if (rs.wasApplied()) return { ok: true, fresh: true };
+        const held = rs.rows[0]?.owner as string | undefined;
+        if (held !== undefined) return { ok: held === owner, fresh: false };
+      } catch (e) {
+        if (!isRetryableLwt(e)) throw e;
+        // a timed-out LWT may have been applied: the next attempt reads the owner back
+      }
+      await backoff(attempt);
+    }
+    throw new Error(`claim ${scope}/${key}: LWT contention`);
+  }
+
+  async claimUnique(scope: string, key: string, owner: string): Promise<boolean> {
+    return this.locks.run([`u\0${scope}\0${key}`], async () => (await this.claimRaw(scope, key, owner)).ok);
+  }
+
+  async uniqueOwner(scope: string, key: string): Promise<string | undefined> {
+    const ks = this.opts.cassandra.keyspace;
+    const rs = await this.cql.execute(`SELECT owner FROM ${ks}.uniques WHERE ns = ? AND scope = ? AND key = ?`, [this.ns, scope, key], SERIAL_READ);
+    return (rs.rows[0]?.owner as string | undefined) ?? undefined;
+  }
+
+  private async releaseRaw(scope: string, key: string): Promise<boolean> {
+    const ks = this.opts.cassandra.keyspace;
+    const rs = await this.cql.execute(`DELETE FROM ${ks}.uniques WHERE ns = ? AND scope = ? AND key = ? IF EXISTS`, [this.ns, scope, key], EXEC);
+    return rs.wasApplied();
+  }
+
+  async releaseUnique(scope: string, key: string): Promise<void> {
+    await this.locks.run([`u\0${scope}\0${key}`], () => this.releaseRaw(scope, key));
+  }
+
+  // ---------------------------------------------------------------- documents
+
+  private def(type: string): EntityDef {
+    return this.deps.registry.entityDef(type);
+  }
+
+  private async readRow(type: string, id: string, serial: boolean): Promise<Row | undefined> {
+    this.def(type);
+    const rs = await this.cql.execute(`SELECT doc, version FROM ${this.table(type)} WHERE ns = ? AND id = ?`, [this.ns, id], serial ? SERIAL_READ : EXEC);
+    const r = rs.rows[0];
+    return r ? { doc: String(r.doc), version: Number(r.version) } : undefined;
+  }
+
+  async get(type: string, id: string): Promise<Doc | undefined> {
+    const row = await this.readRow(type, id, false);
+    return row ? (JSON.parse(row.doc) as Doc) : undefined;
+  }
+
+  async getMany(type: string, ids: readonly string[]): Promise<Doc[]> {
+    if (ids.length === 0) return [];
+    this.def(type);
+    const found = new Map<string, Doc>();
+    const unique = [...new Set(ids)];
+    for (let i = 0; i < unique.length; i += 100) {
+      const chunk = unique.slice(i, i + 100);
+      const rs = await this.cql.execute(`SELECT id, doc FROM ${this.table(type)} WHERE ns = ? AND id IN ?`, [this.ns, chunk], { ...EXEC, fetchSize: PAGE });
+      for (const r of rs.rows) found.set(String(r.id), JSON.parse(String(r.doc)) as Doc);
+    }
+    return ids.flatMap((id) => {
+      const d = found.get(id);
+      return d ? [d] : [];
+    });
+  }
+
+  private lockKey(type: string, id: string): string {
+    return `d\0${type}\0${id}`;
+  }
+
+  async insert(doc: NewDoc): Promise<Doc> {
+    const { ConflictError } = this.deps.errors;
+    this.def(doc._type);
+    const stored = { ...doc, _version: 1 } as Doc;
+    const json = JSON.stringify(stored);
+    await this.locks.run([this.lockKey(doc._type, doc._id)], async () => {
+      for (let attempt = 0; attempt < MAX_LWT_ATTEMPTS; attempt++) {
+        try {
+          const rs = await this.cql.execute(
+            `INSERT INTO ${this.table(doc._type)} (ns, id, doc, version) VALUES (?, ?, ?, 1) IF NOT EXISTS`,
+            [this.ns, doc._id, json],
+            EXEC,
+          );
+          if (rs.wasApplied()) return;
+          // a retried, timed-out insert of this very document was applied
+          if (attempt > 0 && rs.rows[0]?.doc === json) return;
+          throw new ConflictError(`${doc._type} ${doc._id} already exists`);
+        } catch (e) {
+          if (!isRetryableLwt(e)) throw e;
+        }
+        await backoff(attempt);
+      }
+      throw new Error(`insert ${doc._id}: LWT contention`);
+    });
+    await this.indexDocs([{ doc: stored, prevVersion: undefined }]);
+    return stored;
+  }
+
+  private applyPatch(cur: Doc, patch: Patch, by: string, at: number): Doc {
+    const next: Record<string, unknown> = { ...cur };
+    for (const [k, v] of Object.entries(patch)) {
+      if (IMMUTABLE.has(k)) continue;
+      if (v === null || v === undefined) delete next[k];
+      else next[k] = v;
+    }
+    next._version = cur._version + 1;
+    next._updatedAt = at;
+    next._updatedBy = by;
+    return next as Doc;
+  }
+
+  async update(type: string, id: string, patch: Patch, by: string, expectedVersion?: number): Promise<Doc> {
+    return this.updateAt(type, id, patch, by, expectedVersion, undefined);
+  }
+
+  private async updateAt(type: string, id: string, patch: Patch, by: string, expectedVersion: number | undefined, at: number | undefined): Promise<Doc> {
+    const { ConflictError, NotFoundError } = this.deps.errors;
+    const doc = await this.locks.run([this.lockKey(type, id)], async () => {
+      for (let attempt = 0; attempt < MAX_LWT_ATTEMPTS; attempt++) {
+        try {
+          const row = await this.readRow(type, id, true);
+          if (!row) throw new NotFoundError(`${type} ${id} not found`);
+          if (expectedVersion !== undefined && row.version !== expectedVersion) {
+            throw new ConflictError(`${type} ${id} is at version ${row.version}, not ${expectedVersion}`);
+          }
+          const next = this.applyPatch(JSON.parse(row.doc) as Doc, patch, by, at ?? Date.now());
+          const rs = await this.cql.execute(
+            `UPDATE ${this.table(type)} SET doc = ?, version = ? WHERE ns = ? AND id = ? IF version = ?`,
+            [JSON.stringify(next), next._version, this.ns, id, row.version],
+            EXEC,
+          );
+          if (rs.wasApplied()) return next;
+          if (rs.rows[0]?.version === null || rs.rows[0]?.version === undefined) throw new NotFoundError(`${type} ${id} not found`);
+          if (expectedVersion !== undefined) throw new ConflictError(`${type} ${id} changed concurrently`);
+        } catch (e) {
+          if (!isRetryableLwt(e)) throw e;
+        }
+        await backoff(attempt);
+      }
+      throw new Error(`update ${id}: LWT contention`);
+    });
+    await this.indexDocs([{ doc, prevVersion: doc._version - 1 }]);
+    return doc;
+  }
+
+  async delete(type: string, id: string): Promise<boolean> {
+    const deleted = await this.locks.run([this.lockKey(type, id)], async () => {
+      const row = await this.readRow(type, id, true);
+      if (!row) return undefined;
+      const rs = await this.cql.execute(`DELETE FROM ${this.table(type)} WHERE ns = ? AND id = ? IF EXISTS`, [this.ns, id], EXEC);
+      return rs.wasApplied() ? row.version : undefined;
+    });
+    if (deleted === undefined) return false;
+    await this.indexDocs([{ deleted: true, type, id, prevVersion: deleted }]);
+    return true;
+  }
+
+  // ---------------------------------------------------------------- batch
+
+  async batch(ops: readonly BatchOp[]): Promise<Array<Doc | boolean>> {
+    if (ops.length === 0) return [];
+    if (ops.length === 1) return [await this.single(ops[0]!)];
+    const keys = ops.flatMap((op) =>
+      op.op === 'insert'
+        ? [this.lockKey(op.doc._type, op.doc._id)]
+        : op.op === 'update' || op.op === 'delete'
+          ? [this.lockKey(op.type, op.id)]
+          : [`u\0${op.scope}\0${op.key}`],
+    );
+    const { written, results } = await this.locks.run(keys, () => this.batchLocked(ops));
+    await this.indexDocs(written);
+    return results;
+  }
+
+  private async single(op: BatchOp): Promise<Doc | boolean> {
+    const { ConflictError } = this.deps.errors;
+    switch (op.op) {
+      case 'insert':
+        return this.insert(op.doc);
+      case 'update':
+        return this.updateAt(op.type, op.id, op.patch, op.by, op.expectedVersion, op.at);
+      case 'delete':
+        return this.delete(op.type, op.id);
+      case 'claim':
+        if (!(await this.claimUnique(op.scope, op.key, op.owner))) throw new ConflictError(`${op.scope} "${op.key}" is already taken`);
+        return true;
+      case 'release':
+        return this.locks.run([`u\0${op.scope}\0${op.key}`], () => this.releaseRaw(op.scope, op.key));
+    }
+  }
+
+  private async batchLocked(ops: readonly BatchOp[]): Promise<{ written: Prepared[]; results: Array<Doc | boolean> }> {
+    const { ConflictError, NotFoundError } = this.deps.errors;
+    // 1. check every op in order on an overlay of the current state
+    const overlay = new Map<string, { type: string; id: string; doc: Doc | undefined; base: number | undefined }>();
+    const load = async (type: string, id: string) => {
+      const k = `${type}\0${id}`;
+      let e = overlay.get(k);
+      if (!e) {
+        const row = await this.readRow(type, id, true);
+        e = { type, id, doc: row ? (JSON.parse(row.doc) as Doc) : undefined, base: row?.version };
+        overlay.set(k, e);
+      }
+      return e;
+    };
+    const uniques = new Map<string, { scope: string; key: string; owner: string | undefined; base: string | undefined }>();
+    const loadUnique = async (scope: string, key: string) => {
+      const k = `${scope}\0${key}`;
+      let u = uniques.get(k);
+      if (!u) {
+        const owner = await this.uniqueOwner(scope, key);
+        u = { scope, key, owner, base: owner };
+        uniques.set(k, u);
+      }
+      return u;
+    };
+    const results: Array<Doc | boolean> = [];
+    const now = Date.now();
+    for (const op of ops) {
+      switch (op.op) {
+        case 'insert': {
+          this.def(op.doc._type);
+          const e = await load(op.doc._type, op.doc._id);
+          if (e.doc) throw new ConflictError(`${op.doc._type} ${op.doc._id} already exists`);
+          e.doc = { ...op.doc, _version: 1 };
+          results.push(e.doc);
+          break;
+        }
+        case 'update': {
+          const e = await load(op.type, op.id);
+          if (!e.doc) throw new NotFoundError(`${op.type} ${op.id} not found`);
+          if (op.expectedVersion !== undefined && e.doc._version !== op.expectedVersion) {
+            throw new ConflictError(`${op.type} ${op.id} is at version ${e.doc._version}, not ${op.expectedVersion}`);
+          }
+          e.doc = this.applyPatch(e.doc, op.patch, op.by, op.at ?? now);
+          results.push(e.doc);
+          break;
+        }
+        case 'delete': {
+          const e = await load(op.type, op.id);
+          results.push(e.doc !== undefined);
+          e.doc = undefined;
+          break;
+        }
+        case 'claim': {
+          const u = await loadUnique(op.scope, op.key);
+          if (u.owner !== undefined && u.owner !== op.owner) throw new ConflictError(`${op.scope} "${op.key}" is already taken`);
+          u.owner = op.owner;
+          results.push(true);
+          break;
+        }
+        case 'release': {
+          const u = await loadUnique(op.scope, op.key);
+          results.push(u.owner !== undefined);
+          u.owner = undefined;
+          break;
+        }
+      }
+    }
+    // 2. claims, with LWT; released again if anything fails afterwards
+    const taken: Array<{ scope: string; key: string }> = [];
+    const releaseTaken = async (): Promise<void> => {
+      for (const t of taken) await this.releaseRaw(t.scope, t.key).catch(() => undefined);
+    };
+    try {
+      for (const u of uniques.values()) {
+        if (u.owner === undefined || u.owner === u.base) continue;
+        const r = await this.claimRaw(u.scope, u.key, u.owner);
+        if (r.fresh) taken.push(u);
+        if (!r.ok) throw new ConflictError(`${u.scope} "${u.key}" is already taken`);
+      }
+      // 3. one logged batch for the documents and the releases
+      const queries: Array<{ query: string; params: unknown[] }> = [];
+      const written: Prepared[] = [];
+      for (const e of overlay.values()) {
+        if (e.doc) {
+          if (e.base === e.doc._version) continue;
+          queries.push({
+            query: `INSERT INTO ${this.table(e.type)} (ns, id, doc, version) VALUES (?, ?, ?, ?)`,
+            params: [this.ns, e.id, JSON.stringify(e.doc), e.doc._version],
+          });
+          written.push({ doc: e.doc, prevVersion: e.base });
+        } else if (e.base !== undefined) {
+          queries.push({ query: `DELETE FROM ${this.table(e.type)} WHERE ns = ? AND id = ?`, params: [this.ns, e.id] });
+          written.push({ deleted: true, type: e.type, id: e.id, prevVersion: e.base });
+        }
+      }
+      for (const u of uniques.values()) {
+        if (u.owner === undefined && u.base !== undefined) {
+          queries.push({
+            query: `DELETE FROM ${this.opts.cassandra.keyspace}.uniques WHERE ns = ? AND scope = ? AND key = ?`,
+            params: [this.ns, u.scope, u.key],
+          });
+        }
+      }
+      if (queries.length) await this.cql.batch(queries, { prepare: true, logged: true, consistency: consistencies.localQuorum });
+      return { written, results };
+    } catch (e) {
+      await releaseTaken();
+      throw e;
+    }
+  }
+
+  // ---------------------------------------------------------------- index writes and repair
+
+  /** Indexes (or removes) documents after Cassandra has them; failures go to the outbox. */
+  private async indexDocs(items: readonly Prepared[]): Promise<void> {
+    if (items.length === 0) return;
+    const body: unknown[] = [];
+    for (const it of items) {
+      if (it.deleted) {
+        body.push({ delete: { _index: this.index(it.type), _id: `${this.ns}:${it.id}`, version: it.prevVersion + 1, version_type: 'external_gte' } });
+      } else {
+        const def = this.def(it.doc._type);
+        body.push({ index: { _index: this.index(def.name), _id: `${this.ns}:${it.doc._id}`, version: it.doc._version, version_type: 'external_gte' } });
+        body.push(project(it.doc, this.ns, def, this.deps));
+      }
+    }
+    const failed: Prepared[] = [];
+    try {
+      const res = await this.search.request({ method: 'POST', path: '/_bulk', bulkBody: body, querystring: { refresh: 'wait_for' } });
+      const r = res.body as { errors?: boolean; items?: Array<Record<string, { status?: number }>> };
+      if (r.errors) {
+        r.items?.forEach((item, i) => {
+          const status = Object.values(item)[0]?.status ?? 500;
+          // 409: a newer version is already indexed; 404: deleting what was never indexed
+          if (status >= 300 && status !== 409 && status !== 404) failed.push(items[i]!);
+        });
+      }
+    } catch {
+      failed.push(...items);
+    }
+    if (failed.length) await this.toOutbox(failed);
+  }
+
+  private async toOutbox(items: readonly Prepared[]): Promise<void> {
+    const ks = this.opts.cassandra.keyspace;
+    await this.cql.batch(
+      items.map((it) => ({
+        query: `INSERT INTO ${ks}.outbox (ns, type, id, at) VALUES (?, ?, ?, ?)`,
+        params: [this.ns, it.deleted ? it.type : it.doc._type, it.deleted ? it.id : it.doc._id, new Date()],
+      })),
+      { prepare: true, logged: false, consistency: consistencies.localQuorum },
+    );
+  }
+
+  /** Documents waiting in the outbox for their index write. */
+  async outboxSize(): Promise<number> {
+    const rs = await this.cql.execute(`SELECT count(*) AS n FROM ${this.opts.cassandra.keyspace}.outbox WHERE ns = ?`, [this.ns], EXEC);
+    return Number(rs.rows[0]?.n ?? 0);
+  }
+
+  /**
+   * Drains the outbox: each listed document is indexed from Cassandra's current copy, or
+   * removed from the index when Cassandra no longer has it. Resolves the number repaired.
+   * Meant to run as a singleton job (one node holding the lease).
+   */
+  async repairIndex(): Promise<number> {
+    const ks = this.opts.cassandra.keyspace;
+    const rs = await this.cql.execute(`SELECT type, id FROM ${ks}.outbox WHERE ns = ?`, [this.ns], { ...EXEC, fetchSize: PAGE });
+    let repaired = 0;
+    for (const r of rs.rows) {
+      const type = String(r.type);
+      const id = String(r.id);
+      const doc = await this.get(type, id);
+      const body: unknown[] = doc
+        ? [
+            { index: { _index: this.index(type), _id: `${this.ns}:${id}`, version: doc._version, version_type: 'external_gte' } },
+            project(doc, this.ns, this.def(type), this.deps),
+          ]
+        : [{ delete: { _index: this.index(type), _id: `${this.ns}:${id}` } }];
+      const res = await this.search.request({ method: 'POST', path: '/_bulk', bulkBody: body, querystring: { refresh: 'wait_for' } });
+      const item = (res.body as { items?: Array<Record<string, { status?: number }>> }).items?.[0];
+      const status = item ? (Object.values(item)[0]?.status ?? 500) : 500;
+      if (status < 300 || status === 409 || status === 404) {
+        await this.cql.execute(`DELETE FROM ${ks}.outbox WHERE ns = ? AND type = ? AND id = ?`, [this.ns, type, id], EXEC);
+        repaired++;
+      }
+    }
+    return repaired;
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  private async searchRaw(entity: string, body: Dsl): Promise<Record<string, unknown>> {
+    const res = await this.search.request({ method: 'POST', path: `/${this.index(entity)}/_search`, body });
+    return res.body as Record<string, unknown>;
+  }
+
+  private scoped(q: Dsl): Dsl {
+    return { bool: { filter: [{ term: { _ns: this.ns } }, q] } };
+  }
+
+  /** Every value of keyword `field` among the documents of `entity` matching `query` (paged with search_after). */
+  private readonly resolve = async (entity: string, query: Dsl, field: string): Promise<string[]> => {
+    const out = new Set<string>();
+    let after: unknown[] | undefined;
+    for (;;) {
+      const body: Dsl = {
+        query: this.scoped(query),
+        size: PAGE,
+        sort: [{ _wid: 'asc' }],
+        _source: false,
+        docvalue_fields: [field],
+        ...(after ? { search_after: after } : {}),
+      };
+      const r = await this.searchRaw(entity, body);
+      const hits = (r.hits as { hits: Array<{ sort: unknown[]; fields?: Record<string, unknown[]> }> }).hits;
+      for (const h of hits) for (const v of h.fields?.[field] ?? []) out.add(String(v));
+      if (hits.length < PAGE) break;
+      after = hits[hits.length - 1]!.sort;
+    }
+    return [...out];
+  };
+
+  async query(q: Query): Promise<QueryResult> {
+    const def = this.def(q.entity);
+    const ctx: CompileCtx = { deps: this.deps, resolve: this.resolve };
+    const where = this.scoped(await compileExpr(q.where, def, ctx));
+    switch (q.output.kind) {
+      case 'count': {
+        const r = await this.searchRaw(def.name, { query: where, size: 0, track_total_hits: true });
+        return { kind: 'count', count: (r.hits as { total: { value: number } }).total.value };
+      }
+      case 'rows': {
+        const sort = compileSort(q.sort, def, this.deps);
+        const from = Math.max(0, Math.trunc(q.output.from));
+        const size = Math.max(0, Math.trunc(q.output.to) - from);
+        if (size === 0) return { kind: 'rows', rows: [] };
+        const r = await this.searchRaw(def.name, { query: where, from, size, sort, _source: false, docvalue_fields: ['_wid'], track_total_hits: false });
+        const ids = (r.hits as { hits: Array<{ fields?: { _wid?: string[] } }> }).hits.map((h) => h.fields?._wid?.[0]).filter((x): x is string => !!x);
+        return { kind: 'rows', rows: await this.getMany(def.name, ids) };
+      }
+      case 'aggregate': {
+        const compiled = await compileAggs(q.output.aggs, def, ctx);
+        const r = await this.searchRaw(def.name, { query: where, size: 0, track_total_hits: true, aggs: compiled.aggs });
+        const total = (r.hits as { total: { value: number } }).total.value;
+        return { kind: 'aggregate', result: compiled.decode((r.aggregations ?? {}) as Record<string, unknown>, total) };
+      }
+    }
+  }
+}

@@ -1,0 +1,6 @@
+/**
+ * `@waggle/server-cluster`: the cluster adapters, loaded by the composition root only when
+ * `storage.backend` is `cluster` (dynamic import, so the default install never loads the
+ * Cassandra, OpenSearch or S3 clients).
+ */
+export { CassandraOpenSearchEntityStore, type ClusterEntityStoreOptions, type ClusterDeps } from './entity-store/cluster-entity-store.js';
