@@ -17,13 +17,13 @@
  * - `filter` adds its compiled condition to the queries below it.
  * - `count` is the count of the enclosing bucket (one query at the top level).
  */
-import type { Agg, AggBucket, AggKind, AggResult, AggValue, Query } from '../../query/ir.js';
+import type { Agg, AggBucket, AggKind, AggResult, AggValue, Expr, Query } from '../../query/ir.js';
 import { entityDef, fieldDef, type EntityDef } from '../../entities/registry.js';
 import { derivedField } from '../../query/derived-fields.js';
 import { bucketStart, compareTerms, histogramKeys, MAX_BUCKETS, zoneParts } from '../../query/aggregate-docs.js';
 import { SearchError } from '../../errors/errors.js';
 import { compileWhere } from './compile.js';
-import { docOf, jsonPath, mvTable, table } from './schema.js';
+import { coveringIndexes, docOf, jsonPath, mvTable, table } from './schema.js';
 
 /** Runs one SELECT and returns its rows (the adapter's prepared-statement cache). */
 export type Exec = (sql: string, params: readonly unknown[]) => Array<Record<string, unknown>>;
@@ -74,6 +74,8 @@ function scalarOf(def: EntityDef, field: string): string {
 /** One bucketing step of a path: joins, an optional group key, conditions, and the key's mapping back to a bucket key. */
 interface Level {
   joins: string[];
+  /** Fields of `e_<type>` the level reads (`undefined`: something no index covers). */
+  fields: string[] | undefined;
   key?: string;
   conds: (params: unknown[]) => string[];
   map: (raw: unknown) => Key | undefined;
@@ -162,6 +164,51 @@ function caseTree(v: string, pts: readonly number[], lo = 0, hi = pts.length): s
   return `CASE WHEN ${v} < ${pts[mid]} THEN ${caseTree(v, pts, lo, mid)} ELSE ${caseTree(v, pts, mid, hi)} END`;
 }
 
+/** The stored fields behind `field` when they all have typed columns (derived fields read two), else undefined. */
+function columnFields(def: EntityDef, field: string): string[] | undefined {
+  const derived = derivedField(def, field);
+  const fs = derived ? [derived.end, derived.start] : [field];
+  return fs.every((f) => f === '_id' || (fieldDef(def, f)?.indexed && !f.startsWith('customFields.') && fieldDef(def, f)?.type !== 'string[]'))
+    ? fs
+    : undefined;
+}
+
+/** The fields an expression reads from `e_<type>` columns (multi-valued ones read the side table: none), or undefined for traversals. */
+function exprFields(e: Expr): string[] | undefined {
+  switch (e.kind) {
+    case 'true':
+    case 'false':
+    case 'visible':
+      return [];
+    case 'and':
+    case 'or': {
+      const parts = e.items.map(exprFields);
+      return parts.some((p) => p === undefined) ? undefined : parts.flatMap((p) => p ?? []);
+    }
+    case 'not':
+      return exprFields(e.item);
+    case 'compare':
+    case 'between':
+    case 'in':
+    case 'like':
+    case 'match':
+    case 'has':
+      return e.field.startsWith('customFields.') ? [] : [e.field];
+    case 'parentId':
+    case 'parent':
+    case 'child':
+      return undefined;
+  }
+}
+
+/** Fields a top-level conjunct of `e` bounds (range or equality), which an index on them can seek. */
+function rangeFields(e: Expr): Set<string> {
+  const terms = e.kind === 'and' ? e.items : [e];
+  const out = new Set<string>();
+  for (const t of terms) if (t.kind === 'between' || (t.kind === 'compare' && t.op !== 'ne' && t.value !== null)) out.add(t.field);
+  return out;
+}
+
 class AggRunner {
   private readonly def: EntityDef;
   private readonly tables = new Map<Agg, Map<string, Map<string, { key: Key; count: number }>>>();
@@ -175,13 +222,28 @@ class AggRunner {
     this.def = entityDef(q.entity);
   }
 
-  /** Rows of `SELECT <path keys>, <select> FROM e_<type> t0 <joins> WHERE <query> AND <path conds> GROUP BY <path keys>`. */
+  /**
+   * The covering index (schema.ts COVERING_INDEXES) that holds every field a query reads and
+   * whose first field the query's filter bounds: the planner would rather take the narrower
+   * single-field index and read one table row per match, which is what the covering index avoids.
+   */
+  private covering(fields: ReadonlyArray<string[] | undefined>): string | undefined {
+    const base = exprFields(this.q.where);
+    if (!base || fields.some((f) => f === undefined)) return undefined;
+    const all = new Set([...base, ...fields.flatMap((f) => f ?? [])]);
+    const bounded = rangeFields(this.q.where);
+    return coveringIndexes(this.def).find((c) => bounded.has(c.fields[0]!) && [...all].every((f) => f === '_id' || c.fields.includes(f)))?.index;
+  }
+
+  /** Rows of `SELECT <path keys>, <select> FROM e_<type> t0 <joins> WHERE <query> AND <path conds> GROUP BY <path keys>`; `fields`: the columns `select` reads. */
   private select(
     path: readonly Level[],
     select: string[],
     joins: string[] = [],
     conds: (params: unknown[]) => string[] = () => [],
+    fields: string[] | undefined = [],
   ): Array<Record<string, unknown>> {
+    const index = this.covering([...path.map((l) => l.fields), fields]);
     const params: unknown[] = [];
     const where = [compileWhere(this.q, params)];
     for (const l of path) where.push(...l.conds(params));
@@ -189,7 +251,7 @@ class AggRunner {
     const keys = path.flatMap((l, i) => (l.key ? [`${l.key} AS k${i}`] : []));
     const groupBy = path.flatMap((l, i) => (l.key ? [`k${i}`] : []));
     const sql =
-      `SELECT ${[...keys, ...select].join(', ')} FROM ${table(this.def.name)} t0` +
+      `SELECT ${[...keys, ...select].join(', ')} FROM ${table(this.def.name)} t0${index ? ` INDEXED BY ${index}` : ''}` +
       `${[...path.flatMap((l) => l.joins), ...joins].map((j) => ` ${j}`).join('')}` +
       ` WHERE ${where.join(' AND ')}${groupBy.length ? ` GROUP BY ${groupBy.join(', ')}` : ''}`;
     return this.exec(sql, params);
@@ -222,15 +284,20 @@ class AggRunner {
         const ref = valueRef(this.def, agg.field);
         l =
           ref.kind === 'multi'
-            ? { joins: [this.join(`j${i}`, ref.mvField)], key: `j${i}.v`, conds: () => [], map: plainKey }
-            : { joins: [], key: ref.sql, conds: () => [], map: ref.boolean ? boolKey : plainKey };
+            ? { joins: [this.join(`j${i}`, ref.mvField)], fields: [], key: `j${i}.v`, conds: () => [], map: plainKey }
+            : { joins: [], fields: columnFields(this.def, agg.field), key: ref.sql, conds: () => [], map: ref.boolean ? boolKey : plainKey };
         break;
       }
       case 'histogram':
         l = this.histogramLevel(agg, path);
         break;
       case 'filter':
-        l = { joins: [], conds: (params) => [compileWhere({ entity: this.q.entity, where: agg.where }, params)], map: () => true };
+        l = {
+          joins: [],
+          fields: exprFields(agg.where),
+          conds: (params) => [compileWhere({ entity: this.q.entity, where: agg.where }, params)],
+          map: () => true,
+        };
         break;
       default:
         throw new Error(`${agg.kind} is not a bucketing aggregation`);
@@ -253,17 +320,25 @@ class AggRunner {
     let max = agg.to !== undefined ? agg.to - 1 : undefined;
     if (min === undefined || max === undefined) {
       // grouped by the path's keys: the extremes over every group
-      const rows = this.select(path, [`min(${NUM(raw)}) AS lo`, `max(${NUM(raw)}) AS hi`], [], bounds);
+      const rows = this.select(
+        path,
+        [`min(${NUM(raw)}) AS lo`, `max(${NUM(raw)}) AS hi`],
+        [],
+        bounds,
+        ref.kind === 'multi' ? undefined : columnFields(this.def, agg.field),
+      );
       const los = rows.map((x) => x.lo).filter((x): x is number => typeof x === 'number');
       const his = rows.map((x) => x.hi).filter((x): x is number => typeof x === 'number');
       min ??= los.length ? Math.min(...los) : undefined;
       max ??= his.length ? Math.max(...his) : undefined;
     }
-    if (min === undefined || max === undefined || min > max) return { joins: [], key: 'NULL', conds: bounds, map: () => undefined };
+    const fields = ref.kind === 'multi' ? undefined : columnFields(this.def, agg.field);
+    if (min === undefined || max === undefined || min > max) return { joins: [], fields, key: 'NULL', conds: bounds, map: () => undefined };
     const pieces = histogramPieces(Math.floor(min), Math.floor(max), agg);
     const starts = new Map(pieces.map((p) => [p, bucketStart(p, agg)]));
     return {
       joins: [],
+      fields,
       key: `(CASE WHEN typeof(${raw}) IN ('integer', 'real') AND ${raw} >= ${pieces[0]} THEN ${caseTree(raw, pieces)} END)`,
       conds: bounds,
       map: (k) => (typeof k === 'number' ? starts.get(k) : undefined),
@@ -299,7 +374,8 @@ class AggRunner {
     const ref = valueRef(this.def, agg.field);
     const v = ref.kind === 'multi' ? NUM('jm.v') : NUM(ref.sql);
     const joins = ref.kind === 'multi' ? [this.join('jm', ref.mvField)] : [];
-    for (const row of this.select(path, [`sum(${v}) AS s`, `count(${v}) AS c`, `min(${v}) AS lo`, `max(${v}) AS hi`], joins)) {
+    const fields = ref.kind === 'multi' ? [] : columnFields(this.def, agg.field);
+    for (const row of this.select(path, [`sum(${v}) AS s`, `count(${v}) AS c`, `min(${v}) AS lo`, `max(${v}) AS hi`], joins, undefined, fields)) {
       const tup = this.tuple(path, row);
       if (!tup || !Number(row.c)) continue;
       const k = JSON.stringify(tup);

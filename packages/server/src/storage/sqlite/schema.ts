@@ -162,6 +162,22 @@ export function sortIndexes(def: EntityDef): Array<{ fields: readonly [string, s
   return (SORT_INDEXES[def.name] ?? []).filter((f) => have.has(f[0]) && have.has(f[1])).map((f) => ({ fields: f, index: `"i_${def.name}_${f[0]}_${f[1]}"` }));
 }
 
+/**
+ * Covering indexes for dashboard widgets (issue 6): a period on the first field, then the fields
+ * widgets filter and group by, plus `v_org` and `_id` for the visibility filter. A widget over
+ * the last 30 days of a million alerts then reads index entries only, in date order, instead of
+ * one table row per alert. Each costs every insert of the type one more b-tree entry.
+ */
+export const COVERING_INDEXES: Readonly<Record<string, ReadonlyArray<readonly string[]>>> = {
+  alert: [['_createdAt', 'stage', 'type', 'source']],
+};
+
+/** The covering indexes of `def` whose fields all have columns. */
+export function coveringIndexes(def: EntityDef): Array<{ fields: readonly string[]; index: string }> {
+  const have = new Set(indexedFields(def));
+  return (COVERING_INDEXES[def.name] ?? []).filter((f) => f.every((x) => have.has(x))).map((f) => ({ fields: f, index: `"i_${def.name}_cov_${f.join('_')}"` }));
+}
+
 /** DDL of the indexes of `e_<type>` (idempotent). */
 export function entityIndexes(def: EntityDef): string[] {
   const t = table(def.name);
@@ -170,6 +186,10 @@ export function entityIndexes(def: EntityDef): string[] {
     ...indexedFields(def).map((f) => `CREATE INDEX IF NOT EXISTS "i_${def.name}_${f}" ON ${t} (${fieldColumn(f)})`),
     ...def.parents.map((rel) => `CREATE INDEX IF NOT EXISTS "i_${def.name}_p_${rel}" ON ${t} (${parentColumn(rel)})`),
     ...sortIndexes(def).map((x) => `CREATE INDEX IF NOT EXISTS ${x.index} ON ${t} (${fieldColumn(x.fields[0])}, ${fieldColumn(x.fields[1])})`),
+    ...coveringIndexes(def).map(
+      (x) =>
+        `CREATE INDEX IF NOT EXISTS ${x.index} ON ${t} (${fieldColumn(x.fields[0]!)}, ${ORG_COLUMN}, ${x.fields.slice(1).map(fieldColumn).join(', ')}, _id)`,
+    ),
   ];
 }
 
