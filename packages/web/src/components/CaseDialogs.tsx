@@ -29,7 +29,7 @@ export function LevelSelect({
   return (
     <label>
       {label}
-      <select value={value} onChange={(e) => onChange(Number(e.target.value))}>
+      <select aria-label={label} value={value} onChange={(e) => onChange(Number(e.target.value))}>
         {Object.entries(labels).map(([v, l]) => (
           <option key={v} value={v}>
             {l}
@@ -79,7 +79,7 @@ export function NewCaseDialog({ onClose }: { onClose: () => void }) {
       <form onSubmit={(e) => void submit(e)}>
         <label>
           Case template
-          <select value={template} onChange={(e) => setTemplate(e.target.value)}>
+          <select aria-label="Case template" value={template} onChange={(e) => setTemplate(e.target.value)}>
             <option value="">No template</option>
             {(templates.data ?? []).map((t) => (
               <option key={t._id} value={t.name}>
@@ -90,7 +90,7 @@ export function NewCaseDialog({ onClose }: { onClose: () => void }) {
         </label>
         <label>
           Title
-          <input required autoFocus value={title} onChange={(e) => setTitle(e.target.value)} />
+          <input aria-label="Title" required autoFocus value={title} onChange={(e) => setTitle(e.target.value)} />
         </label>
         <label>
           Description (markdown)
@@ -147,7 +147,7 @@ export function CloseCaseDialog({
       <form onSubmit={(e) => void submit(e)}>
         <label>
           Resolution status
-          <select value={status} onChange={(e) => setStatus(e.target.value)}>
+          <select aria-label="Resolution status" value={status} onChange={(e) => setStatus(e.target.value)}>
             {CLOSED_STATUSES.map((s) => (
               <option key={s}>{s}</option>
             ))}
@@ -155,7 +155,7 @@ export function CloseCaseDialog({
         </label>
         <label>
           Impact
-          <select value={impactStatus} onChange={(e) => setImpact(e.target.value)}>
+          <select aria-label="Impact" value={impactStatus} onChange={(e) => setImpact(e.target.value)}>
             {IMPACT_STATUSES.map((s) => (
               <option key={s}>{s}</option>
             ))}
@@ -163,7 +163,7 @@ export function CloseCaseDialog({
         </label>
         <label>
           Summary
-          <textarea required value={summary} onChange={(e) => setSummary(e.target.value)} />
+          <textarea aria-label="Summary" required value={summary} onChange={(e) => setSummary(e.target.value)} />
         </label>
         <FormError error={error} />
         <div className="dialog-actions">

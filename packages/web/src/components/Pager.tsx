@@ -39,7 +39,7 @@ export function Pager({
       </button>
       <label className="inline">
         Per page
-        <select value={size} onChange={(e) => onSize(Number(e.target.value))}>
+        <select aria-label="Per page" value={size} onChange={(e) => onSize(Number(e.target.value))}>
           {PAGE_SIZES.map((s) => (
             <option key={s} value={s}>
               {s}

@@ -99,11 +99,11 @@ export function AlertList() {
       >
         <label>
           Search
-          <input type="search" placeholder="Title or reference" value={text} onChange={(e) => setText(e.target.value)} />
+          <input aria-label="Search" type="search" placeholder="Title or reference" value={text} onChange={(e) => setText(e.target.value)} />
         </label>
         <label>
           Status
-          <select value={params.get('status') ?? ''} onChange={(e) => set({ status: e.target.value })}>
+          <select aria-label="Status" value={params.get('status') ?? ''} onChange={(e) => set({ status: e.target.value })}>
             <option value="">Any</option>
             <option value="open">Open (new or in progress)</option>
             <option value="unread">Unread</option>
@@ -114,7 +114,7 @@ export function AlertList() {
         </label>
         <label>
           Severity
-          <select value={params.get('severity') ?? ''} onChange={(e) => set({ severity: e.target.value })}>
+          <select aria-label="Severity" value={params.get('severity') ?? ''} onChange={(e) => set({ severity: e.target.value })}>
             <option value="">Any</option>
             {Object.entries(SEVERITIES).map(([v, l]) => (
               <option key={v} value={v}>
@@ -126,7 +126,11 @@ export function AlertList() {
         {(['type', 'source', 'tags'] as const).map((k) => (
           <label key={k}>
             {k === 'tags' ? 'Tags' : k === 'type' ? 'Type' : 'Source'}
-            <input defaultValue={params.get(k) ?? ''} onBlur={(e) => e.target.value !== (params.get(k) ?? '') && set({ [k]: e.target.value })} />
+            <input
+              aria-label={k === 'tags' ? 'Tags' : k === 'type' ? 'Type' : 'Source'}
+              defaultValue={params.get(k) ?? ''}
+              onBlur={(e) => e.target.value !== (params.get(k) ?? '') && set({ [k]: e.target.value })}
+            />
           </label>
         ))}
         <button type="submit">Apply filters</button>

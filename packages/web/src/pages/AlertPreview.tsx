@@ -38,7 +38,7 @@ function CreateCaseDialog({ alert, onClose }: { alert: Alert; onClose: () => voi
       >
         <label>
           Case template
-          <select value={template} onChange={(e) => setTemplate(e.target.value)}>
+          <select aria-label="Case template" value={template} onChange={(e) => setTemplate(e.target.value)}>
             <option value="">No template</option>
             {(templates.data ?? []).map((t) => (
               <option key={t._id} value={t.name}>

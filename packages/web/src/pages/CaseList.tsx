@@ -115,11 +115,11 @@ export function CaseList() {
       >
         <label>
           Search
-          <input type="search" placeholder="Title or number" value={text} onChange={(e) => setText(e.target.value)} />
+          <input aria-label="Search" type="search" placeholder="Title or number" value={text} onChange={(e) => setText(e.target.value)} />
         </label>
         <label>
           Status
-          <select value={params.get('status') ?? ''} onChange={(e) => set({ status: e.target.value })}>
+          <select aria-label="Status" value={params.get('status') ?? ''} onChange={(e) => set({ status: e.target.value })}>
             <option value="">Any</option>
             <option value="open">Open (new or in progress)</option>
             <option value="closed">Closed</option>
@@ -132,7 +132,7 @@ export function CaseList() {
         </label>
         <label>
           Severity
-          <select value={params.get('severity') ?? ''} onChange={(e) => set({ severity: e.target.value })}>
+          <select aria-label="Severity" value={params.get('severity') ?? ''} onChange={(e) => set({ severity: e.target.value })}>
             <option value="">Any</option>
             {Object.entries(SEVERITIES).map(([v, l]) => (
               <option key={v} value={v}>
@@ -144,6 +144,7 @@ export function CaseList() {
         <label>
           Tags
           <input
+            aria-label="Tags"
             placeholder="tag1, tag2"
             defaultValue={params.get('tags') ?? ''}
             onBlur={(e) => e.target.value !== (params.get('tags') ?? '') && set({ tags: e.target.value })}
@@ -151,7 +152,7 @@ export function CaseList() {
         </label>
         <label>
           Assignee
-          <select value={params.get('assignee') ?? ''} onChange={(e) => set({ assignee: e.target.value })}>
+          <select aria-label="Assignee" value={params.get('assignee') ?? ''} onChange={(e) => set({ assignee: e.target.value })}>
             <option value="">Anyone</option>
             <option value="-">Unassigned</option>
             {(users.data ?? []).map((u) => (
@@ -163,7 +164,7 @@ export function CaseList() {
         </label>
         <label>
           Custom field
-          <select value={params.get('cf') ?? ''} onChange={(e) => set({ cf: e.target.value, cfv: e.target.value ? cfValue : '' })}>
+          <select aria-label="Custom field" value={params.get('cf') ?? ''} onChange={(e) => set({ cf: e.target.value, cfv: e.target.value ? cfValue : '' })}>
             <option value="">None</option>
             {(fields.data ?? []).map((d) => (
               <option key={d.name} value={d.name}>
@@ -175,7 +176,7 @@ export function CaseList() {
         {params.get('cf') ? (
           <label>
             Field value
-            <input value={cfValue} onChange={(e) => setCfValue(e.target.value)} />
+            <input aria-label="Field value" value={cfValue} onChange={(e) => setCfValue(e.target.value)} />
           </label>
         ) : null}
         <label className="inline">
@@ -204,6 +205,7 @@ export function CaseList() {
           <label className="inline">
             Assign to
             <select
+              aria-label="Assign to"
               value=""
               onChange={(e) => {
                 if (e.target.value) void bulk({ assignee: e.target.value === '-' ? null : e.target.value }).catch(() => undefined);

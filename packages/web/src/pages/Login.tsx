@@ -38,16 +38,32 @@ export function Login({ onLogin }: { onLogin: (u: User) => void }) {
         </h1>
         <label>
           Login
-          <input name="login" autoComplete="username" autoFocus required value={login} onChange={(e) => setLogin(e.target.value)} />
+          <input aria-label="Login" name="login" autoComplete="username" autoFocus required value={login} onChange={(e) => setLogin(e.target.value)} />
         </label>
         <label>
           Password
-          <input name="password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+          <input
+            aria-label="Password"
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
         </label>
         {needCode ? (
           <label>
             Authentication code
-            <input name="code" inputMode="numeric" autoComplete="one-time-code" autoFocus value={code} onChange={(e) => setCode(e.target.value)} />
+            <input
+              aria-label="Authentication code"
+              name="code"
+              inputMode="numeric"
+              autoComplete="one-time-code"
+              autoFocus
+              value={code}
+              onChange={(e) => setCode(e.target.value)}
+            />
           </label>
         ) : null}
         <FormError error={error} />

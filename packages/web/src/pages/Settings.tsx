@@ -30,15 +30,29 @@ function ChangePassword() {
       <h2>Password</h2>
       <label>
         Current password
-        <input type="password" autoComplete="current-password" required value={current} onChange={(e) => setCurrent(e.target.value)} />
+        <input
+          aria-label="Current password"
+          type="password"
+          autoComplete="current-password"
+          required
+          value={current}
+          onChange={(e) => setCurrent(e.target.value)}
+        />
       </label>
       <label>
         New password
-        <input type="password" autoComplete="new-password" required value={next} onChange={(e) => setNext(e.target.value)} />
+        <input aria-label="New password" type="password" autoComplete="new-password" required value={next} onChange={(e) => setNext(e.target.value)} />
       </label>
       <label>
         Confirm new password
-        <input type="password" autoComplete="new-password" required value={confirm} onChange={(e) => setConfirm(e.target.value)} />
+        <input
+          aria-label="Confirm new password"
+          type="password"
+          autoComplete="new-password"
+          required
+          value={confirm}
+          onChange={(e) => setConfirm(e.target.value)}
+        />
       </label>
       <FormError error={error} />
       {done ? <p role="status">Password changed.</p> : null}

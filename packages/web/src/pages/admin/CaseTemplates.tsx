@@ -54,16 +54,16 @@ function TemplateForm({
       {!initial ? (
         <label>
           Template name
-          <input required value={name} onChange={(e) => setName(e.target.value)} />
+          <input aria-label="Template name" required value={name} onChange={(e) => setName(e.target.value)} />
         </label>
       ) : null}
       <label>
         Display name
-        <input value={displayName} onChange={(e) => setDisplayName(e.target.value)} />
+        <input aria-label="Display name" value={displayName} onChange={(e) => setDisplayName(e.target.value)} />
       </label>
       <label>
         Title prefix
-        <input value={titlePrefix} onChange={(e) => setTitlePrefix(e.target.value)} />
+        <input aria-label="Title prefix" value={titlePrefix} onChange={(e) => setTitlePrefix(e.target.value)} />
       </label>
       <label>
         Description (markdown)
@@ -123,7 +123,7 @@ function ImportDialog({ onClose, onDone }: { onClose: () => void; onDone: () => 
         </label>
         <label>
           Template JSON
-          <textarea rows={10} value={text} onChange={(e) => setText(e.target.value)} />
+          <textarea aria-label="Template JSON" rows={10} value={text} onChange={(e) => setText(e.target.value)} />
         </label>
         <FormError error={error} />
         <div className="dialog-actions">

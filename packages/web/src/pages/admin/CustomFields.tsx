@@ -49,7 +49,7 @@ export function CustomFields() {
         <Field label="Display name" value={displayName} onChange={setDisplayName} />
         <label>
           Type
-          <select value={type} onChange={(e) => setType(e.target.value)}>
+          <select aria-label="Type" value={type} onChange={(e) => setType(e.target.value)}>
             {TYPES.map((t) => (
               <option key={t}>{t}</option>
             ))}

@@ -37,7 +37,7 @@ export function Users() {
         <Field label="Name" required value={name} onChange={setName} />
         <label>
           Organisation
-          <select value={org} onChange={(e) => setOrg(e.target.value)}>
+          <select aria-label="Organisation" value={org} onChange={(e) => setOrg(e.target.value)}>
             {(orgs.data ?? [{ name: organisation }]).map((o) => (
               <option key={o.name}>{o.name}</option>
             ))}
@@ -45,7 +45,7 @@ export function Users() {
         </label>
         <label>
           Profile
-          <select value={profile} onChange={(e) => setProfile(e.target.value)}>
+          <select aria-label="Profile" value={profile} onChange={(e) => setProfile(e.target.value)}>
             {(profiles.data ?? [{ name: 'analyst' }]).map((p) => (
               <option key={p.name}>{p.name}</option>
             ))}
@@ -93,7 +93,15 @@ function SetPasswordDialog({ user, onClose }: { user: User; onClose: () => void 
       >
         <label>
           New password
-          <input type="password" autoComplete="new-password" required autoFocus value={password} onChange={(e) => setPassword(e.target.value)} />
+          <input
+            aria-label="New password"
+            type="password"
+            autoComplete="new-password"
+            required
+            autoFocus
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
         </label>
         <FormError error={error} />
         <div className="dialog-actions">

@@ -87,7 +87,7 @@ export function Field({
   return (
     <label>
       {label}
-      <input required={required} type={type} placeholder={placeholder} value={value} onChange={(e) => onChange(e.target.value)} />
+      <input aria-label={label} required={required} type={type} placeholder={placeholder} value={value} onChange={(e) => onChange(e.target.value)} />
     </label>
   );
 }

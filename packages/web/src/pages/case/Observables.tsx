@@ -109,7 +109,7 @@ function AddObservables({ parentPath, onClose, onAdded }: { parentPath: string; 
       <form onSubmit={(e) => void submit(e)}>
         <label>
           Type
-          <select value={dataType} onChange={(e) => setDataType(e.target.value)}>
+          <select aria-label="Type" value={dataType} onChange={(e) => setDataType(e.target.value)}>
             {(types.data ?? [{ name: 'ip', isAttachment: false }]).map((t) => (
               <option key={t.name} value={t.name}>
                 {t.name}
@@ -130,7 +130,7 @@ function AddObservables({ parentPath, onClose, onAdded }: { parentPath: string; 
         )}
         <label>
           Description
-          <input value={message} onChange={(e) => setMessage(e.target.value)} />
+          <input aria-label="Description" value={message} onChange={(e) => setMessage(e.target.value)} />
         </label>
         <label>
           Tags (comma-separated)

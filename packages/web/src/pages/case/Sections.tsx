@@ -76,15 +76,15 @@ export function Ttps({ kase }: { kase: Case }) {
       <form className="filters" onSubmit={(e) => void add(e)} aria-label="Add a TTP">
         <label>
           MITRE ATT&CK technique
-          <input required placeholder="T1059.001" value={patternId} onChange={(e) => setPatternId(e.target.value)} />
+          <input aria-label="MITRE ATT&CK technique" required placeholder="T1059.001" value={patternId} onChange={(e) => setPatternId(e.target.value)} />
         </label>
         <label>
           Tactic
-          <input placeholder="execution" value={tactic} onChange={(e) => setTactic(e.target.value)} />
+          <input aria-label="Tactic" placeholder="execution" value={tactic} onChange={(e) => setTactic(e.target.value)} />
         </label>
         <label>
           Description
-          <input value={description} onChange={(e) => setDescription(e.target.value)} />
+          <input aria-label="Description" value={description} onChange={(e) => setDescription(e.target.value)} />
         </label>
         <button type="submit" className="primary">
           Add TTP
@@ -162,11 +162,11 @@ export function CasePages({ kase }: { kase: Case }) {
       <form className="filters" onSubmit={(e) => void add(e)} aria-label="Add a page">
         <label>
           Page title
-          <input required value={title} onChange={(e) => setTitle(e.target.value)} />
+          <input aria-label="Page title" required value={title} onChange={(e) => setTitle(e.target.value)} />
         </label>
         <label>
           Category
-          <input placeholder="General" value={category} onChange={(e) => setCategory(e.target.value)} />
+          <input aria-label="Category" placeholder="General" value={category} onChange={(e) => setCategory(e.target.value)} />
         </label>
         <button type="submit" className="primary">
           Add page
@@ -402,7 +402,7 @@ export function Sharing({ kase }: { kase: Case }) {
       <form className="filters" onSubmit={(e) => void share(e)} aria-label="Share the case">
         <label>
           Organisation
-          <select required value={org} onChange={(e) => setOrg(e.target.value)}>
+          <select aria-label="Organisation" required value={org} onChange={(e) => setOrg(e.target.value)}>
             <option value="">Choose a linked organisation…</option>
             {candidates.map((n) => (
               <option key={n}>{n}</option>
@@ -411,7 +411,7 @@ export function Sharing({ kase }: { kase: Case }) {
         </label>
         <label>
           Profile
-          <select value={profile} onChange={(e) => setProfile(e.target.value)}>
+          <select aria-label="Profile" value={profile} onChange={(e) => setProfile(e.target.value)}>
             <option>analyst</option>
             <option>read-only</option>
           </select>

@@ -122,11 +122,11 @@ function AddTask({ caseId, onAdded }: { caseId: string; onAdded: () => void }) {
     <form className="filters" onSubmit={(e) => void submit(e)} aria-label="Add a task">
       <label>
         Task title
-        <input required value={title} onChange={(e) => setTitle(e.target.value)} />
+        <input aria-label="Task title" required value={title} onChange={(e) => setTitle(e.target.value)} />
       </label>
       <label>
         Group
-        <input placeholder="default" value={group} onChange={(e) => setGroup(e.target.value)} />
+        <input aria-label="Group" placeholder="default" value={group} onChange={(e) => setGroup(e.target.value)} />
       </label>
       <button type="submit" className="primary">
         Add task
