@@ -27,7 +27,7 @@ export function describeS3Error(e: unknown, endpoint: string, bucket: string): s
   const status = err?.$metadata?.httpStatusCode;
   const name = err?.name ?? err?.code ?? '';
   if (['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'InvalidToken'].includes(name) || status === 403) {
-    return `S3 at ${endpoint} refused the credentials for bucket "${bucket}" (${name || `HTTP ${status}`}): check s3.accessKey and s3.secretKey, and that this key may use the bucket`;
+    return `S3 at ${endpoint} refused the credentials for bucket "${bucket}" (${name || `HTTP ${status}`}): check s3.accessKeyId and s3.secretAccessKey, and that this key may use the bucket`;
   }
   if (status === 301 || name === 'PermanentRedirect' || name === 'AuthorizationHeaderMalformed') {
     return `S3 at ${endpoint} expects another region for bucket "${bucket}" (${name || `HTTP ${status}`}): check s3.region`;
