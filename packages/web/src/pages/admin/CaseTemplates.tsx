@@ -174,7 +174,7 @@ export function CaseTemplates() {
             <td>{t.titlePrefix}</td>
             <td>{t.severity ? <Severity value={t.severity} /> : null}</td>
             <td>{t.tasks?.length ?? 0}</td>
-            <td className="row">
+            <td className="actions">
               <button type="button" aria-label={`Edit template ${t.name}`} onClick={() => setDialog(t)}>
                 Edit
               </button>

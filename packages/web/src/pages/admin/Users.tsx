@@ -64,7 +64,7 @@ export function Users() {
             <td>{u.name}</td>
             <td>{u.profile}</td>
             <td>{u.locked ? <span className="badge health-red">locked</span> : <span className="badge health-green">active</span>}</td>
-            <td className="row">
+            <td className="actions">
               <button type="button" onClick={() => void act(api.patch(`/api/v1/user/${encodeURIComponent(u._id)}`, { locked: !u.locked }))}>
                 {u.locked ? `Unlock ${u.login}` : `Lock ${u.login}`}
               </button>

@@ -380,7 +380,7 @@ export function ObservableList({ parent, readOnly }: { parent: { kind: 'case' | 
                     <MiniReports o={o} />
                   </td>
                   {!readOnly ? (
-                    <td className="row">
+                    <td className="actions">
                       <button type="button" onClick={() => setAnalyze(o)} aria-label={`Analyze ${observableLabel(o)}`}>
                         Analyze
                       </button>
