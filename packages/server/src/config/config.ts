@@ -26,11 +26,18 @@ export interface WaggleConfig {
   logLevel: string;
   query: { maxPageSize: number; maxFilterDepth: number };
   alert: { maxObservables: number; maxBulkMerge: number };
-  storage: { backend: 'sqlite'; sqlite: { synchronous: 'FULL' | 'NORMAL' } };
+  /** `cluster` loads `@waggle/server-cluster` (Cassandra + OpenSearch); `cluster` is set only then. */
+  storage: { backend: 'sqlite' | 'cluster'; sqlite: { synchronous: 'FULL' | 'NORMAL' }; cluster?: ClusterStorageConfig };
   security: { secureCookies: boolean };
   analysis: AnalysisConfig;
   /** Diagnostic routes for benchmarks (`POST /api/v1/_bench/noop`); off unless asked for. */
   bench: { endpoints: boolean };
+}
+
+/** The cluster EntityStore's engines (`storage.cassandra.*`, `storage.opensearch.*`). */
+export interface ClusterStorageConfig {
+  cassandra: { contactPoints: string[]; localDataCenter: string; keyspace: string; username?: string; password?: string; replicationFactor: number };
+  opensearch: { nodes: string[] };
 }
 
 /** A Cortex-compatible engine TheHive-side connectors talk to (see analysis/connector). */
@@ -166,6 +173,38 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const synchronous = str('WAGGLE_SQLITE_SYNCHRONOUS', 'storage.sqlite.synchronous', 'FULL').toUpperCase();
   if (synchronous !== 'FULL' && synchronous !== 'NORMAL') problems.push('storage.sqlite.synchronous must be FULL or NORMAL');
 
+  const backendRaw = str('WAGGLE_STORAGE_BACKEND', 'storage.backend', 'sqlite');
+  if (backendRaw !== 'sqlite' && backendRaw !== 'cluster') problems.push('storage.backend must be sqlite or cluster');
+  const hosts = (envName: string, filePath: string, def: string[]): string[] => {
+    const raw = env[envName] ?? get(file, filePath);
+    if (raw === undefined || raw === null || raw === '') return def;
+    if (Array.isArray(raw) && raw.every((x) => typeof x === 'string')) return raw;
+    if (typeof raw === 'string') {
+      return raw
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean);
+    }
+    problems.push(`${envName} / ${filePath} must be a list of hosts`);
+    return def;
+  };
+  let cluster: ClusterStorageConfig | undefined;
+  if (backendRaw === 'cluster') {
+    const username = str('WAGGLE_CASSANDRA_USERNAME', 'storage.cassandra.username', '');
+    const keyspace = str('WAGGLE_CASSANDRA_KEYSPACE', 'storage.cassandra.keyspace', 'waggle');
+    if (!/^[A-Za-z][A-Za-z0-9_]{0,47}$/.test(keyspace)) problems.push('storage.cassandra.keyspace must be a Cassandra identifier (letters, digits, _)');
+    cluster = {
+      cassandra: {
+        contactPoints: hosts('WAGGLE_CASSANDRA_CONTACT_POINTS', 'storage.cassandra.contactPoints', ['127.0.0.1:9042']),
+        localDataCenter: str('WAGGLE_CASSANDRA_DC', 'storage.cassandra.localDataCenter', 'datacenter1'),
+        keyspace,
+        ...(username ? { username, password: str('WAGGLE_CASSANDRA_PASSWORD', 'storage.cassandra.password', '') } : {}),
+        replicationFactor: int('WAGGLE_CASSANDRA_RF', 'storage.cassandra.replicationFactor', 3, 1, 9),
+      },
+      opensearch: { nodes: hosts('WAGGLE_OPENSEARCH_NODES', 'storage.opensearch.nodes', ['http://127.0.0.1:9200']) },
+    };
+  }
+
   const json = <T>(envName: string, filePath: string, def: T, check: (v: unknown) => boolean, what: string): T => {
     const raw = env[envName] ?? get(file, filePath);
     if (raw === undefined || raw === null || raw === '') return def;
@@ -253,7 +292,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       maxObservables: int('WAGGLE_ALERT_MAX_OBSERVABLES', 'alert.maxObservables', 10000, 1, 1_000_000),
       maxBulkMerge: int('WAGGLE_ALERT_MAX_BULK_MERGE', 'alert.maxBulkMerge', 10000, 1, 1_000_000),
     },
-    storage: { backend: 'sqlite', sqlite: { synchronous: synchronous === 'NORMAL' ? 'NORMAL' : 'FULL' } },
+    storage: {
+      backend: backendRaw === 'cluster' ? 'cluster' : 'sqlite',
+      sqlite: { synchronous: synchronous === 'NORMAL' ? 'NORMAL' : 'FULL' },
+      ...(cluster ? { cluster } : {}),
+    },
     security: { secureCookies: bool('WAGGLE_SECURE_COOKIES', 'security.secureCookies', false) },
     bench: { endpoints: bool('WAGGLE_BENCH_ENDPOINTS', 'bench.endpoints', false) },
     analysis: {
