@@ -8,6 +8,9 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { WaggleConfig } from './config/config.js';
 import { SqliteEntityStore } from './storage/sqlite/sqlite-entity-store.js';
+import type { EntityStore } from './storage/entity-store.js';
+import { ALL_ORGS, ENTITIES, RESTRICTED_TO, SYSTEM_FIELDS, entityDef, fieldDef } from './entities/registry.js';
+import { ConflictError, NotFoundError, SearchError } from './errors/errors.js';
 import { LocalFsBlobStore } from './storage/localfs/localfs-blob-store.js';
 import { createServices, type Services } from './services/index.js';
 import { bootstrap, type BootstrapResult } from './services/bootstrap.js';
@@ -29,9 +32,28 @@ export interface Running {
   close: () => Promise<void>;
 }
 
+/**
+ * The configured EntityStore. The cluster adapters are loaded only when configured, so the
+ * default install never loads the Cassandra and OpenSearch clients.
+ */
+async function openEntityStore(config: WaggleConfig): Promise<EntityStore> {
+  const cluster = config.storage.cluster;
+  if (config.storage.backend !== 'cluster' || !cluster) {
+    return new SqliteEntityStore({ path: join(config.dataDir, 'waggle.db'), synchronous: config.storage.sqlite.synchronous });
+  }
+  const { CassandraOpenSearchEntityStore } = await import('@waggle/server-cluster');
+  return new CassandraOpenSearchEntityStore(
+    { cassandra: cluster.cassandra, opensearch: { nodes: cluster.opensearch.nodes } },
+    {
+      registry: { ENTITIES, entityDef, fieldDef, SYSTEM_FIELDS, ALL_ORGS, RESTRICTED_TO },
+      errors: { ConflictError, NotFoundError, SearchError },
+    },
+  );
+}
+
 export async function createWaggle(config: WaggleConfig, opts: { logger?: boolean } = {}): Promise<Running> {
   mkdirSync(config.dataDir, { recursive: true });
-  const store = new SqliteEntityStore({ path: join(config.dataDir, 'waggle.db'), synchronous: config.storage.sqlite.synchronous });
+  const store = await openEntityStore(config);
   await store.init();
   const blobs = new LocalFsBlobStore(join(config.dataDir, 'files'));
   await blobs.init();
