@@ -47,24 +47,37 @@ export function NewCaseDialog({ onClose }: { onClose: () => void }) {
   const [template, setTemplate] = useState('');
   const [title, setTitle] = useState('');
   const [description, setDescription] = useState('');
-  const [severity, setSeverity] = useState(2);
-  const [tlp, setTlp] = useState(2);
-  const [pap, setPap] = useState(2);
+  const [levels, setLevels] = useState({ severity: 2, tlp: 2, pap: 2 });
+  // fields the analyst changed: the others are left to the template (or the server's defaults)
+  const [touched, setTouched] = useState<Set<'severity' | 'tlp' | 'pap'>>(new Set());
   const [tags, setTags] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const chosen = templates.data?.find((t) => t.name === template);
+  const setLevel = (k: 'severity' | 'tlp' | 'pap') => (v: number) => {
+    setLevels((l) => ({ ...l, [k]: v }));
+    setTouched((t) => new Set(t).add(k));
+  };
+  const pickTemplate = (name: string) => {
+    setTemplate(name);
+    const t = templates.data?.find((x) => x.name === name);
+    setLevels((l) => ({
+      severity: touched.has('severity') ? l.severity : (t?.severity ?? 2),
+      tlp: touched.has('tlp') ? l.tlp : (t?.tlp ?? 2),
+      pap: touched.has('pap') ? l.pap : (t?.pap ?? 2),
+    }));
+  };
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
     setError(null);
+    const explicit = Object.fromEntries([...touched].map((k) => [k, levels[k]]));
     try {
       const c = await api.post<Case>('/api/v1/case', {
         title,
-        description: description || title,
-        severity,
-        tlp,
-        pap,
-        tags: splitTags(tags),
+        description: description || chosen?.description || title,
+        ...(template ? explicit : levels),
+        ...(splitTags(tags).length ? { tags: splitTags(tags) } : {}),
         ...(template ? { caseTemplate: template } : {}),
       });
       onClose();
@@ -79,7 +92,7 @@ export function NewCaseDialog({ onClose }: { onClose: () => void }) {
       <form onSubmit={(e) => void submit(e)}>
         <label>
           Case template
-          <select aria-label="Case template" value={template} onChange={(e) => setTemplate(e.target.value)}>
+          <select aria-label="Case template" value={template} onChange={(e) => pickTemplate(e.target.value)}>
             <option value="">No template</option>
             {(templates.data ?? []).map((t) => (
               <option key={t._id} value={t.name}>
@@ -94,12 +107,16 @@ export function NewCaseDialog({ onClose }: { onClose: () => void }) {
         </label>
         <label>
           Description (markdown)
-          <textarea value={description} onChange={(e) => setDescription(e.target.value)} />
+          <textarea
+            placeholder={chosen?.description ? 'Leave empty to use the template description' : undefined}
+            value={description}
+            onChange={(e) => setDescription(e.target.value)}
+          />
         </label>
         <div className="row">
-          <LevelSelect label="Severity" value={severity} onChange={setSeverity} labels={SEVERITIES} />
-          <LevelSelect label="TLP" value={tlp} onChange={setTlp} labels={TLPS} />
-          <LevelSelect label="PAP" value={pap} onChange={setPap} labels={PAPS} />
+          <LevelSelect label="Severity" value={levels.severity} onChange={setLevel('severity')} labels={SEVERITIES} />
+          <LevelSelect label="TLP" value={levels.tlp} onChange={setLevel('tlp')} labels={TLPS} />
+          <LevelSelect label="PAP" value={levels.pap} onChange={setLevel('pap')} labels={PAPS} />
         </div>
         <label>
           Tags (comma-separated)
