@@ -14,9 +14,28 @@ import { entityDef, SYSTEM_MULTI_VALUED, type EntityDef } from '../../entities/r
 import { ConflictError, NotFoundError } from '../../errors/errors.js';
 import { columnValues, docTable, multiValuedFields, mvTable, ORG_COLUMN, soleOrg, table, typedColumns } from './schema.js';
 
+/**
+ * An insert whose rows the main thread computed (`prepareInsert`): the writer thread then
+ * only binds values, and never parses or serializes the document. Integers travel as JSON
+ * numbers and are bound as INTEGER again (`bindable`).
+ */
+export interface PreparedInsert {
+  op: 'insertRow';
+  type: string;
+  id: string;
+  /** `v_org` and the typed columns, in `typedColumns` order. */
+  cols: unknown[];
+  /** The stored JSON of the document. */
+  json: string;
+  /** Side-table rows: (field, value). */
+  mv: Array<[string, unknown]>;
+}
+
 /** What a writer is asked to do: one atomic batch, a non-throwing claim, or a counter step. */
 export type WriteRequest =
-  { kind: 'batch'; ops: readonly BatchOp[] } | { kind: 'claim'; scope: string; key: string; owner: string } | { kind: 'seq'; name: string };
+  | { kind: 'batch'; ops: ReadonlyArray<BatchOp | PreparedInsert> }
+  | { kind: 'claim'; scope: string; key: string; owner: string }
+  | { kind: 'seq'; name: string };
 
 /** The outcome of one request: its value (batch results, claim result, counter value) or its error. */
 export type WriteOutcome = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -27,6 +46,53 @@ export type WriteOutcome = { ok: true; value: unknown } | { ok: false; error: un
  */
 function sqlValue(v: unknown): unknown {
   return typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : v;
+}
+
+/** A column value as JSON can carry it (BigInt as a number; `bindable` undoes it). */
+const wireValue = (v: unknown): unknown => (typeof v === 'bigint' ? Number(v) : v);
+
+/** A typed-column value read back from JSON, bound as `sqlScalar` binds it. */
+const bindable = (v: unknown): unknown => (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) < 2 ** 63 ? BigInt(v) : v);
+
+/**
+ * The side-table rows of `doc`. The `_orgs` rows are needed only when `v_org` cannot answer
+ * (shared or restricted documents).
+ */
+export function mvRows(def: EntityDef, doc: Doc | NewDoc): Array<[string, unknown]> {
+  const out: Array<[string, unknown]> = [];
+  const sole = soleOrg(doc) !== null;
+  for (const f of SYSTEM_MULTI_VALUED) {
+    if (f === '_orgs' && sole) continue;
+    const vals = doc[f];
+    if (Array.isArray(vals)) for (const v of vals) if (typeof v === 'string') out.push([f, v]);
+  }
+  for (const f of multiValuedFields(def)) {
+    const vals = doc[f];
+    if (Array.isArray(vals)) for (const v of vals) if (typeof v === 'string' || typeof v === 'number') out.push([f, sqlValue(v)]);
+  }
+  const cfs = def.fields.customFields?.type === 'customFields' ? doc.customFields : undefined;
+  if (Array.isArray(cfs)) {
+    for (const cf of cfs as Array<{ name?: unknown; value?: unknown }>) {
+      if (typeof cf?.name !== 'string') continue;
+      const v = cf.value;
+      if (v === null || v === undefined) continue;
+      out.push([`cf.${cf.name}`, sqlValue(typeof v === 'boolean' ? (v ? 1 : 0) : typeof v === 'object' ? JSON.stringify(v) : v)]);
+    }
+  }
+  return out;
+}
+
+/** The rows of an insert, computed where the document is (the main thread), for `SqliteWriter`. */
+export function prepareInsert(doc: NewDoc): PreparedInsert {
+  const def = entityDef(doc._type);
+  return {
+    op: 'insertRow',
+    type: def.name,
+    id: doc._id,
+    cols: columnValues(def, doc).map(wireValue),
+    json: serializeDoc(doc),
+    mv: mvRows(def, doc).map(([f, v]) => [f, wireValue(v)]),
+  };
 }
 
 /** The stored JSON of a document (the version lives in `e_<type>._version`). */
@@ -152,8 +218,11 @@ export class SqliteWriter {
     }
   }
 
-  private applyOp(op: BatchOp): Doc | boolean {
+  private applyOp(op: BatchOp | PreparedInsert): Doc | boolean | 0 {
     switch (op.op) {
+      case 'insertRow':
+        this.insertRow(op);
+        return 0;
       case 'insert':
         return this.insert(op.doc);
       case 'update':
@@ -168,33 +237,26 @@ export class SqliteWriter {
     }
   }
 
-  /**
-   * Writes the side-table rows of `doc` (after deleting the old ones unless `fresh`). The
-   * `_orgs` rows are needed only when `v_org` cannot answer (shared or restricted documents).
-   */
+  /** Writes the side-table rows of `doc` (after deleting the old ones unless `fresh`). */
   writeMv(doc: Doc | NewDoc, fresh = false): void {
     const def = entityDef(doc._type);
     const s = this.stmts(def);
     if (!fresh) s.deleteMv.run(doc._id);
-    const sole = soleOrg(doc) !== null;
-    for (const f of SYSTEM_MULTI_VALUED) {
-      if (f === '_orgs' && sole) continue;
-      const vals = doc[f];
-      if (Array.isArray(vals)) for (const v of vals) if (typeof v === 'string') s.insertMv.run(f, v, doc._id);
+    for (const [f, v] of mvRows(def, doc)) s.insertMv.run(f, v, doc._id);
+  }
+
+  /** Inserts the rows `prepareInsert` computed; the caller knows the stored document. */
+  private insertRow(p: PreparedInsert): void {
+    const s = this.stmts(entityDef(p.type));
+    let rid: number | bigint;
+    try {
+      rid = s.insert.run(p.id, 1, ...p.cols.map(bindable)).lastInsertRowid;
+    } catch (e) {
+      if ((e as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT')) throw new ConflictError(`${p.type} ${p.id} already exists`);
+      throw e;
     }
-    for (const f of multiValuedFields(def)) {
-      const vals = doc[f];
-      if (Array.isArray(vals)) for (const v of vals) if (typeof v === 'string' || typeof v === 'number') s.insertMv.run(f, sqlValue(v), doc._id);
-    }
-    const cfs = def.fields.customFields?.type === 'customFields' ? doc.customFields : undefined;
-    if (Array.isArray(cfs)) {
-      for (const cf of cfs as Array<{ name?: unknown; value?: unknown }>) {
-        if (typeof cf?.name !== 'string') continue;
-        const v = cf.value;
-        if (v === null || v === undefined) continue;
-        s.insertMv.run(`cf.${cf.name}`, sqlValue(typeof v === 'boolean' ? (v ? 1 : 0) : typeof v === 'object' ? JSON.stringify(v) : v), doc._id);
-      }
-    }
+    s.insertDoc.run(rid, p.json);
+    for (const [f, v] of p.mv) s.insertMv.run(f, sqlValue(v), p.id);
   }
 
   /** Inserts a new document; the stored document is `{...newDoc, _version: 1}`. */

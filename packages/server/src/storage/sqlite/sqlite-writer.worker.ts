@@ -76,7 +76,7 @@ function runWriter(): void {
 /** Insert results are the inserted documents with `_version: 1`: the main thread has them already, so they travel as 0. */
 function compact(req: WriteRequest, value: unknown): unknown {
   if (req.kind !== 'batch') return value;
-  return (value as unknown[]).map((v, i) => (req.ops[i]!.op === 'insert' ? 0 : v));
+  return (value as unknown[]).map((v, i) => (req.ops[i]!.op === 'insert' || req.ops[i]!.op === 'insertRow' ? 0 : v));
 }
 
 function runCheckpointer(): void {

@@ -15,7 +15,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Doc } from '../entity-store.js';
 import { ConflictError, NotFoundError } from '../../errors/errors.js';
-import type { SqliteWriter, WriteOutcome, WriteRequest } from './sqlite-writer.js';
+import { prepareInsert, type SqliteWriter, type WriteOutcome, type WriteRequest } from './sqlite-writer.js';
 
 export interface WriteQueue {
   /** Queues a request; resolves with its value once committed durably, rejects with its error. */
@@ -204,7 +204,9 @@ export class WorkerWriteQueue implements WriteQueue {
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
       this.inFlight.set(id, { req, resolve, reject });
-      this.writer.worker.postMessage({ kind: 'write', id, req: JSON.stringify(req) } satisfies ToWorker);
+      // inserts travel as ready rows: the writer thread, the bottleneck of ingestion, only binds them
+      const wire: WriteRequest = req.kind === 'batch' ? { kind: 'batch', ops: req.ops.map((op) => (op.op === 'insert' ? prepareInsert(op.doc) : op)) } : req;
+      this.writer.worker.postMessage({ kind: 'write', id, req: JSON.stringify(wire) } satisfies ToWorker);
     });
   }
 
