@@ -56,6 +56,9 @@ cdc_raw_directory: $dir/cdc_raw
 commitlog_sync: periodic
 commitlog_sync_period: 10s
 auto_snapshot: false
+# batch() writes its documents in one logged batch (atomicity): allow large ones
+batch_size_warn_threshold: 1MiB
+batch_size_fail_threshold: 16MiB
 memtable_allocation_type: heap_buffers
 authenticator: PasswordAuthenticator
 authorizer: CassandraAuthorizer

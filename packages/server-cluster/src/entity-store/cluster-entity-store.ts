@@ -77,6 +77,11 @@ const EXEC = { prepare: true, consistency: consistencies.localQuorum, serialCons
 const SERIAL_READ = { prepare: true, consistency: consistencies.localSerial };
 const MAX_LWT_ATTEMPTS = 50;
 const PAGE = 5000;
+/** The first id of a new store: small ids (`~1`) are never generated. */
+const FIRST_ID = 1_000_000;
+
+/** Schemas and index mappings this process already checked (stores opened again skip the round trips). */
+const ENSURED = new Set<string>();
 
 const IMMUTABLE = new Set(['_id', '_type', '_version', '_createdAt', '_createdBy']);
 
@@ -152,6 +157,8 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
   private async migrate(): Promise<void> {
     const c = this.opts.cassandra;
     const ks = c.keyspace;
+    const memo = `${c.contactPoints.join(',')}|${ks}`;
+    if (ENSURED.has(memo)) return;
     await this.cql.execute(
       `CREATE KEYSPACE IF NOT EXISTS ${ks} WITH replication = {'class': 'NetworkTopologyStrategy', '${c.localDataCenter.replace(/'/g, "''")}': ${Math.max(1, Math.trunc(c.replicationFactor))}}`,
     );
@@ -170,6 +177,7 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
     );
     const missing = this.entities.filter((e) => !tables.has(entityTable(e.name)));
     for (const stmt of entityTableStatements(missing)) await this.cql.execute(stmt.replace(/ TABLE IF NOT EXISTS /, ` TABLE IF NOT EXISTS ${ks}.`));
+    ENSURED.add(memo);
   }
 
   private async checkReplication(): Promise<void> {
@@ -189,6 +197,8 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
   }
 
   private async ensureIndexes(): Promise<void> {
+    const memo = `${this.opts.opensearch.nodes.join(',')}|${this.prefix}`;
+    if (ENSURED.has(memo)) return;
     for (const def of this.entities) {
       const index = this.index(def.name);
       const exists = await this.search.request({ method: 'HEAD', path: `/${index}` }).then(
@@ -207,6 +217,7 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
         if (e?.body?.error?.type !== 'resource_already_exists_exception') throw e;
       });
     }
+    ENSURED.add(memo);
   }
 
   async close(): Promise<void> {
@@ -224,7 +235,7 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
       try {
         const cur = await this.cql.execute(`SELECT next FROM ${ks}.id_blocks WHERE ns = ?`, [this.ns], SERIAL_READ);
         const next = cur.rows[0] ? Number(cur.rows[0].next) : undefined;
-        const start = next ?? 1;
+        const start = next ?? FIRST_ID;
         const end = start + this.blockSize;
         const rs =
           next === undefined
@@ -505,27 +516,43 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
     const { ConflictError, NotFoundError } = this.deps.errors;
     // 1. check every op in order on an overlay of the current state
     const overlay = new Map<string, { type: string; id: string; doc: Doc | undefined; base: number | undefined }>();
+    const pending = new Map<string, Promise<void>>();
     const load = async (type: string, id: string) => {
+      this.def(type);
       const k = `${type}\0${id}`;
-      let e = overlay.get(k);
-      if (!e) {
-        const row = await this.readRow(type, id, true);
-        e = { type, id, doc: row ? (JSON.parse(row.doc) as Doc) : undefined, base: row?.version };
-        overlay.set(k, e);
+      if (!overlay.has(k)) {
+        let p = pending.get(k);
+        if (!p) {
+          p = this.readRow(type, id, true).then((row) => {
+            overlay.set(k, { type, id, doc: row ? (JSON.parse(row.doc) as Doc) : undefined, base: row?.version });
+          });
+          pending.set(k, p);
+        }
+        await p;
       }
-      return e;
+      return overlay.get(k)!;
     };
     const uniques = new Map<string, { scope: string; key: string; owner: string | undefined; base: string | undefined }>();
+    const pendingU = new Map<string, Promise<void>>();
     const loadUnique = async (scope: string, key: string) => {
       const k = `${scope}\0${key}`;
-      let u = uniques.get(k);
-      if (!u) {
-        const owner = await this.uniqueOwner(scope, key);
-        u = { scope, key, owner, base: owner };
-        uniques.set(k, u);
+      if (!uniques.has(k)) {
+        let p = pendingU.get(k);
+        if (!p) {
+          p = this.uniqueOwner(scope, key).then((owner) => {
+            uniques.set(k, { scope, key, owner, base: owner });
+          });
+          pendingU.set(k, p);
+        }
+        await p;
       }
-      return u;
+      return uniques.get(k)!;
     };
+    // read everything the ops touch at once, then check them in order
+    await Promise.all([
+      ...ops.flatMap((op) => (op.op === 'insert' ? [load(op.doc._type, op.doc._id)] : op.op === 'update' || op.op === 'delete' ? [load(op.type, op.id)] : [])),
+      ...ops.flatMap((op) => (op.op === 'claim' || op.op === 'release' ? [loadUnique(op.scope, op.key)] : [])),
+    ]);
     const results: Array<Doc | boolean> = [];
     const now = Date.now();
     for (const op of ops) {
