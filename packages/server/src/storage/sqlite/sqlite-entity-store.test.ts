@@ -81,4 +81,53 @@ describe('sqlite adapter specifics', () => {
       await reopened.close();
     }
   });
+  test('the writer thread stores values with the types an in-thread write gives (integers as INTEGER, text stays text)', async () => {
+    const path = join(dir, 'types.sqlite');
+    const s = await open(path);
+    const doc = {
+      _id: s.newId(),
+      _type: 'case',
+      _createdAt: 1_700_000_000_000,
+      _createdBy: 't',
+      _orgs: ['o'],
+      _parents: {},
+      title: '42',
+      severity: 3,
+      flag: true,
+      tags: ['007', '21'],
+      customFields: [
+        { name: 'score', value: 21 },
+        { name: 'ratio', value: 0.5 },
+        { name: 'ok', value: true },
+      ],
+    };
+    const stored = await s.insert(doc);
+    assert.deepEqual(stored, { ...doc, _version: 1 });
+    // read-your-writes: the main thread's connection sees what the writer thread committed
+    assert.deepEqual(await s.get('case', doc._id), stored);
+    await s.close();
+    const raw = new Database(path, { readonly: true });
+    try {
+      const row = raw
+        .prepare(`SELECT typeof(f_severity) AS sev, typeof(f_flag) AS flag, typeof(f_title) AS title, typeof("f__createdAt") AS at FROM e_case WHERE _id = ?`)
+        .get(doc._id);
+      assert.deepEqual(row, { sev: 'integer', flag: 'integer', title: 'text', at: 'integer' });
+      const mv = raw.prepare(`SELECT f, v, typeof(v) AS t FROM m_case WHERE id = ? ORDER BY f, v`).all(doc._id);
+      assert.deepEqual(mv, [
+        { f: 'cf.ok', v: 1, t: 'integer' },
+        { f: 'cf.ratio', v: 0.5, t: 'real' },
+        { f: 'cf.score', v: 21, t: 'integer' },
+        { f: 'tags', v: '007', t: 'text' },
+        { f: 'tags', v: '21', t: 'text' },
+      ]);
+    } finally {
+      raw.close();
+    }
+  });
+
+  test('a write after close is refused with an error, not lost silently', async () => {
+    const s = await open(join(dir, 'closed.sqlite'));
+    await s.close();
+    await assert.rejects(s.insert({ _id: '~1', _type: 'case', _createdAt: 1, _createdBy: 't', _orgs: ['o'], _parents: {} }), /closed/);
+  });
 });
