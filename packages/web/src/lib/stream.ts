@@ -18,6 +18,8 @@ export interface AuditEvent {
 
 type Listener = (e: AuditEvent) => void;
 const listeners = new Set<Listener>();
+/** Called after the stream reconnects: events may have been missed, views refetch. */
+const resyncs = new Set<() => void>();
 let controller: AbortController | null = null;
 
 function dispatch(block: string): void {
@@ -39,12 +41,15 @@ function dispatch(block: string): void {
 
 async function run(signal: AbortSignal): Promise<void> {
   let delay = 1000;
+  let connectedBefore = false;
   while (!signal.aborted) {
     try {
       const res = await fetch('/api/v1/stream/events', { headers: { ...baseHeaders(), Accept: 'text/event-stream' }, signal, credentials: 'same-origin' });
       if (res.status === 401) return;
       if (!res.ok || !res.body) throw new Error(`stream ${res.status}`);
       delay = 1000;
+      if (connectedBefore) for (const r of resyncs) r();
+      connectedBefore = true;
       const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
       let buf = '';
       for (;;) {
@@ -91,10 +96,13 @@ export function useLiveUpdates(match: (e: AuditEvent) => boolean, onChange: () =
       clearTimeout(timer);
       timer = setTimeout(() => ref.current.onChange(), delayMs);
     };
+    const resync = () => ref.current.onChange();
     listeners.add(l);
+    resyncs.add(resync);
     return () => {
       clearTimeout(timer);
       listeners.delete(l);
+      resyncs.delete(resync);
     };
   }, [delayMs]);
 }

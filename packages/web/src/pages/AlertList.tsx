@@ -56,7 +56,7 @@ export function AlertList() {
     () => queryPage<Alert>([{ _name: 'listAlert' }, ...filterStep(filtersOf(params)), sortStep(sort, dir)], page * size, (page + 1) * size, [], 'alerts'),
     [key],
   );
-  useLiveUpdates((e) => e.objectType === 'Alert', list.reload);
+  useLiveUpdates((e) => e.objectType === 'Alert', list.reload, 500);
 
   const set = (changes: Record<string, string | null>, keepPage = false) => {
     const next = new URLSearchParams(params);

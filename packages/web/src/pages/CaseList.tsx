@@ -66,7 +66,7 @@ export function CaseList() {
     () => queryPage<Case>([{ _name: 'listCase' }, ...filterStep(filtersOf(params, cfType)), sortStep(sort, dir)], page * size, (page + 1) * size, [], 'cases'),
     [key, params.get('cf') ? fields.data : null],
   );
-  useLiveUpdates((e) => e.objectType === 'Case', list.reload);
+  useLiveUpdates((e) => e.objectType === 'Case', list.reload, 500);
 
   const set = (changes: Record<string, string | null>, keepPage = false) => {
     const next = new URLSearchParams(params);
