@@ -37,7 +37,7 @@ export interface WaggleConfig {
 /** The cluster EntityStore's engines (`storage.cassandra.*`, `storage.opensearch.*`). */
 export interface ClusterStorageConfig {
   cassandra: { contactPoints: string[]; localDataCenter: string; keyspace: string; username?: string; password?: string; replicationFactor: number };
-  opensearch: { nodes: string[] };
+  opensearch: { nodes: string[]; indexPrefix: string };
 }
 
 /** A Cortex-compatible engine TheHive-side connectors talk to (see analysis/connector). */
@@ -201,7 +201,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
         ...(username ? { username, password: str('WAGGLE_CASSANDRA_PASSWORD', 'storage.cassandra.password', '') } : {}),
         replicationFactor: int('WAGGLE_CASSANDRA_RF', 'storage.cassandra.replicationFactor', 3, 1, 9),
       },
-      opensearch: { nodes: hosts('WAGGLE_OPENSEARCH_NODES', 'storage.opensearch.nodes', ['http://127.0.0.1:9200']) },
+      opensearch: {
+        nodes: hosts('WAGGLE_OPENSEARCH_NODES', 'storage.opensearch.nodes', ['http://127.0.0.1:9200']),
+        indexPrefix: str('WAGGLE_OPENSEARCH_INDEX_PREFIX', 'storage.opensearch.indexPrefix', 'waggle_'),
+      },
     };
   }
 
