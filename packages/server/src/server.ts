@@ -11,6 +11,7 @@ import { SqliteEntityStore } from './storage/sqlite/sqlite-entity-store.js';
 import type { EntityStore } from './storage/entity-store.js';
 import { ALL_ORGS, ENTITIES, RESTRICTED_TO, SYSTEM_FIELDS, entityDef, fieldDef } from './entities/registry.js';
 import { ConflictError, NotFoundError, SearchError } from './errors/errors.js';
+import { DERIVED_FIELDS } from './query/derived-fields.js';
 import { LocalFsBlobStore } from './storage/localfs/localfs-blob-store.js';
 import { createServices, type Services } from './services/index.js';
 import { bootstrap, type BootstrapResult } from './services/bootstrap.js';
@@ -43,9 +44,9 @@ async function openEntityStore(config: WaggleConfig): Promise<EntityStore> {
   }
   const { CassandraOpenSearchEntityStore } = await import('@waggle/server-cluster');
   return new CassandraOpenSearchEntityStore(
-    { cassandra: cluster.cassandra, opensearch: { nodes: cluster.opensearch.nodes } },
+    { cassandra: cluster.cassandra, opensearch: cluster.opensearch },
     {
-      registry: { ENTITIES, entityDef, fieldDef, SYSTEM_FIELDS, ALL_ORGS, RESTRICTED_TO },
+      registry: { ENTITIES, entityDef, fieldDef, SYSTEM_FIELDS, ALL_ORGS, RESTRICTED_TO, DERIVED_FIELDS },
       errors: { ConflictError, NotFoundError, SearchError },
     },
   );
