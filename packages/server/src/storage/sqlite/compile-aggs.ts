@@ -79,7 +79,16 @@ interface Level {
   key?: string;
   conds: (params: unknown[]) => string[];
   map: (raw: unknown) => Key | undefined;
+  /**
+   * A histogram on an indexed column is run one query per piece (`raw >= piece AND raw < next`)
+   * rather than grouped by the CASE tree: each query seeks its range in the index, and no sort of
+   * every row of the period is needed. `key` is then the piece start, bound as a parameter.
+   */
+  pieces?: { raw: string; starts: readonly number[]; end?: number };
 }
+
+/** Histograms with at most this many pieces on an indexed column run one query per piece. */
+const MAX_PIECE_QUERIES = 400;
 
 interface Acc {
   count: number;
@@ -227,12 +236,15 @@ class AggRunner {
    * whose first field the query's filter bounds: the planner would rather take the narrower
    * single-field index and read one table row per match, which is what the covering index avoids.
    */
-  private covering(fields: ReadonlyArray<string[] | undefined>): string | undefined {
+  private covering(fields: ReadonlyArray<string[] | undefined>, groupField: string | undefined): string | undefined {
     const base = exprFields(this.q.where);
     if (!base || fields.some((f) => f === undefined)) return undefined;
     const all = new Set([...base, ...fields.flatMap((f) => f ?? [])]);
     const bounded = rangeFields(this.q.where);
-    return coveringIndexes(this.def).find((c) => bounded.has(c.fields[0]!) && [...all].every((f) => f === '_id' || c.fields.includes(f)))?.index;
+    const usable = coveringIndexes(this.def).filter((c) => [...all].every((f) => f === '_id' || c.fields.includes(f)));
+    // grouped by the index's first field with the second bounded: a skip-scan, rows already in group order
+    const grouped = usable.find((c) => c.fields[0] === groupField && bounded.has(c.fields[1] ?? ''));
+    return (grouped ?? usable.find((c) => bounded.has(c.fields[0]!) || bounded.has(c.fields[1] ?? '')))?.index;
   }
 
   /** Rows of `SELECT <path keys>, <select> FROM e_<type> t0 <joins> WHERE <query> AND <path conds> GROUP BY <path keys>`; `fields`: the columns `select` reads. */
@@ -243,18 +255,32 @@ class AggRunner {
     conds: (params: unknown[]) => string[] = () => [],
     fields: string[] | undefined = [],
   ): Array<Record<string, unknown>> {
-    const index = this.covering([...path.map((l) => l.fields), fields]);
-    const params: unknown[] = [];
-    const where = [compileWhere(this.q, params)];
-    for (const l of path) where.push(...l.conds(params));
-    where.push(...conds(params));
-    const keys = path.flatMap((l, i) => (l.key ? [`${l.key} AS k${i}`] : []));
-    const groupBy = path.flatMap((l, i) => (l.key ? [`k${i}`] : []));
-    const sql =
-      `SELECT ${[...keys, ...select].join(', ')} FROM ${table(this.def.name)} t0${index ? ` INDEXED BY ${index}` : ''}` +
-      `${[...path.flatMap((l) => l.joins), ...joins].map((j) => ` ${j}`).join('')}` +
-      ` WHERE ${where.join(' AND ')}${groupBy.length ? ` GROUP BY ${groupBy.join(', ')}` : ''}`;
-    return this.exec(sql, params);
+    const keyed = path.filter((l) => l.key && !l.pieces);
+    const groupField = keyed.length === 1 && !keyed[0]!.joins.length && keyed[0]!.fields?.length === 1 ? keyed[0]!.fields[0] : undefined;
+    const index = this.covering([...path.map((l) => l.fields), fields], groupField);
+    const pw = path.findIndex((l) => l.pieces);
+    const run = (piece?: { at: number; next: number | undefined }): Array<Record<string, unknown>> => {
+      const params: unknown[] = [];
+      const keys = path.flatMap((l, i) => (i === pw ? [`${push(params, piece!.at)} AS k${i}`] : l.key ? [`${l.key} AS k${i}`] : []));
+      const where = [compileWhere(this.q, params)];
+      for (const l of path) where.push(...l.conds(params));
+      where.push(...conds(params));
+      if (piece) {
+        const raw = path[pw]!.pieces!.raw;
+        where.push(`${raw} >= ${push(params, piece.at)}`);
+        if (piece.next !== undefined) where.push(`${raw} < ${push(params, piece.next)}`);
+      }
+      const groupBy = path.flatMap((l, i) => (l.key && i !== pw ? [`k${i}`] : []));
+      const sql =
+        `SELECT ${[...keys, ...select].join(', ')} FROM ${table(this.def.name)} t0${index ? ` INDEXED BY ${index}` : ''}` +
+        `${[...path.flatMap((l) => l.joins), ...joins].map((j) => ` ${j}`).join('')}` +
+        ` WHERE ${where.join(' AND ')}${groupBy.length ? ` GROUP BY ${groupBy.join(', ')}` : ''}`;
+      return this.exec(sql, params);
+    };
+    if (pw < 0) return run();
+    const { starts, end } = path[pw]!.pieces!;
+    // a piece's query without GROUP BY answers one row even when nothing matches (count 0: callers skip it)
+    return starts.flatMap((at, i) => run({ at, next: starts[i + 1] ?? end }));
   }
 
   /** The bucket keys of a row along `path` (`true` for filters), or undefined when a key is missing. */
@@ -336,6 +362,10 @@ class AggRunner {
     if (min === undefined || max === undefined || min > max) return { joins: [], fields, key: 'NULL', conds: bounds, map: () => undefined };
     const pieces = histogramPieces(Math.floor(min), Math.floor(max), agg);
     const starts = new Map(pieces.map((p) => [p, bucketStart(p, agg)]));
+    const map = (k: unknown): Key | undefined => (typeof k === 'number' ? starts.get(k) : undefined);
+    if (fields?.length === 1 && pieces.length <= MAX_PIECE_QUERIES && !path.some((l) => l.pieces)) {
+      return { joins: [], fields, key: '?', conds: bounds, map, pieces: { raw, starts: pieces, ...(agg.to !== undefined ? { end: agg.to } : {}) } };
+    }
     return {
       joins: [],
       fields,
@@ -353,7 +383,7 @@ class AggRunner {
     const full = [...path, this.levelOf(agg, path)];
     for (const row of this.select(full, ['count(*) AS n'])) {
       const tup = this.tuple(full, row);
-      if (!tup) continue;
+      if (!tup || !Number(row.n)) continue;
       const parent = JSON.stringify(tup.slice(0, -1));
       const key = tup[tup.length - 1]!;
       let m = t.get(parent);

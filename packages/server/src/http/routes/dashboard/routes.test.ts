@@ -332,6 +332,38 @@ describe('dashboards: CRUD, permissions, defaults, export and import', () => {
     assert.deepEqual(viaQuery.body, [(await owner.get(`/api/v1/dashboard/${d._id}`)).body]);
   });
 
+  test('audit and live stream: a private dashboard’s events reach its owner only', async () => {
+    const owner = t.as(a.analyst);
+    const ro = t.as(a.readonly);
+    const other = t.as(bo.admin);
+    const streams = await Promise.all([owner, ro, other].map(async (c) => (await c.post('/api/stream')).text));
+    const p = await owner.post('/api/v1/dashboard', { title: 'secret plan' });
+    const sh = await owner.post('/api/v1/dashboard', { title: 'team board', status: 'Shared' });
+    assert.equal(p.status, 201);
+    assert.equal(sh.status, 201);
+    const events = async (c: Client, id: string) =>
+      ((await c.get(`/api/stream/${id}`)).body as Array<{ objectType: string; objectId: string; operation: string }>).filter(
+        (e) => e.objectType === 'Dashboard',
+      );
+    assert.deepEqual(
+      (await events(owner, streams[0]!)).map((e) => [e.operation, e.objectId]),
+      [
+        ['create', p.body._id],
+        ['create', sh.body._id],
+      ],
+    );
+    assert.deepEqual(
+      (await events(ro, streams[1]!)).map((e) => [e.operation, e.objectId]),
+      [['create', sh.body._id]],
+    );
+    // B hears nothing of A: its stream is still empty, so only a B event ends its long poll
+    await t.as(bo.admin).post('/api/v1/dashboard', { title: 'b board' });
+    assert.deepEqual(
+      (await events(other, streams[2]!)).map((e) => e.objectId).filter((id) => id === p.body._id || id === sh.body._id),
+      [],
+    );
+  });
+
   test('default dashboards exist once per organisation, and their widgets answer', async () => {
     const list = await t.as(a.readonly).get('/api/v1/dashboard');
     assert.equal(list.status, 200, list.text);
