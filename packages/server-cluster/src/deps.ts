@@ -16,6 +16,8 @@ export interface ClusterDeps {
     SYSTEM_FIELDS: Record<string, FieldDef>;
     ALL_ORGS: string;
     RESTRICTED_TO: string;
+    /** Derived numeric fields aggregations accept (`query/derived-fields.ts`): `end - start`. */
+    DERIVED_FIELDS?: Readonly<Record<string, Readonly<Record<string, { end: string; start: string }>>>>;
   };
   /** Typed errors (`errors/errors.ts`). */
   errors: { ConflictError: ErrorCtor; NotFoundError: ErrorCtor; SearchError: ErrorCtor };

@@ -17,6 +17,7 @@ import type { EntityStore } from '@waggle/server/src/storage/entity-store.js';
 import { ALL_ORGS, ENTITIES, RESTRICTED_TO, SYSTEM_FIELDS, entityDef, fieldDef } from '@waggle/server/src/entities/registry.js';
 import { ConflictError, NotFoundError, SearchError } from '@waggle/server/src/errors/errors.js';
 import { q } from '@waggle/server/src/query/ir.js';
+import { DERIVED_FIELDS } from '@waggle/server/src/query/derived-fields.js';
 import { CassandraOpenSearchEntityStore, type ClusterDeps, type ClusterEntityStoreOptions } from './cluster-entity-store.js';
 
 const CASSANDRA = process.env.WAGGLE_TEST_CASSANDRA;
@@ -27,7 +28,7 @@ const SKIP =
     : 'needs real engines: set WAGGLE_TEST_CASSANDRA=host:port and WAGGLE_TEST_OPENSEARCH=http://host:port (scripts/engines/*.sh start)';
 
 export const deps: ClusterDeps = {
-  registry: { ENTITIES, entityDef, fieldDef, SYSTEM_FIELDS, ALL_ORGS, RESTRICTED_TO },
+  registry: { ENTITIES, entityDef, fieldDef, SYSTEM_FIELDS, ALL_ORGS, RESTRICTED_TO, DERIVED_FIELDS },
   errors: { ConflictError, NotFoundError, SearchError },
 };
 
@@ -46,7 +47,8 @@ function options(namespace: string, overrides: Partial<ClusterEntityStoreOptions
       replicationFactor: 1,
       ...overrides,
     },
-    opensearch: { nodes: [OPENSEARCH ?? 'http://127.0.0.1:9200'], indexPrefix: 'waggle_test_' },
+    // a short refresh interval: every write waits for the next refresh (refresh=wait_for)
+    opensearch: { nodes: [OPENSEARCH ?? 'http://127.0.0.1:9200'], indexPrefix: 'waggle_test_', refreshInterval: '100ms' },
     namespace,
   };
 }

@@ -51,6 +51,11 @@ export interface ClusterEntityStoreOptions {
     nodes: readonly string[];
     /** Prefix of the index names (`<prefix><type>`); default `waggle_`. */
     indexPrefix?: string;
+    /**
+     * The indexes' `refresh_interval` (default `1s`). Writes wait for the next refresh
+     * (`refresh=wait_for`), so this bounds how long a write waits to be searchable.
+     */
+    refreshInterval?: string;
   };
   /**
    * Store namespace: several logical stores may share one keyspace and one set of indexes
@@ -159,9 +164,13 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
     const ks = c.keyspace;
     const memo = `${c.contactPoints.join(',')}|${ks}`;
     if (ENSURED.has(memo)) return;
-    await this.cql.execute(
-      `CREATE KEYSPACE IF NOT EXISTS ${ks} WITH replication = {'class': 'NetworkTopologyStrategy', '${c.localDataCenter.replace(/'/g, "''")}': ${Math.max(1, Math.trunc(c.replicationFactor))}}`,
-    );
+    // only when missing: Cassandra checks the CREATE permission even when the keyspace exists
+    const existing = await this.cql.execute('SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = ?', [ks], { prepare: true });
+    if (existing.rows.length === 0) {
+      await this.cql.execute(
+        `CREATE KEYSPACE IF NOT EXISTS ${ks} WITH replication = {'class': 'NetworkTopologyStrategy', '${c.localDataCenter.replace(/'/g, "''")}': ${Math.max(1, Math.trunc(c.replicationFactor))}}`,
+      );
+    }
     await this.cql.execute(`CREATE TABLE IF NOT EXISTS ${ks}.migrations (version int PRIMARY KEY, name text, applied_at timestamp)`);
     const applied = new Set((await this.cql.execute(`SELECT version FROM ${ks}.migrations`, [], EXEC)).rows.map((r) => Number(r.version)));
     for (const m of MIGRATIONS) {
@@ -208,12 +217,14 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
           throw new ClusterStoreError(`OpenSearch is not reachable at ${this.opts.opensearch.nodes.join(', ')}: ${String((e as Error)?.message ?? e)}`);
         },
       );
+      const body = indexBody(def, this.deps, this.opts.opensearch.refreshInterval) as { mappings: unknown; settings: { refresh_interval: string } };
       if (exists) {
         // new fields of the registry: mappings only grow
-        await this.search.request({ method: 'PUT', path: `/${index}/_mapping`, body: (indexBody(def, this.deps) as { mappings: unknown }).mappings });
+        await this.search.request({ method: 'PUT', path: `/${index}/_mapping`, body: body.mappings });
+        await this.search.request({ method: 'PUT', path: `/${index}/_settings`, body: { index: { refresh_interval: body.settings.refresh_interval } } });
         continue;
       }
-      await this.search.request({ method: 'PUT', path: `/${index}`, body: indexBody(def, this.deps) }).catch((e: { body?: { error?: { type?: string } } }) => {
+      await this.search.request({ method: 'PUT', path: `/${index}`, body }).catch((e: { body?: { error?: { type?: string } } }) => {
         if (e?.body?.error?.type !== 'resource_already_exists_exception') throw e;
       });
     }

@@ -52,8 +52,8 @@ export async function compileAggs(list: readonly Agg[], def: EntityDef, ctx: Com
   const decoders: Array<[string, Decoder]> = [];
   let n = 0;
   const subBuckets = async (a: { aggs: readonly Agg[] }): Promise<CompiledAggs | undefined> => (a.aggs.length ? compileAggs(a.aggs, def, ctx) : undefined);
-  const bucketOf = (b: RawBucket, sub: CompiledAggs | undefined): AggBucket => ({
-    key: b.key,
+  const bucketOf = (b: RawBucket, sub: CompiledAggs | undefined, boolean = false): AggBucket => ({
+    key: boolean ? b.key === 1 : b.key,
     count: b.doc_count,
     ...(sub ? { aggs: sub.decode(b, b.doc_count) } : {}),
   });
@@ -61,7 +61,7 @@ export async function compileAggs(list: readonly Agg[], def: EntityDef, ctx: Com
   const visitors: { [K in AggKind]: (a: Extract<Agg, { kind: K }>) => Promise<Decoder> | Decoder } = {
     count: () => (_raw, docCount) => docCount,
     metric: (a) => {
-      const ref = resolveField(def, a.field, ctx.deps);
+      const ref = resolveField(def, a.field, ctx.deps, true);
       const id = `m${n++}`;
       aggs[id] = { [a.fn]: { field: `${ref.path}.n` } };
       return (raw) => {
@@ -79,7 +79,7 @@ export async function compileAggs(list: readonly Agg[], def: EntityDef, ctx: Com
       };
     },
     terms: async (a) => {
-      const ref = resolveField(def, a.field, ctx.deps);
+      const ref = resolveField(def, a.field, ctx.deps, true);
       const sub = await subBuckets(a);
       const order = a.order === 'count' ? [{ _count: a.dir }, { _key: 'asc' }] : [{ _key: a.dir }];
       const subfields = NUMERIC.has(ref.def.type) ? ['n'] : TEXTUAL.has(ref.def.type) ? ['s'] : ['n', 's'];
@@ -89,13 +89,14 @@ export async function compileAggs(list: readonly Agg[], def: EntityDef, ctx: Com
         return id;
       });
       return (raw) => {
-        const buckets = ids.flatMap((id) => ((raw[id] as { buckets?: RawBucket[] } | undefined)?.buckets ?? []).map((b) => bucketOf(b, sub)));
+        const isBool = ref.def.type === 'boolean';
+        const buckets = ids.flatMap((id) => ((raw[id] as { buckets?: RawBucket[] } | undefined)?.buckets ?? []).map((b) => bucketOf(b, sub, isBool)));
         if (ids.length > 1) buckets.sort((x, y) => compareBuckets(a, x, y));
         return { buckets: buckets.slice(0, a.size) };
       };
     },
     histogram: async (a) => {
-      const ref = resolveField(def, a.field, ctx.deps);
+      const ref = resolveField(def, a.field, ctx.deps, true);
       const sub = await subBuckets(a);
       const id = `h${n++}`;
       const field = ref.date ? `${ref.path}.d` : `${ref.path}.n`;

@@ -35,8 +35,16 @@ export interface FieldRef {
   date: boolean;
 }
 
-export function resolveField(def: EntityDef, field: string, deps: ClusterDeps): FieldRef {
+export function resolveField(def: EntityDef, field: string, deps: ClusterDeps, derived = false): FieldRef {
   const { SearchError } = deps.errors;
+  if (
+    derived &&
+    !Object.hasOwn(def.fields, field) &&
+    deps.registry.DERIVED_FIELDS?.[def.name] &&
+    Object.hasOwn(deps.registry.DERIVED_FIELDS[def.name]!, field)
+  ) {
+    return { def: { type: 'integer' }, path: `f.${field}`, date: false };
+  }
   const fd = deps.registry.fieldDef(def, field);
   if (!fd) throw new SearchError(`Unknown field "${field}" for ${def.apiType}`);
   if (field.startsWith('customFields.') && !Object.hasOwn(def.fields, field)) {

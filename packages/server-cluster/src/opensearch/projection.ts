@@ -49,19 +49,25 @@ export function queryableFields(def: EntityDef, deps: ClusterDeps): Array<[strin
   return out;
 }
 
+/** Derived fields of a type (`duration` = `endDate - startDate`), indexed as numbers for aggregations. */
+export function derivedFields(def: EntityDef, deps: ClusterDeps): Array<[string, { end: string; start: string }]> {
+  return Object.entries(deps.registry.DERIVED_FIELDS?.[def.name] ?? {}).filter(([name]) => !Object.hasOwn(def.fields, name));
+}
+
 /** Every parent relation any registered type has (the `_parents` mapping is shared). */
 function allRelations(deps: ClusterDeps): string[] {
   return [...new Set([...deps.registry.ENTITIES.values()].flatMap((d) => d.parents))].sort();
 }
 
 /** The index body (settings and explicit mappings) of an entity type. */
-export function indexBody(def: EntityDef, deps: ClusterDeps): Record<string, unknown> {
+export function indexBody(def: EntityDef, deps: ClusterDeps, refreshInterval = '1s'): Record<string, unknown> {
   const f: Record<string, unknown> = {};
   const mv: Record<string, unknown> = {};
   for (const [name, fd] of queryableFields(def, deps)) {
     f[name] = { properties: valueProps(fd.type === 'date') };
     if (fd.type === 'string[]') mv[name] = { type: 'nested', properties: { l: keyword } };
   }
+  for (const [name] of derivedFields(def, deps)) f[name] = { properties: valueProps(false) };
   return {
     settings: {
       number_of_shards: 1,
@@ -69,7 +75,7 @@ export function indexBody(def: EntityDef, deps: ClusterDeps): Record<string, unk
       // the Query API pages with from/size and resolves traversals with terms
       max_result_window: 1_000_000,
       max_terms_count: 1_000_000,
-      refresh_interval: '1s',
+      refresh_interval: refreshInterval,
     },
     mappings: {
       dynamic: false,
@@ -133,6 +139,11 @@ export function project(doc: Doc, ns: string, def: EntityDef, deps: ClusterDeps)
     if (!v) continue;
     f[name] = v;
     if (fd.type === 'string[]' && v.l) mv[name] = v.l.map((l) => ({ l }));
+  }
+  for (const [name, d] of derivedFields(def, deps)) {
+    const end = doc[d.end];
+    const start = doc[d.start];
+    if (typeof end === 'number' && typeof start === 'number') f[name] = { n: [end - start], x: true };
   }
   const cf: Record<string, Values> = {};
   const cfm: Array<{ k: string; l: string }> = [];
