@@ -16,6 +16,7 @@ import { ObservableTypes } from './pages/admin/ObservableTypes';
 import { CaseTemplates } from './pages/admin/CaseTemplates';
 import { Analyzers } from './pages/admin/Analyzers';
 import { About } from './pages/About';
+import { Overview } from './pages/Overview';
 import { Empty } from './components/States';
 
 function NotFound() {
@@ -35,6 +36,7 @@ export function App() {
             <Route index element={<Navigate to="/cases" replace />} />
             <Route path="login" element={<Navigate to="/cases" replace />} />
             <Route path="settings" element={<Settings />} />
+            <Route path="overview" element={<Overview />} />
             <Route path="cases" element={<CaseList />} />
             <Route path="cases/:caseId/:tab?" element={<CasePage />} />
             <Route path="alerts" element={<AlertList />} />

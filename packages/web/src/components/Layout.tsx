@@ -95,6 +95,7 @@ export function Layout() {
           Waggle
         </Link>
         <nav aria-label="Main">
+          <NavLink to="/overview">Overview</NavLink>
           <NavLink to="/cases">Cases</NavLink>
           <NavLink to="/alerts">Alerts</NavLink>
           {admin ? <NavLink to="/admin">Administration</NavLink> : null}
