@@ -14,7 +14,7 @@
 // then prints the ratios against the goals and writes bench/results/ingest-latest.json.
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import http from 'node:http';
@@ -42,6 +42,8 @@ const OBS = Number(cli.observables);
 const GOALS = { alertsPerSecond: 2000, p99: 100, ratio: 0.5, similarityP95: 50 };
 const log = (m) => process.stderr.write(`${m}\n`);
 
+// other processes share the 2 cores of the development VM: the load average goes with the figures
+const loadBefore = loadavg().map((x) => Math.round(x * 100) / 100);
 if (!cli['skip-build']) {
   log('building the server');
   const r = spawnSync('npm', ['run', 'build', '-w', '@waggle/server'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -161,6 +163,7 @@ const result = {
   at: new Date().toISOString(),
   command: `node bench/ingest.mjs ${process.argv.slice(2).join(' ')}`.trim(),
   machine: { nproc: cpus().length, cpu: cpus()[0]?.model, memGB: Math.round(totalmem() / 2 ** 30), node: process.version },
+  loadAverage: { before: loadBefore, after: loadavg().map((x) => Math.round(x * 100) / 100) },
   dataset: { seed: seeded.key, counts: seeded.info.counts },
   payloadBytes,
   httpLimit,
@@ -181,5 +184,6 @@ for (const s of [httpLimit, ingest, similarity])
 console.log(
   `storage limit: ${storage.batch.alertsPerSecond}/s (${storage.batch.alertsPerBatch} alerts per batch), ${storage.inflight.alertsPerSecond}/s (${storage.inflight.inflight} single-alert batches in flight)`,
 );
+console.log(`load average (1, 5, 15 min) before ${loadBefore.join(' ')}, after ${result.loadAverage.after.join(' ')} on ${cpus().length} cores`);
 console.log(`ingestion / lower limit (${Math.round(lower)}/s): ${(ratio * 100).toFixed(1)}%; server RSS ${rss.rssMB} MB; similar cases found: ${similarCases}`);
 for (const g of goals) console.log(`${g.met ? 'met ' : 'MISS'}  ${g.what}: ${g.value} (goal ${g.goal})`);
