@@ -154,7 +154,6 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
       throw connectError(e, c.contactPoints, c.username);
     }
     await this.migrate();
-    await this.checkReplication();
     await this.ensureIndexes();
     await this.reserveIds();
   }
@@ -163,7 +162,7 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
     const c = this.opts.cassandra;
     const ks = c.keyspace;
     const memo = `${c.contactPoints.join(',')}|${ks}`;
-    if (ENSURED.has(memo)) return;
+    if (ENSURED.has(memo)) return this.checkReplication();
     // only when missing: Cassandra checks the CREATE permission even when the keyspace exists
     const existing = await this.cql.execute('SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = ?', [ks], { prepare: true });
     if (existing.rows.length === 0) {
@@ -171,6 +170,8 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
         `CREATE KEYSPACE IF NOT EXISTS ${ks} WITH replication = {'class': 'NetworkTopologyStrategy', '${c.localDataCenter.replace(/'/g, "''")}': ${Math.max(1, Math.trunc(c.replicationFactor))}}`,
       );
     }
+    // before any read or write at LOCAL_QUORUM, which would fail with a driver error
+    await this.checkReplication();
     await this.cql.execute(`CREATE TABLE IF NOT EXISTS ${ks}.migrations (version int PRIMARY KEY, name text, applied_at timestamp)`);
     const applied = new Set((await this.cql.execute(`SELECT version FROM ${ks}.migrations`, [], EXEC)).rows.map((r) => Number(r.version)));
     for (const m of MIGRATIONS) {

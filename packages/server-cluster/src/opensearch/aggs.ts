@@ -99,7 +99,7 @@ export async function compileAggs(list: readonly Agg[], def: EntityDef, ctx: Com
       const ref = resolveField(def, a.field, ctx.deps, true);
       const sub = await subBuckets(a);
       const id = `h${n++}`;
-      const field = ref.date ? `${ref.path}.d` : `${ref.path}.n`;
+      const field = `${ref.path}.d`;
       const interval = a.interval ? { calendar_interval: CALENDAR[a.interval] } : { fixed_interval: `${Math.max(1, Math.round(a.intervalMs))}ms` };
       const bounds: Dsl = {};
       if (a.from !== undefined) bounds.min = a.from;

@@ -164,10 +164,10 @@ test('projection: typed values, lower-cased text, nested tag values, derived dur
   };
   const p = project(doc, 'ns', entityDef('case'), deps) as { f: Record<string, unknown>; cf: Record<string, unknown>; mv: Record<string, unknown> };
   assert.deepEqual(p.f.title, { x: true, s: ['Hello'], l: ['hello'] });
-  assert.deepEqual(p.f.flag, { x: true, n: [1], l: ['true'] });
-  assert.deepEqual(p.f.duration, { n: [15], x: true });
+  assert.deepEqual(p.f.flag, { x: true, n: [1], l: ['true'], d: [1] });
+  assert.deepEqual(p.f.duration, { x: true, n: [15], l: ['15'], d: [15] });
   assert.deepEqual(p.mv.tags, [{ l: 'a' }, { l: '7' }]);
-  assert.deepEqual(p.cf['x%2Ey'], { x: true, n: [3], l: ['3'] });
+  assert.deepEqual(p.cf['x%2Ey'], { x: true, n: [3], l: ['3'], d: [3] });
   const body = indexBody(entityDef('case'), deps) as { mappings: { properties: { f: { properties: Record<string, unknown> } } } };
   assert.ok(body.mappings.properties.f.properties.duration, 'derived fields are mapped');
 });

@@ -9,7 +9,8 @@
  * - `f.<field>.n` (double): numeric values, booleans as 1/0;
  * - `f.<field>.s` (keyword): string values (exact, case-sensitive);
  * - `f.<field>.l` (keyword): every scalar value as lower-cased text, for `like` and `match`;
- * - `f.<field>.d` (date, epoch millis): date fields only, for histograms;
+ * - `f.<field>.d` (date, epoch millis): numeric values of numeric, date, boolean, derived and
+ *   custom fields, for time-zone histograms (OpenSearch refuses time zones on numeric fields);
  * - `f.<field>.x` (boolean): the field has a value (`has`, `eq null`).
  *
  * Custom fields go to `cf.<name>.*` (dynamic templates give the same subfields). Multi-valued
@@ -25,6 +26,10 @@ import type { EntityDef, FieldDef } from '@waggle/server/src/entities/registry.j
 import type { ClusterDeps } from '../deps.js';
 
 export const MAX_TERM_CHARS = 8000;
+/** Declared types whose numeric values are also indexed as dates. */
+export const DATED = new Set(['integer', 'float', 'date', 'boolean']);
+/** Beyond this (year 275760), a number is not indexed as a date. */
+const MAX_DATE_MS = 8.64e15;
 
 /** Custom field names may hold dots (`^[A-Za-z0-9_\-.]+$`), which OpenSearch reads as objects. */
 export const cfKey = (name: string): string => name.replace(/\./g, '%2E');
@@ -64,10 +69,10 @@ export function indexBody(def: EntityDef, deps: ClusterDeps, refreshInterval = '
   const f: Record<string, unknown> = {};
   const mv: Record<string, unknown> = {};
   for (const [name, fd] of queryableFields(def, deps)) {
-    f[name] = { properties: valueProps(fd.type === 'date') };
+    f[name] = { properties: valueProps(DATED.has(fd.type)) };
     if (fd.type === 'string[]') mv[name] = { type: 'nested', properties: { l: keyword } };
   }
-  for (const [name] of derivedFields(def, deps)) f[name] = { properties: valueProps(false) };
+  for (const [name] of derivedFields(def, deps)) f[name] = { properties: valueProps(true) };
   return {
     settings: {
       number_of_shards: 1,
@@ -84,6 +89,7 @@ export function indexBody(def: EntityDef, deps: ClusterDeps, refreshInterval = '
         { cf_s: { path_match: 'cf.*.s', mapping: keyword } },
         { cf_l: { path_match: 'cf.*.l', mapping: keyword } },
         { cf_x: { path_match: 'cf.*.x', mapping: { type: 'boolean' } } },
+        { cf_d: { path_match: 'cf.*.d', mapping: { type: 'date', format: 'epoch_millis' } } },
       ],
       properties: {
         _wid: { type: 'keyword' },
@@ -126,7 +132,8 @@ function valuesOf(raw: unknown, date: boolean): Values | undefined {
   if (n.length) out.n = n;
   if (s.length) out.s = s;
   if (l.length) out.l = l;
-  if (date && n.length) out.d = n.map(Math.trunc);
+  const d = date ? n.filter((x) => Math.abs(x) < MAX_DATE_MS).map(Math.trunc) : [];
+  if (d.length) out.d = d;
   return out;
 }
 
@@ -135,7 +142,7 @@ export function project(doc: Doc, ns: string, def: EntityDef, deps: ClusterDeps)
   const f: Record<string, Values> = {};
   const mv: Record<string, Array<{ l: string }>> = {};
   for (const [name, fd] of queryableFields(def, deps)) {
-    const v = valuesOf(doc[name], fd.type === 'date');
+    const v = valuesOf(doc[name], DATED.has(fd.type));
     if (!v) continue;
     f[name] = v;
     if (fd.type === 'string[]' && v.l) mv[name] = v.l.map((l) => ({ l }));
@@ -143,7 +150,7 @@ export function project(doc: Doc, ns: string, def: EntityDef, deps: ClusterDeps)
   for (const [name, d] of derivedFields(def, deps)) {
     const end = doc[d.end];
     const start = doc[d.start];
-    if (typeof end === 'number' && typeof start === 'number') f[name] = { n: [end - start], x: true };
+    if (typeof end === 'number' && typeof start === 'number') f[name] = valuesOf(end - start, true)!;
   }
   const cf: Record<string, Values> = {};
   const cfm: Array<{ k: string; l: string }> = [];
@@ -156,7 +163,7 @@ export function project(doc: Doc, ns: string, def: EntityDef, deps: ClusterDeps)
       byName.set(c.name, list);
     }
     for (const [name, list] of byName) {
-      const v = valuesOf(list, false);
+      const v = valuesOf(list, true);
       if (!v) continue;
       cf[cfKey(name)] = v;
       for (const l of v.l ?? []) cfm.push({ k: name, l });
