@@ -1,23 +1,26 @@
+import { lazy } from 'react';
 import { BrowserRouter, Navigate, Route, Routes, Link } from 'react-router-dom';
 import { SessionProvider } from './lib/session';
 import { Layout } from './components/Layout';
 import { Login } from './pages/Login';
-import { Settings } from './pages/Settings';
 import { CaseList } from './pages/CaseList';
-import { CasePage } from './pages/case/CasePage';
-import { AlertList } from './pages/AlertList';
-import { AlertPreview } from './pages/AlertPreview';
-import { AdminLayout } from './pages/admin/AdminLayout';
-import { Users } from './pages/admin/Users';
-import { Organisations } from './pages/admin/Organisations';
-import { Profiles } from './pages/admin/Profiles';
-import { CustomFields } from './pages/admin/CustomFields';
-import { ObservableTypes } from './pages/admin/ObservableTypes';
-import { CaseTemplates } from './pages/admin/CaseTemplates';
-import { Analyzers } from './pages/admin/Analyzers';
-import { About } from './pages/About';
-import { Overview } from './pages/Overview';
 import { Empty } from './components/States';
+
+// the case list is in the main chunk (first page fast); other pages load on first visit
+const Settings = lazy(() => import('./pages/Settings').then((m) => ({ default: m.Settings })));
+const CasePage = lazy(() => import('./pages/case/CasePage').then((m) => ({ default: m.CasePage })));
+const AlertList = lazy(() => import('./pages/AlertList').then((m) => ({ default: m.AlertList })));
+const AlertPreview = lazy(() => import('./pages/AlertPreview').then((m) => ({ default: m.AlertPreview })));
+const AdminLayout = lazy(() => import('./pages/admin/AdminLayout').then((m) => ({ default: m.AdminLayout })));
+const Users = lazy(() => import('./pages/admin/Users').then((m) => ({ default: m.Users })));
+const Organisations = lazy(() => import('./pages/admin/Organisations').then((m) => ({ default: m.Organisations })));
+const Profiles = lazy(() => import('./pages/admin/Profiles').then((m) => ({ default: m.Profiles })));
+const CustomFields = lazy(() => import('./pages/admin/CustomFields').then((m) => ({ default: m.CustomFields })));
+const ObservableTypes = lazy(() => import('./pages/admin/ObservableTypes').then((m) => ({ default: m.ObservableTypes })));
+const CaseTemplates = lazy(() => import('./pages/admin/CaseTemplates').then((m) => ({ default: m.CaseTemplates })));
+const Analyzers = lazy(() => import('./pages/admin/Analyzers').then((m) => ({ default: m.Analyzers })));
+const About = lazy(() => import('./pages/About').then((m) => ({ default: m.About })));
+const Overview = lazy(() => import('./pages/Overview').then((m) => ({ default: m.Overview })));
 
 function NotFound() {
   return (
