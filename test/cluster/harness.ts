@@ -26,7 +26,7 @@ export interface HarnessOptions {
   opensearch?: boolean;
   /** MinIO: none, one server (127.0.0.1:9000), or 3 servers x 2 drives (127.0.0.1:9101-9103). Default none. */
   minio?: 'none' | 'single' | 'distributed';
-  /** Waggle nodes behind HAProxy. Default 3. */
+  /** Waggle nodes behind HAProxy. Default 3; 0 runs the engines only (no nodes, no HAProxy). */
   nodes?: number;
   /** Extra environment for node i (0-based). */
   nodeEnv?: (i: number) => Record<string, string>;
@@ -54,6 +54,15 @@ function pidOf(file: string): number | undefined {
 
 const MINIO_ENV = /export (\w+)=(.*)/g;
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export class ClusterHarness {
   /** HAProxy's address: what clients use. */
   url = '';
@@ -71,8 +80,10 @@ export class ClusterHarness {
     const h = new ClusterHarness(opts);
     try {
       h.startEngines();
-      await h.startNodes();
-      await h.startHaproxy();
+      if ((opts.nodes ?? 3) > 0) {
+        await h.startNodes();
+        await h.startHaproxy();
+      }
       return h;
     } catch (e) {
       await h.stop();
@@ -169,10 +180,17 @@ export class ClusterHarness {
     if (pid) process.kill(pid, 'SIGKILL');
   }
 
-  /** Stops one distributed MinIO server n (1-based), by the pid its script recorded. */
-  stopMinioServer(n: 1 | 2 | 3): void {
+  /** Stops one distributed MinIO server n (1-based), by the pid its script recorded; resolves once it is gone. */
+  async stopMinioServer(n: 1 | 2 | 3): Promise<void> {
     const pid = pidOf(`minio-dist${n}.pid`);
-    if (pid) process.kill(pid, 'SIGTERM');
+    if (!pid) return;
+    process.kill(pid, 'SIGTERM');
+    for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  }
+
+  /** Starts the distributed MinIO servers that are not running (after {@link stopMinioServer}). */
+  startMinioServers(): void {
+    mustScript('minio.sh', 'start', '--distributed');
   }
 
   /** Stops OpenSearch (script, by pid) and starts it again. */

@@ -1,0 +1,124 @@
+/**
+ * Issue 7, fault tests, the file tier: MinIO in distributed mode (3 servers x 2 drives on
+ * loopback) loses one server under a write load through the S3 BlobStore. Every put acknowledged
+ * before, during and after the failure is readable afterwards, through the surviving servers and
+ * through the restarted one once it has rejoined. The failed puts during the failover, and how long
+ * the restarted server answered 404, are printed, not asserted on.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import * as errors from '@waggle/server/src/errors/errors.js';
+import { S3BlobStore } from '../../packages/server-cluster/src/s3/s3-blob-store.js';
+import { ROOT } from '../support/server-process.js';
+import { ClusterHarness } from './harness.js';
+
+const built = (() => {
+  try {
+    return readdirSync(join(ROOT, '.engines/bin')).some((f) => f.startsWith('minio-'));
+  } catch {
+    return false;
+  }
+})();
+const skip = built ? false : 'MinIO is not built here: run scripts/engines/minio.sh build (about 10 minutes, cached in .engines/bin)';
+
+let h: ClusterHarness | undefined;
+const stores: S3BlobStore[] = [];
+after(async () => {
+  for (const s of stores) s.close();
+  await h?.stop();
+});
+
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+test('one MinIO server of three stops under a write load: every acknowledged blob stays readable', { skip, timeout: 300_000 }, async () => {
+  h = await ClusterHarness.start({ minio: 'distributed', nodes: 0 });
+  const bucket = `waggle-fault-${randomBytes(4).toString('hex')}`;
+  const via = (port: number): S3BlobStore => {
+    const s = new S3BlobStore(
+      {
+        endpoint: `http://127.0.0.1:${port}`,
+        bucket,
+        accessKeyId: h!.clusterEnv.WAGGLE_S3_ACCESS_KEY!,
+        secretAccessKey: h!.clusterEnv.WAGGLE_S3_SECRET_KEY!,
+        partSize: 5 * 1024 * 1024,
+      },
+      { errors },
+    );
+    stores.push(s);
+    return s;
+  };
+  const [s1, s2, s3] = [via(9101), via(9102), via(9103)];
+  await s1.init();
+
+  const acked = new Map<string, Buffer>();
+  const big = randomBytes(12 * 1024 * 1024);
+  acked.set((await s1.put(Readable.from([big]))).sha256, big);
+
+  // a write load through server 1 while server 3 stops
+  let writing = true;
+  let attempts = 0;
+  let failures = 0;
+  const load = (async () => {
+    while (writing) {
+      const b = randomBytes(1000 + Math.floor(Math.random() * 100_000));
+      attempts++;
+      try {
+        const info = await s1.put(attempts % 2 ? b : Readable.from([b]));
+        assert.equal(info.sha256, sha(b));
+        acked.set(info.sha256, b);
+      } catch {
+        failures++;
+      }
+    }
+  })();
+  const waitPuts = async (n: number): Promise<void> => {
+    const target = attempts + n;
+    while (attempts < target) await new Promise((r) => setTimeout(r, 20));
+  };
+  await waitPuts(20);
+  const before = acked.size;
+  await h.stopMinioServer(3);
+  await waitPuts(40);
+  writing = false;
+  await load;
+  console.log(`minio failover: ${failures} of ${attempts} puts failed around the stop of server 3 of 3`);
+  assert.ok(acked.size > before + 20, 'writes go on with one server down');
+
+  for (const [key, content] of acked) {
+    assert.ok((await readAll(await s2.get(key))).equals(content), `${key} through server 2 while server 3 is down`);
+  }
+
+  h.startMinioServers();
+  for (const [key, content] of acked) {
+    assert.ok((await readAll(await s1.get(key))).equals(content), `${key} through server 1 after the restart of server 3`);
+  }
+  // A restarted MinIO server answers 404 for objects written while it was down until it has
+  // reconnected to its peers (about 15 s here), although its health checks already answer 200.
+  // It is waited for, and its duration printed (see deploy/cluster/README.md).
+  const restarted = Date.now();
+  const missing = async (): Promise<number> => {
+    let n = 0;
+    for (const key of acked.keys()) if (!(await s3.has(key))) n++;
+    return n;
+  };
+  let stillMissing = await missing();
+  while (stillMissing > 0) {
+    assert.ok(Date.now() - restarted < 120_000, `${stillMissing} blobs still missing through the restarted server 3 after 120 s`);
+    await new Promise((r) => setTimeout(r, 500));
+    stillMissing = await missing();
+  }
+  console.log(`minio rejoin: the restarted server answered 404 for blobs written while it was down for ${Math.round((Date.now() - restarted) / 1000)} s`);
+  for (const [key, content] of acked) {
+    assert.ok((await readAll(await s3.get(key))).equals(content), `${key} through the restarted server 3`);
+  }
+});
