@@ -25,3 +25,15 @@ export function useResource<T>(fn: () => Promise<T>, deps: unknown[]): Resource<
   useEffect(load, deps);
   return { data: state.data, error: state.error, loading: state.loading, reload: load };
 }
+
+/** Sets the browser tab title while the page is shown. */
+export function useTitle(title: string | undefined): void {
+  useEffect(() => {
+    if (!title) return;
+    const before = document.title;
+    document.title = `${title} · Waggle`;
+    return () => {
+      document.title = before;
+    };
+  }, [title]);
+}

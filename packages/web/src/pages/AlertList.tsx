@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { api, queryPage } from '../lib/api';
 import { f, filterStep, sortStep, type Filter } from '../lib/filters';
-import { useResource } from '../lib/hooks';
+import { useResource, useTitle } from '../lib/hooks';
 import { useLiveUpdates } from '../lib/stream';
 import type { Alert, Case } from '../lib/types';
 import { Severity, Status, Tags, formatDate, SEVERITIES } from '../components/Badges';
@@ -41,6 +41,7 @@ function filtersOf(p: URLSearchParams): Filter[] {
 }
 
 export function AlertList() {
+  useTitle('Alerts');
   const [params, setParams] = useSearchParams();
   const navigate = useNavigate();
   const page = Number(params.get('page') ?? 0);

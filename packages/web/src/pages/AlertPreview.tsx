@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api, query } from '../lib/api';
-import { useResource } from '../lib/hooks';
+import { useResource, useTitle } from '../lib/hooks';
 import { useLiveUpdates } from '../lib/stream';
 import { listTemplates } from '../lib/options';
 import type { Alert, Case } from '../lib/types';
@@ -112,6 +112,7 @@ export function AlertPreview() {
   const navigate = useNavigate();
   const a = useResource(() => api.get<Alert>(`/api/v1/alert/${encodeURIComponent(alertId)}`), [alertId]);
   const [dialog, setDialog] = useState<'create' | 'merge' | null>(null);
+  useTitle(a.data ? `Alert: ${a.data.title}` : 'Alert');
   const [error, setError] = useState<unknown>(null);
   useLiveUpdates((e) => !!a.data && (e.objectId === a.data._id || e.rootId === a.data._id), a.reload);
   if (a.error && !a.data) return <ErrorBox error={a.error} retry={a.reload} />;

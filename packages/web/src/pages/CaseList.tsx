@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { api, queryPage } from '../lib/api';
 import { f, filterStep, sortStep, type Filter } from '../lib/filters';
-import { useResource } from '../lib/hooks';
+import { useResource, useTitle } from '../lib/hooks';
 import { useLiveUpdates } from '../lib/stream';
 import { CASE_STATUSES, customFieldValue, listCustomFields, listUsers } from '../lib/options';
 import type { Case } from '../lib/types';
@@ -43,6 +43,7 @@ function filtersOf(p: URLSearchParams, cfType: (name: string) => ReturnType<type
 }
 
 export function CaseList() {
+  useTitle('Cases');
   const [params, setParams] = useSearchParams();
   const page = Number(params.get('page') ?? 0);
   const size = Number(params.get('size') ?? 15);

@@ -2,7 +2,7 @@ import { lazy, Suspense } from 'react';
 import { Link } from 'react-router-dom';
 import { query } from '../lib/api';
 import { f, filterStep } from '../lib/filters';
-import { useResource } from '../lib/hooks';
+import { useResource, useTitle } from '../lib/hooks';
 import { useLiveUpdates } from '../lib/stream';
 import { CASE_STATUSES } from '../lib/options';
 import { ALERT_STATUSES } from './AlertList';
@@ -34,6 +34,7 @@ async function load(): Promise<{ cases: Bar[]; severities: Bar[]; alerts: Bar[] 
 }
 
 export function Overview() {
+  useTitle('Overview');
   const r = useResource(load, []);
   useLiveUpdates((e) => e.objectType === 'Case' || e.objectType === 'Alert', r.reload, 2000);
   return (

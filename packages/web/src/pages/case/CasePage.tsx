@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { NavLink, useParams } from 'react-router-dom';
 import { api } from '../../lib/api';
-import { useResource } from '../../lib/hooks';
+import { useResource, useTitle } from '../../lib/hooks';
 import { aboutCase, useLiveUpdates } from '../../lib/stream';
 import type { Case } from '../../lib/types';
 import { ErrorBox, Loading } from '../../components/States';
@@ -28,6 +28,7 @@ export function CasePage() {
   const { caseId = '', tab = '' } = useParams();
   const c = useResource(() => api.get<Case>(`/api/v1/case/${encodeURIComponent(caseId)}`), [caseId]);
   const [closing, setClosing] = useState(false);
+  useTitle(c.data ? `#${c.data.number} ${c.data.title}` : 'Case');
   useLiveUpdates(aboutCase(c.data?._id), c.reload);
 
   if (c.error && !c.data) return <ErrorBox error={c.error} retry={c.reload} />;
