@@ -172,16 +172,30 @@ export class SqliteWriter {
   }
 
   /**
-   * Applies every request in its own savepoint inside one transaction, then commits.
-   * A failing request is rolled back alone; a failing BEGIN or COMMIT fails them all.
+   * Applies the requests in one transaction and commits. A failing request is rolled back
+   * alone; a failing BEGIN or COMMIT fails them all. The group first runs without savepoints
+   * (each would copy every page it dirties to a sub-journal); only when a request fails is the
+   * group rolled back and run again with one savepoint per request.
    */
   commitGroup(requests: readonly WriteRequest[]): WriteOutcome[] {
-    const outcomes: WriteOutcome[] = [];
+    const begun = this.begin(requests);
+    if (begun) return begun;
+    const values: unknown[] = [];
     try {
-      this.db.exec('BEGIN IMMEDIATE');
+      for (const r of requests) values.push(this.apply(r));
     } catch (error) {
-      return requests.map(() => ({ ok: false, error }));
+      this.rollback();
+      if (requests.length === 1) return [{ ok: false, error }];
+      return this.commitEach(requests);
     }
+    return this.commit(requests) ?? values.map((value) => ({ ok: true, value }));
+  }
+
+  /** The group again, each request in its own savepoint. */
+  private commitEach(requests: readonly WriteRequest[]): WriteOutcome[] {
+    const begun = this.begin(requests);
+    if (begun) return begun;
+    const outcomes: WriteOutcome[] = [];
     for (const r of requests) {
       this.db.exec('SAVEPOINT w');
       try {
@@ -194,17 +208,36 @@ export class SqliteWriter {
         outcomes.push({ ok: false, error });
       }
     }
+    return this.commit(requests) ?? outcomes;
+  }
+
+  /** BEGIN IMMEDIATE; on failure, that failure for every request. */
+  private begin(requests: readonly WriteRequest[]): WriteOutcome[] | undefined {
     try {
-      this.db.exec('COMMIT');
+      this.db.exec('BEGIN IMMEDIATE');
+      return undefined;
     } catch (error) {
-      try {
-        this.db.exec('ROLLBACK');
-      } catch {
-        /* already rolled back */
-      }
       return requests.map(() => ({ ok: false, error }));
     }
-    return outcomes;
+  }
+
+  /** COMMIT; on failure, rolled back and that failure for every request. */
+  private commit(requests: readonly WriteRequest[]): WriteOutcome[] | undefined {
+    try {
+      this.db.exec('COMMIT');
+      return undefined;
+    } catch (error) {
+      this.rollback();
+      return requests.map(() => ({ ok: false, error }));
+    }
+  }
+
+  private rollback(): void {
+    try {
+      this.db.exec('ROLLBACK');
+    } catch {
+      /* already rolled back */
+    }
   }
 
   private apply(r: WriteRequest): unknown {
