@@ -2,13 +2,15 @@
  * Test helpers: a Cassandra session on a throw-away keyspace of the server named by
  * `WAGGLE_TEST_CASSANDRA` (contact points, `host[:port]`, comma-separated; start one with
  * `scripts/engines/cassandra.sh start`). Credentials: `WAGGLE_TEST_CASSANDRA_USER` and
- * `WAGGLE_TEST_CASSANDRA_PASSWORD`, default the superuser `cassandra`/`cassandra`.
+ * `WAGGLE_TEST_CASSANDRA_PASSWORD`, default the superuser `cassandra`/`cassandra`; data centre
+ * `WAGGLE_TEST_CASSANDRA_DC`, default `datacenter1` (the same variables as the EntityStore suite).
  */
 import { randomBytes } from 'node:crypto';
 import { after, before } from 'node:test';
 import cassandra from 'cassandra-driver';
 
 export const cassandraContactPoints = process.env.WAGGLE_TEST_CASSANDRA;
+const DC = process.env.WAGGLE_TEST_CASSANDRA_DC ?? 'datacenter1';
 
 /** The reason to skip when no test Cassandra is configured, else false. */
 export const skipWithoutCassandra: string | false = cassandraContactPoints
@@ -18,7 +20,7 @@ export const skipWithoutCassandra: string | false = cassandraContactPoints
 function client(keyspace?: string): cassandra.Client {
   return new cassandra.Client({
     contactPoints: (cassandraContactPoints ?? '').split(',').map((s) => s.trim()),
-    localDataCenter: 'datacenter1',
+    localDataCenter: DC,
     credentials: {
       username: process.env.WAGGLE_TEST_CASSANDRA_USER ?? 'cassandra',
       password: process.env.WAGGLE_TEST_CASSANDRA_PASSWORD ?? 'cassandra',
@@ -39,7 +41,7 @@ export async function testKeyspace(prefix: string): Promise<TestKeyspace> {
   const name = `${prefix}_${randomBytes(4).toString('hex')}`;
   const admin = client();
   await admin.connect();
-  await admin.execute(`CREATE KEYSPACE IF NOT EXISTS ${name} WITH replication = {'class': 'NetworkTopologyStrategy', 'datacenter1': 1}`);
+  await admin.execute(`CREATE KEYSPACE IF NOT EXISTS ${name} WITH replication = {'class': 'NetworkTopologyStrategy', '${DC}': 1}`);
   const sessions: cassandra.Client[] = [];
   return {
     async session() {
