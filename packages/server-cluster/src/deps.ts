@@ -4,6 +4,7 @@
  * second copy (and `instanceof` on its error classes would fail). Types are imported type-only.
  */
 import type { EntityDef, FieldDef } from '@waggle/server/src/entities/registry.js';
+import type { Agg } from '@waggle/server/src/query/ir.js';
 
 type ErrorCtor = new (message: string) => Error;
 
@@ -19,6 +20,12 @@ export interface ClusterDeps {
     /** Derived numeric fields aggregations accept (`query/derived-fields.ts`): `end - start`. */
     DERIVED_FIELDS?: Readonly<Record<string, Readonly<Record<string, { end: string; start: string }>>>>;
   };
+  /**
+   * The reference bucket of a histogram value (`query/aggregate-docs.ts` `bucketStart`). Fixed
+   * intervals are aligned on the local wall clock, so the two local hours 02:00 of an autumn DST
+   * change are one bucket; OpenSearch keeps them apart, and the adapter merges them with this.
+   */
+  bucketStart?: (ms: number, agg: Extract<Agg, { kind: 'histogram' }>) => number;
   /** Typed errors (`errors/errors.ts`). */
   errors: { ConflictError: ErrorCtor; NotFoundError: ErrorCtor; SearchError: ErrorCtor };
 }

@@ -731,6 +731,50 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
     return repaired;
   }
 
+  /**
+   * Rebuilds the indexes from Cassandra (`waggle reindex`) while the store serves: every document
+   * of every type is indexed again with its version (a concurrent newer write is never
+   * overwritten). `onProgress` gets the running count per type. Index entries whose document no
+   * longer exists are not removed (the outbox does that for deletes that failed to index).
+   * @returns the number of documents indexed.
+   */
+  async reindex(onProgress?: (type: string, done: number) => void): Promise<number> {
+    let total = 0;
+    for (const def of this.entities) {
+      let done = 0;
+      let batch: Doc[] = [];
+      const flush = async (): Promise<void> => {
+        if (batch.length === 0) return;
+        const body = batch.flatMap((doc) => [
+          { index: { _index: this.index(def.name), _id: `${this.ns}:${doc._id}`, version: doc._version, version_type: 'external_gte' } },
+          project(doc, this.ns, def, this.deps),
+        ]);
+        const res = await this.search.request({ method: 'POST', path: '/_bulk', bulkBody: body });
+        const r = res.body as { errors?: boolean; items?: Array<Record<string, { status?: number; error?: unknown }>> };
+        const bad = (r.items ?? []).map((it) => Object.values(it)[0]).find((x) => (x?.status ?? 500) >= 300 && x?.status !== 409);
+        if (bad) throw new Error(`reindex of ${def.name} failed: ${JSON.stringify(bad.error ?? bad)}`);
+        done += batch.length;
+        batch = [];
+        onProgress?.(def.name, done);
+      };
+      // the namespace is part of the partition key: a full scan, paged
+      let pageState: string | undefined;
+      do {
+        const rs = await this.cql.execute(`SELECT ns, doc FROM ${this.table(def.name)}`, [], { ...EXEC, fetchSize: 1000, ...(pageState ? { pageState } : {}) });
+        for (const row of rs.rows) {
+          if (row.ns !== this.ns) continue;
+          batch.push(JSON.parse(String(row.doc)) as Doc);
+          if (batch.length >= 500) await flush();
+        }
+        pageState = rs.pageState ?? undefined;
+      } while (pageState);
+      await flush();
+      total += done;
+    }
+    await this.search.request({ method: 'POST', path: `/${this.prefix}*/_refresh` });
+    return total;
+  }
+
   // ---------------------------------------------------------------- queries
 
   private async searchRaw(entity: string, body: Dsl): Promise<Record<string, unknown>> {

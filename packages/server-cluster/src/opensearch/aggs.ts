@@ -118,9 +118,21 @@ export async function compileAggs(list: readonly Agg[], def: EntityDef, ctx: Com
       if (a.from !== undefined) range.gte = a.from;
       if (a.to !== undefined) range.lt = a.to;
       aggs[id] = { filter: Object.keys(range).length ? { range: { [field]: range } } : { match_all: {} }, aggs: { h: histogram } };
+      const rekey = !a.interval ? ctx.deps.bucketStart : undefined;
       return (raw) => {
         const r = (raw[id] as { h?: { buckets?: RawBucket[] } } | undefined)?.h?.buckets ?? [];
-        return { buckets: r.map((b) => bucketOf(b, sub)) };
+        const buckets = r.map((b) => bucketOf(b, sub));
+        if (!rekey) return { buckets };
+        // fixed intervals: OpenSearch buckets that fall in one local wall-clock bucket (the repeated
+        // hour of an autumn DST change) are merged; sub-aggregations keep the first bucket's values
+        const merged: AggBucket[] = [];
+        for (const b of buckets) {
+          const key = rekey(b.key as number, a);
+          const last = merged[merged.length - 1];
+          if (last && last.key === key) last.count += b.count;
+          else merged.push({ ...b, key });
+        }
+        return { buckets: merged };
       };
     },
   };
