@@ -4,7 +4,7 @@ import { api } from '../../lib/api';
 import { useResource, useTitle } from '../../lib/hooks';
 import { aboutCase, useLiveUpdates } from '../../lib/stream';
 import type { Case } from '../../lib/types';
-import { ErrorBox, Loading } from '../../components/States';
+import { ErrorBox, FormError, Loading } from '../../components/States';
 import { Severity, Status, Tags, Tlp } from '../../components/Badges';
 import { CloseCaseDialog } from '../../components/CaseDialogs';
 import { Summary } from './Summary';
@@ -28,6 +28,7 @@ export function CasePage() {
   const { caseId = '', tab = '' } = useParams();
   const c = useResource(() => api.get<Case>(`/api/v1/case/${encodeURIComponent(caseId)}`), [caseId]);
   const [closing, setClosing] = useState(false);
+  const [error, setError] = useState<unknown>(null);
   useTitle(c.data ? `#${c.data.number} ${c.data.title}` : 'Case');
   useLiveUpdates(aboutCase(c.data?._id), c.reload);
 
@@ -40,6 +41,10 @@ export function CasePage() {
     c.reload();
   };
   const closed = kase.stage === 'Closed';
+  const act = (body: Record<string, unknown>) => {
+    setError(null);
+    update(body).catch(setError);
+  };
 
   return (
     <div className="page">
@@ -57,11 +62,11 @@ export function CasePage() {
         <Status value={kase.status} stage={kase.stage} />
         <Tags tags={kase.tags} />
         <div className="spacer" />
-        <button type="button" onClick={() => void update({ flag: !kase.flag })}>
+        <button type="button" onClick={() => act({ flag: !kase.flag })}>
           {kase.flag ? 'Unflag' : 'Flag'}
         </button>
         {closed ? (
-          <button type="button" onClick={() => void update({ status: 'InProgress' })}>
+          <button type="button" onClick={() => act({ status: 'InProgress' })}>
             Reopen case
           </button>
         ) : (
@@ -70,6 +75,7 @@ export function CasePage() {
           </button>
         )}
       </div>
+      <FormError error={error} />
       <nav className="tabs" aria-label="Case sections">
         {TABS.map(([t, label]) => (
           <NavLink key={t} to={t ? `${base}/${t}` : base} end>
