@@ -12,6 +12,7 @@ import type { EntityStore } from './storage/entity-store.js';
 import { ALL_ORGS, ENTITIES, RESTRICTED_TO, SYSTEM_FIELDS, entityDef, fieldDef } from './entities/registry.js';
 import { ConflictError, NotFoundError, SearchError } from './errors/errors.js';
 import { DERIVED_FIELDS } from './query/derived-fields.js';
+import { bucketStart } from './query/aggregate-docs.js';
 import { LocalFsBlobStore } from './storage/localfs/localfs-blob-store.js';
 import { createServices, type Services } from './services/index.js';
 import { bootstrap, type BootstrapResult } from './services/bootstrap.js';
@@ -48,6 +49,7 @@ async function openEntityStore(config: WaggleConfig): Promise<EntityStore> {
     {
       registry: { ENTITIES, entityDef, fieldDef, SYSTEM_FIELDS, ALL_ORGS, RESTRICTED_TO, DERIVED_FIELDS },
       errors: { ConflictError, NotFoundError, SearchError },
+      bucketStart,
     },
   );
 }
