@@ -127,7 +127,9 @@ const entityList: EntityDef[] = [
     fields: {
       ...caseLike,
       number: i(true),
-      impactStatus: s(),
+      // dashboards (issue 6): case duration (endDate - startDate) and impact read columns, not documents
+      endDate: d(true),
+      impactStatus: s(true),
       owningOrganisation: s(true),
       access: j(),
       taskRule: s(),

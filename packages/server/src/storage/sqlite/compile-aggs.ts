@@ -80,14 +80,14 @@ interface Level {
   conds: (params: unknown[]) => string[];
   map: (raw: unknown) => Key | undefined;
   /**
-   * A histogram on an indexed column is run one query per piece (`raw >= piece AND raw < next`)
-   * rather than grouped by the CASE tree: each query seeks its range in the index, and no sort of
-   * every row of the period is needed. `key` is then the piece start, bound as a parameter.
+   * A histogram on a field that leads a covering index is run one query per piece (`raw >= piece
+   * AND raw < next`) rather than grouped by the CASE tree: each query seeks its range in the index,
+   * and no sort of every row of the period is needed. `key` is then the piece start, bound as a parameter.
    */
   pieces?: { raw: string; starts: readonly number[]; end?: number };
 }
 
-/** Histograms with at most this many pieces on an indexed column run one query per piece. */
+/** Histograms with at most this many pieces on a field leading a covering index run one query per piece. */
 const MAX_PIECE_QUERIES = 400;
 
 interface Acc {
@@ -236,15 +236,16 @@ class AggRunner {
    * whose first field the query's filter bounds: the planner would rather take the narrower
    * single-field index and read one table row per match, which is what the covering index avoids.
    */
-  private covering(fields: ReadonlyArray<string[] | undefined>, groupField: string | undefined): string | undefined {
+  private covering(fields: ReadonlyArray<string[] | undefined>, groupField: string | undefined, pieceField: string | undefined): string | undefined {
     const base = exprFields(this.q.where);
     if (!base || fields.some((f) => f === undefined)) return undefined;
     const all = new Set([...base, ...fields.flatMap((f) => f ?? [])]);
     const bounded = rangeFields(this.q.where);
     const usable = coveringIndexes(this.def).filter((c) => [...all].every((f) => f === '_id' || c.fields.includes(f)));
-    // grouped by the index's first field with the second bounded: a skip-scan, rows already in group order
-    const grouped = usable.find((c) => c.fields[0] === groupField && bounded.has(c.fields[1] ?? ''));
-    return (grouped ?? usable.find((c) => bounded.has(c.fields[0]!) || bounded.has(c.fields[1] ?? '')))?.index;
+    const first = (field: string | undefined) => (field === undefined ? undefined : usable.find((c) => c.fields[0] === field));
+    // a histogram piece: a range seek on the first field; grouped by the first field: rows come in
+    // group order (a skip-scan seeks a bounded second field); otherwise an index the filter bounds
+    return (first(pieceField) ?? first(groupField) ?? usable.find((c) => bounded.has(c.fields[0]!) || bounded.has(c.fields[1] ?? '')))?.index;
   }
 
   /** Rows of `SELECT <path keys>, <select> FROM e_<type> t0 <joins> WHERE <query> AND <path conds> GROUP BY <path keys>`; `fields`: the columns `select` reads. */
@@ -257,8 +258,8 @@ class AggRunner {
   ): Array<Record<string, unknown>> {
     const keyed = path.filter((l) => l.key && !l.pieces);
     const groupField = keyed.length === 1 && !keyed[0]!.joins.length && keyed[0]!.fields?.length === 1 ? keyed[0]!.fields[0] : undefined;
-    const index = this.covering([...path.map((l) => l.fields), fields], groupField);
     const pw = path.findIndex((l) => l.pieces);
+    const index = this.covering([...path.map((l) => l.fields), fields], groupField, pw < 0 ? undefined : path[pw]!.fields?.[0]);
     const run = (piece?: { at: number; next: number | undefined }): Array<Record<string, unknown>> => {
       const params: unknown[] = [];
       const keys = path.flatMap((l, i) => (i === pw ? [`${push(params, piece!.at)} AS k${i}`] : l.key ? [`${l.key} AS k${i}`] : []));
@@ -363,7 +364,9 @@ class AggRunner {
     const pieces = histogramPieces(Math.floor(min), Math.floor(max), agg);
     const starts = new Map(pieces.map((p) => [p, bucketStart(p, agg)]));
     const map = (k: unknown): Key | undefined => (typeof k === 'number' ? starts.get(k) : undefined);
-    if (fields?.length === 1 && pieces.length <= MAX_PIECE_QUERIES && !path.some((l) => l.pieces)) {
+    // one query per piece only where each is an index-only range seek (a covering index leads with the field)
+    const seekable = coveringIndexes(this.def).some((c) => c.fields[0] === agg.field);
+    if (seekable && fields?.length === 1 && pieces.length <= MAX_PIECE_QUERIES && !path.some((l) => l.pieces)) {
       return { joins: [], fields, key: '?', conds: bounds, map, pieces: { raw, starts: pieces, ...(agg.to !== undefined ? { end: agg.to } : {}) } };
     }
     return {

@@ -163,16 +163,22 @@ export function sortIndexes(def: EntityDef): Array<{ fields: readonly [string, s
 }
 
 /**
- * Covering indexes for dashboard widgets (issue 6): the field widgets group by, the date their
- * period bounds, the fields they filter on, then `v_org` and `_id` for the visibility filter. A
- * widget grouping the last 30 days of a million alerts by type then reads index entries only,
+ * Covering indexes for dashboard widgets (issue 6): the field widgets group by (or the date their
+ * period bounds), then the fields they filter on, then `v_org` and `_id` for the visibility
+ * filter. A widget grouping the last 30 days of a million alerts by type reads index entries only,
  * already in type order (a skip-scan seeks the period within each type), instead of one table row
- * per alert and a sort of them all. Each costs every insert of the type one more b-tree entry.
+ * per alert and a sort of them all; counts, tags and per-day histograms seek the period in the
+ * date-led one. Each costs every insert of the type one more b-tree entry.
  */
 export const COVERING_INDEXES: Readonly<Record<string, ReadonlyArray<readonly string[]>>> = {
   alert: [
+    ['_createdAt', 'stage', 'type', 'source'],
     ['type', '_createdAt', 'stage'],
     ['source', '_createdAt', 'stage'],
+  ],
+  case: [
+    ['status', '_createdAt', 'stage'],
+    ['assignee', 'stage', '_createdAt'],
   ],
 };
 
