@@ -43,3 +43,13 @@ export const COORDINATION_SCHEMA = [
 export async function createCoordinationSchema(client: CqlClient): Promise<void> {
   for (const stmt of COORDINATION_SCHEMA) await client.execute(stmt, [], { consistency: LOCAL_QUORUM });
 }
+
+/** `p`, or a rejection after `ms` (the promise itself keeps running). */
+export async function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

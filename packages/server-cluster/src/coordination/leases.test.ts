@@ -5,8 +5,9 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { CqlClient } from './cql.js';
 import { Leases } from './leases.js';
-import { skipWithoutCassandra, useTestKeyspace, waitFor } from './test-support.js';
+import { hangable, skipWithoutCassandra, useTestKeyspace, waitFor } from './test-support.js';
 
 interface Run {
   node: string;
@@ -20,6 +21,24 @@ function assertNoOverlap(runs: Run[]): void {
   for (let i = 1; i < sorted.length; i++) {
     assert.ok(sorted[i]!.start >= sorted[i - 1]!.end, `run on ${sorted[i]!.node} started while ${sorted[i - 1]!.node} was still running`);
   }
+}
+
+/**
+ * A singleton task that records its runs: each lasts `ms` unless its signal aborts it first.
+ * The runs never overlap if at most one node runs the job at any time.
+ */
+function recorder(runs: Run[], ms: number): (node: string) => (signal: AbortSignal) => Promise<void> {
+  return (node) => async (signal) => {
+    const start = Date.now();
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      signal.addEventListener('abort', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+    runs.push({ node, start, end: Date.now() });
+  };
 }
 
 describe('Leases on Cassandra', { skip: skipWithoutCassandra }, () => {
@@ -72,22 +91,7 @@ describe('Leases on Cassandra', { skip: skipWithoutCassandra }, () => {
   test('runSingleton: three competing nodes, the job runs on exactly one; it moves when the holder stops renewing', async () => {
     const ls = await nodes(['n1', 'n2', 'n3'], 2);
     const runs: Run[] = [];
-    let running = 0;
-    let maxRunning = 0;
-    const job = (node: string) => async (signal: AbortSignal) => {
-      const start = Date.now();
-      running++;
-      maxRunning = Math.max(maxRunning, running);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, 50);
-        signal.addEventListener('abort', () => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-      running--;
-      runs.push({ node, start, end: Date.now() });
-    };
+    const job = recorder(runs, 50);
     const handles = ls.map((l) => l.runSingleton('poller', job(l.nodeId), { everyMs: 100 }));
 
     await waitFor('ten runs', () => runs.length >= 10);
@@ -107,7 +111,6 @@ describe('Leases on Cassandra', { skip: skipWithoutCassandra }, () => {
     assert.notEqual(second, first);
     assert.deepEqual([...new Set(later.map((r) => r.node))], [second], 'one node took over alone');
     assert.equal(await ls[0]!.holder('poller'), second);
-    assert.equal(maxRunning, 1, 'never two runs at once');
     assertNoOverlap(runs);
 
     // a clean stop releases the lease: the last node takes it over
@@ -120,6 +123,39 @@ describe('Leases on Cassandra', { skip: skipWithoutCassandra }, () => {
     assertNoOverlap(runs);
     for (const h of handles) await h.stop();
     assert.equal(await ls[0]!.holder('poller'), null, 'released at the end');
+  });
+
+  /**
+   * Node a holds lease `name` with a job that only an abort can end in time; `cut` separates a from
+   * Cassandra. a must abort its run, and b may start only after that.
+   */
+  async function handover(name: string, clientA: CqlClient, cut: () => Promise<void> | void): Promise<void> {
+    const a = new Leases(clientA, { nodeId: 'a', ttlSeconds: 3 });
+    const b = new Leases(await keyspace().session(), { nodeId: 'b', ttlSeconds: 3 });
+    const runs: Run[] = [];
+    const job = recorder(runs, 60_000);
+    const ha = a.runSingleton(name, job('a'), { everyMs: 100 });
+    await waitFor('a holds the lease', () => ha.holding());
+    const hb = b.runSingleton(name, job('b'), { everyMs: 100 });
+    await cut();
+    await waitFor('a aborted its run', () => runs.some((r) => r.node === 'a'));
+    assert.equal(ha.holding(), false);
+    await waitFor('b runs the job once the lease expired', () => hb.holding(), 20_000);
+    await hb.stop(); // aborts b's run, which records it
+    const aRun = runs.find((r) => r.node === 'a')!;
+    const bRun = runs.find((r) => r.node === 'b')!;
+    assert.ok(bRun.start >= aRun.end, `b started at ${bRun.start}, before a stopped at ${aRun.end}`);
+    await ha.stop({ release: false });
+  }
+
+  test('a holder cut off from Cassandra (requests fail) aborts its run; the other node starts only after', async () => {
+    const session = await keyspace().session();
+    await handover('failing', session, () => session.shutdown());
+  });
+
+  test('a holder whose renewals hang (a partition) aborts its run before its lease can expire', async () => {
+    const link = hangable(await keyspace().session());
+    await handover('hanging', link.client, link.hang);
   });
 
   test('TTL must be a whole number of seconds', async () => {

@@ -9,7 +9,7 @@
  * lifetime ahead; when a renewal fails, the run in progress is aborted through its signal.
  */
 import type { CqlClient } from './cql.js';
-import { COORD_QUERY, createCoordinationSchema } from './cql.js';
+import { COORD_QUERY, createCoordinationSchema, withTimeout } from './cql.js';
 
 export interface LeasesOptions {
   /** The owner written into leases: unique per node. */
@@ -122,6 +122,8 @@ class SingletonRunner implements SingletonHandle {
   private run: { promise: Promise<void>; abort: AbortController } | undefined;
   private lastRunEnd = 0;
   private renewTimer: NodeJS.Timeout | undefined;
+  /** Fires two thirds of the TTL after the last confirmation: the holder stops before the lease can expire for others. */
+  private expiryTimer: NodeJS.Timeout | undefined;
   /** Holder: renew every third of the TTL. Others: try to take the lease this often (a released lease is taken at once). */
   private readonly renewMs: number;
   private readonly acquireMs: number;
@@ -158,20 +160,29 @@ class SingletonRunner implements SingletonHandle {
     const asked = Date.now();
     let ok = false;
     try {
-      ok = this.held ? await this.leases.renew(this.name) : await this.leases.acquire(this.name);
+      // a request that hangs (a partition) counts as a failure after a third of the TTL
+      const attempt = this.held ? this.leases.renew(this.name) : this.leases.acquire(this.name);
+      ok = await withTimeout(attempt, this.renewMs, `lease ${this.name}: no answer from Cassandra`);
     } catch (e) {
       this.onError?.(this.name, e);
     }
     if (this.stopped) return;
     if (ok) {
       this.held = true;
-      this.startBefore = asked + (this.leases.ttlSeconds * 1000) / 3;
+      this.startBefore = asked + this.renewMs;
+      clearTimeout(this.expiryTimer);
+      this.expiryTimer = setTimeout(() => this.lose(`lease ${this.name} not confirmed in time`), asked + 2 * this.renewMs - Date.now());
       this.maybeRun();
     } else {
       // lost, never had it, or could not tell: stop working now, another node may take over
-      this.held = false;
-      this.run?.abort.abort(new Error(`lease ${this.name} lost`));
+      this.lose(`lease ${this.name} lost`);
     }
+  }
+
+  private lose(reason: string): void {
+    clearTimeout(this.expiryTimer);
+    this.held = false;
+    this.run?.abort.abort(new Error(reason));
   }
 
   private maybeRun(): void {
@@ -191,6 +202,7 @@ class SingletonRunner implements SingletonHandle {
   async stop(opts: { release?: boolean } = {}): Promise<void> {
     this.stopped = true;
     clearTimeout(this.renewTimer);
+    clearTimeout(this.expiryTimer);
     clearInterval(this.runTimer);
     await this.ticking;
     if (this.run) {

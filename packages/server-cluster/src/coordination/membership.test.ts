@@ -6,7 +6,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Membership, type MembershipOptions } from './membership.js';
-import { skipWithoutCassandra, useTestKeyspace, waitFor } from './test-support.js';
+import { hangable, skipWithoutCassandra, useTestKeyspace, waitFor } from './test-support.js';
 
 describe('Membership on Cassandra', { skip: skipWithoutCassandra }, () => {
   const keyspace = useTestKeyspace('waggle_members');
@@ -102,6 +102,30 @@ describe('Membership on Cassandra', { skip: skipWithoutCassandra }, () => {
     await a.beat();
     assert.equal(a.ready(), false);
     assert.equal(errors.length, 1);
+    await a.stop({ leave: false });
+  });
+
+  test('a node whose heartbeats hang (a partition) stops being ready, though no error comes back', async () => {
+    const session = await keyspace().session();
+    const link = hangable(session);
+    const changes: boolean[] = [];
+    const a = new Membership(link.client, {
+      nodeId: 'hung',
+      address: 'x',
+      version: '0.1.0',
+      minMembers: 1,
+      cluster: 'hung',
+      heartbeatMs: 200,
+      ttlSeconds: 2,
+      onReadyChange: (r) => changes.push(r),
+    });
+    await a.init();
+    await a.start();
+    assert.equal(a.ready(), true);
+    link.hang();
+    await waitFor('not ready', () => !a.ready(), 10_000);
+    await waitFor('the change is reported', () => changes.includes(false), 10_000);
+    assert.deepEqual(changes, [true, false]);
     await a.stop({ leave: false });
   });
 

@@ -7,7 +7,7 @@
  */
 import type { Readiness } from '@waggle/server/src/cluster/readiness.js';
 import type { CqlClient } from './cql.js';
-import { COORD_QUERY, createCoordinationSchema } from './cql.js';
+import { COORD_QUERY, createCoordinationSchema, withTimeout } from './cql.js';
 
 export interface Member {
   nodeId: string;
@@ -49,6 +49,8 @@ export class Membership implements Readiness {
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<MembershipStatus> | undefined;
   private stopped = false;
+  /** When the last successful heartbeat was sent; readiness lapses a TTL after it. */
+  private lastOk = 0;
   private last: MembershipStatus;
   private readonly cluster: string;
   private readonly ttl: number;
@@ -89,14 +91,13 @@ export class Membership implements Readiness {
   }
 
   private async beatOnce(): Promise<MembershipStatus> {
+    const sent = Date.now();
     try {
-      await this.client.execute(
-        'INSERT INTO cluster_members (cluster, node_id, address, version, started, last_beat) VALUES (?, ?, ?, ?, ?, ?) USING TTL ?',
-        [this.cluster, this.opts.nodeId, this.opts.address, this.opts.version, this.started, new Date(), this.ttl],
-        COORD_QUERY,
-      );
-      const alive = await this.aliveMembers();
+      // a heartbeat that hangs (a partition) fails after half the TTL instead of blocking the next ones
+      await withTimeout(this.heartbeat(sent), (this.ttl * 1000) / 2, 'heartbeat: no answer from Cassandra');
+      const alive = await withTimeout(this.aliveMembers(), (this.ttl * 1000) / 2, 'members: no answer from Cassandra');
       if (this.stopped) return this.last;
+      this.lastOk = sent;
       this.update({ ready: alive.length >= this.opts.minMembers, minMembers: this.opts.minMembers, alive });
     } catch (e) {
       if (this.stopped) return this.last;
@@ -104,6 +105,14 @@ export class Membership implements Readiness {
       this.opts.onError?.(e);
     }
     return this.last;
+  }
+
+  private async heartbeat(now: number): Promise<void> {
+    await this.client.execute(
+      'INSERT INTO cluster_members (cluster, node_id, address, version, started, last_beat) VALUES (?, ?, ?, ?, ?, ?) USING TTL ?',
+      [this.cluster, this.opts.nodeId, this.opts.address, this.opts.version, this.started, new Date(now), this.ttl],
+      COORD_QUERY,
+    );
   }
 
   private update(next: MembershipStatus): void {
@@ -128,9 +137,12 @@ export class Membership implements Readiness {
     }));
   }
 
-  /** Whether the node may serve, as of the last heartbeat (false before the first). */
+  /**
+   * Whether the node may serve: as of the last heartbeat (false before the first), and only while
+   * that heartbeat is younger than the TTL, so a node whose heartbeats hang stops being ready.
+   */
   ready(): boolean {
-    return this.last.ready;
+    return this.last.ready && Date.now() - this.lastOk < this.ttl * 1000;
   }
 
   /** Readiness and the alive members as of the last heartbeat. */

@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { after, before } from 'node:test';
 import cassandra from 'cassandra-driver';
+import type { CqlClient } from './cql.js';
 
 export const cassandraContactPoints = process.env.WAGGLE_TEST_CASSANDRA;
 const DC = process.env.WAGGLE_TEST_CASSANDRA_DC ?? 'datacenter1';
@@ -79,5 +80,16 @@ export function useTestKeyspace(prefix: string): () => TestKeyspace {
   return () => {
     if (!ks) throw new Error('the test keyspace is created in a before hook');
     return ks;
+  };
+}
+
+/** A client that forwards to `session` until `hang()`; from then on its requests never answer (a partition). */
+export function hangable(session: CqlClient): { client: CqlClient; hang: () => void } {
+  let hung = false;
+  return {
+    client: { execute: (query, params, options) => (hung ? new Promise<never>(() => undefined) : session.execute(query, params, options)) },
+    hang: () => {
+      hung = true;
+    },
   };
 }
