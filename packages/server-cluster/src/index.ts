@@ -6,4 +6,4 @@
 export { CassandraOpenSearchEntityStore, type ClusterEntityStoreOptions, type ClusterDeps } from './entity-store/cluster-entity-store.js';
 export { S3BlobStore, type S3BlobStoreOptions } from './s3/s3-blob-store.js';
 export { S3SetupError } from './s3/s3-errors.js';
-export { ClusterCoordinator, type CoordinatorOptions } from './coordination/coordinator.js';
+export { ClusterCoordinator, type CoordinatorOptions, type CoordinatorCassandra } from './coordination/coordinator.js';

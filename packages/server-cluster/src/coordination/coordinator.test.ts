@@ -6,7 +6,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ClusterCoordinator } from './coordinator.js';
-import { skipWithoutCassandra, useTestKeyspace, waitFor } from './test-support.js';
+import { cassandraContactPoints, skipWithoutCassandra, useTestKeyspace, waitFor } from './test-support.js';
 
 describe('ClusterCoordinator on Cassandra', { skip: skipWithoutCassandra }, () => {
   const keyspace = useTestKeyspace('waggle_coord');
@@ -54,5 +54,25 @@ describe('ClusterCoordinator on Cassandra', { skip: skipWithoutCassandra }, () =
     await waitFor('b is no longer ready without a', () => !b.ready());
     await b.stop();
     assert.deepEqual(errors, []);
+  });
+
+  test('connect opens its own session on the keyspace, starts, and closes the session on stop', async () => {
+    const c = await ClusterCoordinator.connect(
+      {
+        contactPoints: (cassandraContactPoints ?? '').split(','),
+        localDataCenter: process.env.WAGGLE_TEST_CASSANDRA_DC ?? 'datacenter1',
+        keyspace: keyspace().name,
+        username: process.env.WAGGLE_TEST_CASSANDRA_USER ?? 'cassandra',
+        password: process.env.WAGGLE_TEST_CASSANDRA_PASSWORD ?? 'cassandra',
+      },
+      { nodeId: 'solo', address: 'solo:9000', version: '0.1.0', minMembers: 1 },
+    );
+    assert.equal(c.ready(), true);
+    assert.deepEqual(
+      c.status().alive.map((m) => m.nodeId),
+      ['solo'],
+    );
+    await c.stop();
+    assert.equal(c.ready(), false);
   });
 });

@@ -10,6 +10,7 @@
  *   ...
  *   await coord.stop();                                         // releases leases, leaves the cluster
  */
+import cassandra from 'cassandra-driver';
 import type { Readiness } from '@waggle/server/src/cluster/readiness.js';
 import type { CqlClient } from './cql.js';
 import { Leases, type SingletonHandle, type SingletonOptions, type SingletonTask } from './leases.js';
@@ -29,10 +30,43 @@ export interface CoordinatorOptions {
   onReadyChange?: (ready: boolean) => void;
 }
 
+/** Where the coordination tables live: the cluster store's keyspace (created by its `init()`). */
+export interface CoordinatorCassandra {
+  contactPoints: readonly string[];
+  localDataCenter: string;
+  keyspace: string;
+  username?: string;
+  password?: string;
+}
+
 export class ClusterCoordinator implements Readiness {
   readonly membership: Membership;
   readonly leases: Leases;
   private readonly singletons: SingletonHandle[] = [];
+  private onStop: (() => Promise<void>) | undefined;
+
+  /**
+   * Opens its own Cassandra session on `c` and starts: what the composition root calls after the
+   * cluster store's `init()` (which creates the keyspace). `stop()` also closes the session.
+   */
+  static async connect(c: CoordinatorCassandra, opts: CoordinatorOptions): Promise<ClusterCoordinator> {
+    const client = new cassandra.Client({
+      contactPoints: [...c.contactPoints],
+      localDataCenter: c.localDataCenter,
+      keyspace: c.keyspace,
+      ...(c.username ? { credentials: { username: c.username, password: c.password ?? '' } } : {}),
+    });
+    await client.connect();
+    const coord = new ClusterCoordinator(client, opts);
+    coord.onStop = () => client.shutdown();
+    try {
+      await coord.start();
+    } catch (e) {
+      await client.shutdown();
+      throw e;
+    }
+    return coord;
+  }
 
   constructor(client: CqlClient, opts: CoordinatorOptions) {
     this.membership = new Membership(client, {
@@ -77,5 +111,6 @@ export class ClusterCoordinator implements Readiness {
   async stop(): Promise<void> {
     await Promise.all(this.singletons.splice(0).map((h) => h.stop()));
     await this.membership.stop();
+    await this.onStop?.();
   }
 }

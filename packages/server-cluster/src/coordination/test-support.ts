@@ -31,6 +31,7 @@ function client(keyspace?: string): cassandra.Client {
 }
 
 export interface TestKeyspace {
+  name: string;
   /** Opens another session on the keyspace (one per simulated node); closed by `drop`. */
   session(): Promise<cassandra.Client>;
   /** Drops the keyspace and closes every session. */
@@ -45,6 +46,7 @@ export async function testKeyspace(prefix: string): Promise<TestKeyspace> {
   await admin.execute(`CREATE KEYSPACE IF NOT EXISTS ${name} WITH replication = {'class': 'NetworkTopologyStrategy', '${DC}': 1}`);
   const sessions: cassandra.Client[] = [];
   return {
+    name,
     async session() {
       const c = client(name);
       await c.connect();
