@@ -408,8 +408,8 @@ function registerGeneratedAggregations(ctx: SuiteCtx): void {
         { kind: 'filter', name: 'open', where: { kind: 'not', item: q.eq('stage', 'Closed') }, aggs: [hist('days', '_createdAt', 'day', 'UTC')] },
       ];
       for (const org of ['oa', 'ob']) {
-        for (const where of [q.visible([org]), q.and(q.visible([org]), period)]) {
-          const mine = alerts.filter((d) => evaluate(where, d));
+        for (const where of [q.visible([org]), q.and(q.visible([org]), period)] as Expr[]) {
+          const mine: Doc[] = alerts.filter((d) => evaluate(where, d));
           const r = await s.query({ entity: 'alert', where, sort: [], output: { kind: 'aggregate', aggs: alertAggs } });
           assert.deepEqual(r.kind === 'aggregate' ? r.result : undefined, aggregateDocs(mine, alertAggs), `${org}: alerts`);
         }

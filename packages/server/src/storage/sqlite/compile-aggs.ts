@@ -210,6 +210,26 @@ function exprFields(e: Expr): string[] | undefined {
   }
 }
 
+/**
+ * `e` without its top-level numeric range terms on `field` (`between`, `>=`, `<`), and the range
+ * they gave (`from` inclusive, `to` exclusive): the rest AND `from <= field < to` is `e`.
+ */
+function splitRange(e: Expr, field: string): { rest: Expr; from: number; to: number } {
+  let from = -Infinity;
+  let to = Infinity;
+  const rest: Expr[] = [];
+  for (const t of e.kind === 'and' ? e.items : [e]) {
+    if (t.kind === 'between' && t.field === field && typeof t.from === 'number' && typeof t.to === 'number') {
+      from = Math.max(from, t.from);
+      to = Math.min(to, t.to);
+    } else if (t.kind === 'compare' && t.field === field && typeof t.value === 'number' && (t.op === 'gte' || t.op === 'lt')) {
+      if (t.op === 'gte') from = Math.max(from, t.value);
+      else to = Math.min(to, t.value);
+    } else rest.push(t);
+  }
+  return { rest: rest.length === 0 ? { kind: 'true' } : rest.length === 1 ? rest[0]! : { kind: 'and', items: rest }, from, to };
+}
+
 /** Fields a top-level conjunct of `e` bounds (range or equality), which an index on them can seek. */
 function rangeFields(e: Expr): Set<string> {
   const terms = e.kind === 'and' ? e.items : [e];
@@ -260,16 +280,26 @@ class AggRunner {
     const groupField = keyed.length === 1 && !keyed[0]!.joins.length && keyed[0]!.fields?.length === 1 ? keyed[0]!.fields[0] : undefined;
     const pw = path.findIndex((l) => l.pieces);
     const index = this.covering([...path.map((l) => l.fields), fields], groupField, pw < 0 ? undefined : path[pw]!.fields?.[0]);
-    const run = (piece?: { at: number; next: number | undefined }): Array<Record<string, unknown>> => {
+    // A piece query must give SQLite the piece as its only range on the field, or it may seek the
+    // (wider) period instead and filter the piece row by row: the query's top-level range on the
+    // field is taken out of its filter and intersected with each piece.
+    const split = pw < 0 ? { rest: this.q.where, from: -Infinity, to: Infinity } : splitRange(this.q.where, path[pw]!.fields![0]!);
+    const run = (piece?: { at: number; next: number }): Array<Record<string, unknown>> => {
       const params: unknown[] = [];
       const keys = path.flatMap((l, i) => (i === pw ? [`${push(params, piece!.at)} AS k${i}`] : l.key ? [`${l.key} AS k${i}`] : []));
-      const where = [compileWhere(this.q, params)];
-      for (const l of path) where.push(...l.conds(params));
+      const where = [compileWhere({ entity: this.q.entity, where: split.rest }, params)];
+      // a piecewise histogram's own bounds are its pieces'
+      path.forEach((l, i) => {
+        if (i !== pw) where.push(...l.conds(params));
+      });
       where.push(...conds(params));
       if (piece) {
         const raw = path[pw]!.pieces!.raw;
-        where.push(`${raw} >= ${push(params, piece.at)}`);
-        if (piece.next !== undefined) where.push(`${raw} < ${push(params, piece.next)}`);
+        const lo = Math.max(piece.at, split.from);
+        const hi = Math.min(piece.next, split.to);
+        if (lo >= hi) return [];
+        where.push(`${raw} >= ${push(params, lo)}`);
+        if (hi !== Infinity) where.push(`${raw} < ${push(params, hi)}`);
       }
       const groupBy = path.flatMap((l, i) => (l.key && i !== pw ? [`k${i}`] : []));
       const sql =
@@ -281,7 +311,7 @@ class AggRunner {
     if (pw < 0) return run();
     const { starts, end } = path[pw]!.pieces!;
     // a piece's query without GROUP BY answers one row even when nothing matches (count 0: callers skip it)
-    return starts.flatMap((at, i) => run({ at, next: starts[i + 1] ?? end }));
+    return starts.flatMap((at, i) => run({ at, next: starts[i + 1] ?? end ?? Infinity }));
   }
 
   /** The bucket keys of a row along `path` (`true` for filters), or undefined when a key is missing. */
