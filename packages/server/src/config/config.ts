@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 /** `<repo>/analyzers` (the built-in analyzers), found by walking up from this module. */
@@ -27,7 +27,9 @@ export interface WaggleConfig {
   query: { maxPageSize: number; maxFilterDepth: number };
   alert: { maxObservables: number; maxBulkMerge: number };
   /** `cluster` loads `@waggle/server-cluster` (Cassandra + OpenSearch); `cluster` is set only then. */
-  storage: { backend: 'sqlite' | 'cluster'; sqlite: { synchronous: 'FULL' | 'NORMAL' }; cluster?: ClusterStorageConfig };
+  storage: { backend: 'sqlite' | 'cluster'; sqlite: { synchronous: 'FULL' | 'NORMAL' }; cluster?: ClusterStorageConfig; s3?: S3StorageConfig };
+  /** This node in a cluster (membership and quorum); set only when `storage.backend` is `cluster`. */
+  cluster?: ClusterNodeConfig;
   security: { secureCookies: boolean };
   analysis: AnalysisConfig;
   /** Diagnostic routes for benchmarks (`POST /api/v1/_bench/noop`); off unless asked for. */
@@ -38,6 +40,25 @@ export interface WaggleConfig {
 export interface ClusterStorageConfig {
   cassandra: { contactPoints: string[]; localDataCenter: string; keyspace: string; username?: string; password?: string; replicationFactor: number };
   opensearch: { nodes: string[]; indexPrefix: string };
+}
+
+/** Files on S3 (MinIO) instead of `<dataDir>/files`: `storage.files` is `s3` (`storage.s3.*`). */
+export interface S3StorageConfig {
+  endpoint: string;
+  region: string;
+  bucket: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  forcePathStyle: boolean;
+  /** Create the bucket at start when it is missing. */
+  createBucket: boolean;
+}
+
+/** A cluster node (`cluster.*`): it serves only while `minMembers` nodes have a live heartbeat. */
+export interface ClusterNodeConfig {
+  nodeId: string;
+  address: string;
+  minMembers: number;
 }
 
 /** A Cortex-compatible engine TheHive-side connectors talk to (see analysis/connector). */
@@ -208,6 +229,36 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     };
   }
 
+  const filesRaw = str('WAGGLE_FILES_BACKEND', 'storage.files', 'local');
+  if (filesRaw !== 'local' && filesRaw !== 's3') problems.push('storage.files must be local or s3');
+  let s3: S3StorageConfig | undefined;
+  if (filesRaw === 's3') {
+    const endpoint = str('WAGGLE_S3_ENDPOINT', 'storage.s3.endpoint', '');
+    if (!/^https?:\/\/[^/\s]+/.test(endpoint)) problems.push('WAGGLE_S3_ENDPOINT / storage.s3.endpoint must be an http(s) URL');
+    const accessKeyId = str('WAGGLE_S3_ACCESS_KEY_ID', 'storage.s3.accessKeyId', '');
+    const secretAccessKey = str('WAGGLE_S3_SECRET_ACCESS_KEY', 'storage.s3.secretAccessKey', '');
+    if (!accessKeyId || !secretAccessKey) {
+      problems.push('storage.s3.accessKeyId and storage.s3.secretAccessKey are required (WAGGLE_S3_ACCESS_KEY_ID, WAGGLE_S3_SECRET_ACCESS_KEY)');
+    }
+    s3 = {
+      endpoint,
+      region: str('WAGGLE_S3_REGION', 'storage.s3.region', 'us-east-1'),
+      bucket: str('WAGGLE_S3_BUCKET', 'storage.s3.bucket', 'waggle'),
+      accessKeyId,
+      secretAccessKey,
+      forcePathStyle: bool('WAGGLE_S3_FORCE_PATH_STYLE', 'storage.s3.forcePathStyle', true),
+      createBucket: bool('WAGGLE_S3_CREATE_BUCKET', 'storage.s3.createBucket', true),
+    };
+  }
+  const clusterNode: ClusterNodeConfig | undefined =
+    backendRaw === 'cluster'
+      ? {
+          nodeId: str('WAGGLE_CLUSTER_NODE_ID', 'cluster.nodeId', hostname()),
+          address: str('WAGGLE_CLUSTER_ADDRESS', 'cluster.address', `${hostname()}:${env.WAGGLE_PORT ?? String(get(file, 'http.port') ?? 9000)}`),
+          minMembers: int('WAGGLE_CLUSTER_MIN_MEMBERS', 'cluster.minMembers', 1, 1, 99),
+        }
+      : undefined;
+
   const json = <T>(envName: string, filePath: string, def: T, check: (v: unknown) => boolean, what: string): T => {
     const raw = env[envName] ?? get(file, filePath);
     if (raw === undefined || raw === null || raw === '') return def;
@@ -299,7 +350,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       backend: backendRaw === 'cluster' ? 'cluster' : 'sqlite',
       sqlite: { synchronous: synchronous === 'NORMAL' ? 'NORMAL' : 'FULL' },
       ...(cluster ? { cluster } : {}),
+      ...(s3 ? { s3 } : {}),
     },
+    ...(clusterNode ? { cluster: clusterNode } : {}),
     security: { secureCookies: bool('WAGGLE_SECURE_COOKIES', 'security.secureCookies', false) },
     bench: { endpoints: bool('WAGGLE_BENCH_ENDPOINTS', 'bench.endpoints', false) },
     analysis: {
