@@ -3,7 +3,7 @@ import { useNavigate } from 'react-router-dom';
 import { api } from '../lib/api';
 import { useResource } from '../lib/hooks';
 import { CLOSED_STATUSES, IMPACT_STATUSES, listTemplates } from '../lib/options';
-import type { Case } from '../lib/types';
+import type { Case, CaseTemplate } from '../lib/types';
 import { Dialog } from './Dialog';
 import { FormError } from './States';
 import { PAPS, SEVERITIES, TLPS } from './Badges';
@@ -33,6 +33,23 @@ export function LevelSelect({
         {Object.entries(labels).map(([v, l]) => (
           <option key={v} value={v}>
             {l}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/** The "Case template" picker ("No template" first). */
+export function TemplateSelect({ templates, value, onChange }: { templates: CaseTemplate[] | undefined; value: string; onChange: (name: string) => void }) {
+  return (
+    <label>
+      Case template
+      <select aria-label="Case template" value={value} onChange={(e) => onChange(e.target.value)}>
+        <option value="">No template</option>
+        {(templates ?? []).map((t) => (
+          <option key={t._id} value={t.name}>
+            {t.displayName || t.name}
           </option>
         ))}
       </select>
@@ -90,17 +107,7 @@ export function NewCaseDialog({ onClose }: { onClose: () => void }) {
   return (
     <Dialog title="New case" onClose={onClose}>
       <form onSubmit={(e) => void submit(e)}>
-        <label>
-          Case template
-          <select aria-label="Case template" value={template} onChange={(e) => pickTemplate(e.target.value)}>
-            <option value="">No template</option>
-            {(templates.data ?? []).map((t) => (
-              <option key={t._id} value={t.name}>
-                {t.displayName || t.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <TemplateSelect templates={templates.data} value={template} onChange={pickTemplate} />
         <label>
           Title
           <input aria-label="Title" required autoFocus value={title} onChange={(e) => setTitle(e.target.value)} />

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { Link, useNavigate, useSearchParams } from 'react-router-dom';
+import { Link, useNavigate } from 'react-router-dom';
 import { api, queryPage } from '../lib/api';
 import { f, filterStep, sortStep, type Filter } from '../lib/filters';
 import { useResource, useTitle } from '../lib/hooks';
@@ -7,11 +7,18 @@ import { useLiveUpdates } from '../lib/stream';
 import type { Alert, Case } from '../lib/types';
 import { Severity, Status, Tags, formatDate, SEVERITIES } from '../components/Badges';
 import { Pager, toggle } from '../components/Pager';
+import { ListHeader, ParamSelect, useListParams } from '../components/ListKit';
 import { Empty, ErrorBox, FormError, Loading } from '../components/States';
 import { ConfirmDialog, splitTags } from '../components/CaseDialogs';
 import { CasePickerDialog } from '../components/CasePicker';
 
 export const ALERT_STATUSES = ['New', 'InProgress', 'Imported', 'Ignored', 'FalsePositive', 'Duplicated', 'Other'];
+
+const STATUS_OPTIONS: Array<[string, string]> = [
+  ['open', 'Open (new or in progress)'],
+  ['unread', 'Unread'],
+  ...ALERT_STATUSES.map((x): [string, string] => [x, x]),
+];
 
 const SORTABLE: Array<[string, string]> = [
   ['title', 'Title'],
@@ -42,13 +49,9 @@ function filtersOf(p: URLSearchParams): Filter[] {
 
 export function AlertList() {
   useTitle('Alerts');
-  const [params, setParams] = useSearchParams();
+  const list0 = useListParams('date', ['status', 'severity', 'type', 'source', 'tags', 'q']);
+  const { params, page, size, sort, dir, set, selected, setSelected } = list0;
   const navigate = useNavigate();
-  const page = Number(params.get('page') ?? 0);
-  const size = Number(params.get('size') ?? 15);
-  const sort = params.get('sort') ?? 'date';
-  const dir = params.get('dir') === 'asc' ? 'asc' : 'desc';
-  const [selected, setSelected] = useState<Set<string>>(new Set());
   const [dialog, setDialog] = useState<'merge' | 'delete' | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [text, setText] = useState(params.get('q') ?? '');
@@ -59,16 +62,6 @@ export function AlertList() {
   );
   useLiveUpdates((e) => e.objectType === 'Alert', list.reload, 500);
 
-  const set = (changes: Record<string, string | null>, keepPage = false) => {
-    const next = new URLSearchParams(params);
-    for (const [k, v] of Object.entries(changes)) {
-      if (v === null || v === '') next.delete(k);
-      else next.set(k, v);
-    }
-    if (!keepPage) next.delete('page');
-    setParams(next);
-    setSelected(new Set());
-  };
   const run = async (fn: () => Promise<unknown>) => {
     setError(null);
     try {
@@ -81,8 +74,7 @@ export function AlertList() {
   };
   const ids = [...selected];
   const items = list.data?.items ?? [];
-  const allSelected = items.length > 0 && items.every((a) => selected.has(a._id));
-  const hasFilter = ['status', 'severity', 'type', 'source', 'tags', 'q'].some((k) => params.get(k));
+  const hasFilter = list0.hasFilter;
 
   return (
     <div className="page">
@@ -102,28 +94,8 @@ export function AlertList() {
           Search
           <input aria-label="Search" type="search" placeholder="Title or reference" value={text} onChange={(e) => setText(e.target.value)} />
         </label>
-        <label>
-          Status
-          <select aria-label="Status" value={params.get('status') ?? ''} onChange={(e) => set({ status: e.target.value })}>
-            <option value="">Any</option>
-            <option value="open">Open (new or in progress)</option>
-            <option value="unread">Unread</option>
-            {ALERT_STATUSES.map((s) => (
-              <option key={s}>{s}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Severity
-          <select aria-label="Severity" value={params.get('severity') ?? ''} onChange={(e) => set({ severity: e.target.value })}>
-            <option value="">Any</option>
-            {Object.entries(SEVERITIES).map(([v, l]) => (
-              <option key={v} value={v}>
-                {l}
-              </option>
-            ))}
-          </select>
-        </label>
+        <ParamSelect list={list0} name="status" label="Status" options={STATUS_OPTIONS} />
+        <ParamSelect list={list0} name="severity" label="Severity" options={Object.entries(SEVERITIES)} />
         {(['type', 'source', 'tags'] as const).map((k) => (
           <label key={k}>
             {k === 'tags' ? 'Tags' : k === 'type' ? 'Type' : 'Source'}
@@ -141,7 +113,7 @@ export function AlertList() {
             className="link"
             onClick={() => {
               setText('');
-              setParams(new URLSearchParams());
+              list0.clear();
             }}
           >
             Clear filters
@@ -187,28 +159,7 @@ export function AlertList() {
       ) : (
         <>
           <table className="list" aria-label="Alerts">
-            <thead>
-              <tr>
-                <th>
-                  <input
-                    type="checkbox"
-                    aria-label="Select all alerts on this page"
-                    checked={allSelected}
-                    onChange={() => setSelected(allSelected ? new Set() : new Set(items.map((a) => a._id)))}
-                  />
-                </th>
-                {SORTABLE.map(([field, label]) => (
-                  <th key={field} aria-sort={sort === field ? (dir === 'asc' ? 'ascending' : 'descending') : undefined}>
-                    <button type="button" onClick={() => set({ sort: field, dir: sort === field && dir === 'desc' ? 'asc' : 'desc' })}>
-                      {label}
-                      {sort === field ? (dir === 'asc' ? ' ▲' : ' ▼') : ''}
-                    </button>
-                  </th>
-                ))}
-                <th>Observables</th>
-                <th>Case</th>
-              </tr>
-            </thead>
+            <ListHeader list={list0} ids={items.map((x) => x._id)} what="alerts" columns={SORTABLE} extra={['Observables', 'Case']} />
             <tbody>
               {items.map((a) => (
                 <tr key={a._id} data-testid="alert-row" data-alert-id={a._id} className={a.status === 'New' ? 'unread' : undefined}>

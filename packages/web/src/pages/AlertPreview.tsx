@@ -10,6 +10,7 @@ import { Markdown } from '../components/Markdown';
 import { Severity, Status, Tags, Tlp, formatDate } from '../components/Badges';
 import { Dialog } from '../components/Dialog';
 import { CasePickerDialog } from '../components/CasePicker';
+import { TemplateSelect } from '../components/CaseDialogs';
 import { ObservableList } from './case/Observables';
 
 interface SimilarCase {
@@ -36,17 +37,7 @@ function CreateCaseDialog({ alert, onClose }: { alert: Alert; onClose: () => voi
           }, setError);
         }}
       >
-        <label>
-          Case template
-          <select aria-label="Case template" value={template} onChange={(e) => setTemplate(e.target.value)}>
-            <option value="">No template</option>
-            {(templates.data ?? []).map((t) => (
-              <option key={t._id} value={t.name}>
-                {t.displayName || t.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <TemplateSelect templates={templates.data} value={template} onChange={setTemplate} />
         <FormError error={error} />
         <div className="dialog-actions">
           <button type="button" onClick={onClose}>

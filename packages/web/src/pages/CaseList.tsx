@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { Link, useSearchParams } from 'react-router-dom';
+import { Link } from 'react-router-dom';
 import { api, queryPage } from '../lib/api';
 import { f, filterStep, sortStep, type Filter } from '../lib/filters';
 import { useResource, useTitle } from '../lib/hooks';
@@ -8,9 +8,16 @@ import { CASE_STATUSES, customFieldValue, listCustomFields, listUsers } from '..
 import type { Case } from '../lib/types';
 import { Severity, Status, Tags, Tlp, formatDate, SEVERITIES } from '../components/Badges';
 import { Pager, toggle } from '../components/Pager';
+import { ListHeader, ParamSelect, useListParams } from '../components/ListKit';
 import { Empty, ErrorBox, FormError, Loading } from '../components/States';
 import { CloseCaseDialog, ConfirmDialog, NewCaseDialog, splitTags } from '../components/CaseDialogs';
 import { Dialog } from '../components/Dialog';
+
+const STATUS_OPTIONS: Array<[string, string]> = [
+  ['open', 'Open (new or in progress)'],
+  ['closed', 'Closed'],
+  ...CASE_STATUSES.map((x): [string, string] => [x, x]),
+];
 
 const SORTABLE: Array<[string, string]> = [
   ['number', '#'],
@@ -44,14 +51,10 @@ function filtersOf(p: URLSearchParams, cfType: (name: string) => ReturnType<type
 
 export function CaseList() {
   useTitle('Cases');
-  const [params, setParams] = useSearchParams();
-  const page = Number(params.get('page') ?? 0);
-  const size = Number(params.get('size') ?? 15);
-  const sort = params.get('sort') ?? '_createdAt';
-  const dir = params.get('dir') === 'asc' ? 'asc' : 'desc';
+  const list0 = useListParams('_createdAt', ['status', 'severity', 'tags', 'assignee', 'cf', 'q', 'flag']);
+  const { params, page, size, sort, dir, set, selected, setSelected } = list0;
   const users = useResource(listUsers, []);
   const fields = useResource(listCustomFields, []);
-  const [selected, setSelected] = useState<Set<string>>(new Set());
   const [dialog, setDialog] = useState<'new' | 'close' | 'delete' | 'tag' | null>(null);
   const [bulkError, setBulkError] = useState<unknown>(null);
   const [text, setText] = useState(params.get('q') ?? '');
@@ -69,17 +72,6 @@ export function CaseList() {
   );
   useLiveUpdates((e) => e.objectType === 'Case', list.reload, 500);
 
-  const set = (changes: Record<string, string | null>, keepPage = false) => {
-    const next = new URLSearchParams(params);
-    for (const [k, v] of Object.entries(changes)) {
-      if (v === null || v === '') next.delete(k);
-      else next.set(k, v);
-    }
-    if (!keepPage) next.delete('page');
-    setParams(next);
-    setSelected(new Set());
-  };
-
   const bulk = async (body: Record<string, unknown>) => {
     setBulkError(null);
     try {
@@ -92,8 +84,7 @@ export function CaseList() {
   };
 
   const items = list.data?.items ?? [];
-  const allSelected = items.length > 0 && items.every((c) => selected.has(c._id));
-  const hasFilter = ['status', 'severity', 'tags', 'assignee', 'cf', 'q', 'flag'].some((k) => params.get(k));
+  const hasFilter = list0.hasFilter;
 
   return (
     <div className="page">
@@ -118,30 +109,8 @@ export function CaseList() {
           Search
           <input aria-label="Search" type="search" placeholder="Title or number" value={text} onChange={(e) => setText(e.target.value)} />
         </label>
-        <label>
-          Status
-          <select aria-label="Status" value={params.get('status') ?? ''} onChange={(e) => set({ status: e.target.value })}>
-            <option value="">Any</option>
-            <option value="open">Open (new or in progress)</option>
-            <option value="closed">Closed</option>
-            {CASE_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Severity
-          <select aria-label="Severity" value={params.get('severity') ?? ''} onChange={(e) => set({ severity: e.target.value })}>
-            <option value="">Any</option>
-            {Object.entries(SEVERITIES).map(([v, l]) => (
-              <option key={v} value={v}>
-                {l}
-              </option>
-            ))}
-          </select>
-        </label>
+        <ParamSelect list={list0} name="status" label="Status" options={STATUS_OPTIONS} />
+        <ParamSelect list={list0} name="severity" label="Severity" options={Object.entries(SEVERITIES)} />
         <label>
           Tags
           <input
@@ -192,7 +161,7 @@ export function CaseList() {
             onClick={() => {
               setText('');
               setCfValue('');
-              setParams(new URLSearchParams());
+              list0.clear();
             }}
           >
             Clear filters
@@ -255,27 +224,7 @@ export function CaseList() {
         <>
           {list.error ? <ErrorBox error={list.error} retry={list.reload} /> : null}
           <table className="list" aria-label="Cases">
-            <thead>
-              <tr>
-                <th>
-                  <input
-                    type="checkbox"
-                    aria-label="Select all cases on this page"
-                    checked={allSelected}
-                    onChange={() => setSelected(allSelected ? new Set() : new Set(items.map((c) => c._id)))}
-                  />
-                </th>
-                {SORTABLE.map(([field, label]) => (
-                  <th key={field} aria-sort={sort === field ? (dir === 'asc' ? 'ascending' : 'descending') : undefined}>
-                    <button type="button" onClick={() => set({ sort: field, dir: sort === field && dir === 'desc' ? 'asc' : 'desc' })}>
-                      {label}
-                      {sort === field ? (dir === 'asc' ? ' ▲' : ' ▼') : ''}
-                    </button>
-                  </th>
-                ))}
-                <th>Tags</th>
-              </tr>
-            </thead>
+            <ListHeader list={list0} ids={items.map((x) => x._id)} what="cases" columns={SORTABLE} extra={['Tags']} />
             <tbody>
               {items.map((c) => (
                 <tr key={c._id} data-testid="case-row" data-case-id={c._id}>

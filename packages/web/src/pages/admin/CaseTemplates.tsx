@@ -5,6 +5,7 @@ import { Dialog } from '../../components/Dialog';
 import { FormError } from '../../components/States';
 import { Severity, SEVERITIES } from '../../components/Badges';
 import { LevelSelect, splitTags } from '../../components/CaseDialogs';
+import { DeleteButton } from '../../components/DataTable';
 import { AdminList, useAdminList } from './common';
 
 /** The editable part of a template; tasks are one title per line (`group: title` sets the group). */
@@ -181,14 +182,10 @@ export function CaseTemplates() {
               <button type="button" aria-label={`Export template ${t.name}`} onClick={() => void exportTemplate(t).catch(setError)}>
                 Export
               </button>
-              <button
-                type="button"
-                className="danger"
-                aria-label={`Delete template ${t.name}`}
-                onClick={() => void api.del(`/api/v1/caseTemplate/${encodeURIComponent(t._id)}`).then(templates.reload, setError)}
-              >
-                Delete
-              </button>
+              <DeleteButton
+                what={`template ${t.name}`}
+                onDelete={() => void api.del(`/api/v1/caseTemplate/${encodeURIComponent(t._id)}`).then(templates.reload, setError)}
+              />
             </td>
           </tr>
         )}

@@ -4,6 +4,7 @@ import { useResource } from '../../lib/hooks';
 import { useLiveUpdates } from '../../lib/stream';
 import { listCustomFields } from '../../lib/options';
 import { FormError } from '../../components/States';
+import { DeleteButton } from '../../components/DataTable';
 import { AdminList, CreateForm, Field } from './common';
 
 const TYPES = ['string', 'integer', 'float', 'boolean', 'date', 'url'];
@@ -74,18 +75,14 @@ export function CustomFields() {
             <td>{(d.options ?? []).map(String).join(', ')}</td>
             <td>{d.mandatory ? 'yes' : 'no'}</td>
             <td>
-              <button
-                type="button"
-                className="danger"
-                aria-label={`Delete custom field ${d.name}`}
-                onClick={() =>
+              <DeleteButton
+                what={`custom field ${d.name}`}
+                onDelete={() =>
                   void api.del(`/api/v1/customField/${encodeURIComponent(d._id)}`).then(fields.reload, (e: unknown) => {
                     setError(e);
                   })
                 }
-              >
-                Delete
-              </button>
+              />
             </td>
           </tr>
         )}

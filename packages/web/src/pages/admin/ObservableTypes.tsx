@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { api } from '../../lib/api';
 import { FormError } from '../../components/States';
+import { DeleteButton } from '../../components/DataTable';
 import { AdminList, CreateForm, Field, useAdminList } from './common';
 
 interface ObservableType {
@@ -42,14 +43,10 @@ export function ObservableTypes() {
             <td>{t.isAttachment ? 'yes' : 'no'}</td>
             <td>
               {t._createdBy !== 'system@thehive.local' ? (
-                <button
-                  type="button"
-                  className="danger"
-                  aria-label={`Delete observable type ${t.name}`}
-                  onClick={() => void api.del(`/api/v1/observable/type/${encodeURIComponent(t._id)}`).then(types.reload, setError)}
-                >
-                  Delete
-                </button>
+                <DeleteButton
+                  what={`observable type ${t.name}`}
+                  onDelete={() => void api.del(`/api/v1/observable/type/${encodeURIComponent(t._id)}`).then(types.reload, setError)}
+                />
               ) : (
                 <span className="muted">built-in</span>
               )}

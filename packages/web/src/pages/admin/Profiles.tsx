@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { api } from '../../lib/api';
 import { FormError } from '../../components/States';
+import { DeleteButton } from '../../components/DataTable';
 import { AdminList, CreateForm, Field, useAdminList } from './common';
 
 interface Profile {
@@ -49,14 +50,10 @@ export function Profiles() {
             </td>
             <td>
               {p.editable !== false ? (
-                <button
-                  type="button"
-                  className="danger"
-                  aria-label={`Delete profile ${p.name}`}
-                  onClick={() => void api.del(`/api/v1/profile/${encodeURIComponent(p._id)}`).then(profiles.reload, setError)}
-                >
-                  Delete
-                </button>
+                <DeleteButton
+                  what={`profile ${p.name}`}
+                  onDelete={() => void api.del(`/api/v1/profile/${encodeURIComponent(p._id)}`).then(profiles.reload, setError)}
+                />
               ) : (
                 <span className="muted">built-in</span>
               )}

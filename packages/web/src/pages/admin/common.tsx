@@ -4,6 +4,7 @@ import { sortStep } from '../../lib/filters';
 import { useResource, type Resource } from '../../lib/hooks';
 import { useLiveUpdates } from '../../lib/stream';
 import { Empty, ErrorBox, FormError, Loading } from '../../components/States';
+import { DataTable } from '../../components/DataTable';
 
 /** A whole (small, administrative) list through the Query API, kept live. */
 export function useAdminList<T>(source: string, sortField: string, liveType: string, extra: unknown[] = []): Resource<T[]> {
@@ -19,16 +20,7 @@ export function AdminList<T>({ r, empty, head, row }: { r: Resource<T[]>; empty:
   return (
     <>
       {r.error ? <ErrorBox error={r.error} retry={r.reload} /> : null}
-      <table className="list">
-        <thead>
-          <tr>
-            {head.map((h) => (
-              <th key={h}>{h}</th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>{r.data.map(row)}</tbody>
-      </table>
+      <DataTable head={head} items={r.data} row={row} />
     </>
   );
 }

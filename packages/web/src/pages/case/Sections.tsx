@@ -11,6 +11,7 @@ import { Markdown } from '../../components/Markdown';
 import { AttachmentLink } from '../../components/AttachmentLink';
 import { Severity, Status, formatDate } from '../../components/Badges';
 import { Editable } from '../../components/Editable';
+import { DataTable, DeleteButton } from '../../components/DataTable';
 
 const caseChildren = <T,>(kase: Case, name: string, sort = sortStep('_createdAt', 'desc'), label?: string) =>
   query<T[]>([{ _name: 'getCase', idOrName: kase._id }, { _name: name }, sort, { _name: 'page', from: 0, to: 200 }], label ?? `case-${name}`);
@@ -93,39 +94,24 @@ export function Ttps({ kase }: { kase: Case }) {
       <FormError error={error} />
       <Section r={r} empty={<Empty title="No TTPs.">Add the ATT&CK techniques observed in this case.</Empty>}>
         {(items) => (
-          <table className="list" aria-label="TTPs">
-            <thead>
-              <tr>
-                <th>Date</th>
-                <th>Tactic</th>
-                <th>Technique</th>
-                <th>Description</th>
-                <th>Actions</th>
+          <DataTable
+            label="TTPs"
+            head={['Date', 'Tactic', 'Technique', 'Description', 'Actions']}
+            items={items}
+            row={(p) => (
+              <tr key={p._id}>
+                <td className="num">{formatDate(p.occurDate)}</td>
+                <td>{p.tacticLabel ?? p.tactic}</td>
+                <td>
+                  <strong>{p.patternId}</strong> {p.patternName}
+                </td>
+                <td>{p.description}</td>
+                <td>
+                  <DeleteButton what={`TTP ${p.patternId ?? ''}`} onDelete={() => void api.del(`/api/v1/procedure/${p._id}`).then(r.reload, setError)} />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {items.map((p) => (
-                <tr key={p._id}>
-                  <td className="num">{formatDate(p.occurDate)}</td>
-                  <td>{p.tacticLabel ?? p.tactic}</td>
-                  <td>
-                    <strong>{p.patternId}</strong> {p.patternName}
-                  </td>
-                  <td>{p.description}</td>
-                  <td>
-                    <button
-                      type="button"
-                      className="danger"
-                      aria-label={`Delete TTP ${p.patternId ?? ''}`}
-                      onClick={() => void api.del(`/api/v1/procedure/${p._id}`).then(r.reload, setError)}
-                    >
-                      Delete
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            )}
+          />
         )}
       </Section>
     </section>
@@ -231,41 +217,27 @@ export function Attachments({ kase }: { kase: Case }) {
       <FormError error={error} />
       <Section r={r} empty={<Empty title="No attachments.">Upload files here; task log attachments are listed under their task.</Empty>}>
         {(items) => (
-          <table className="list" aria-label="Attachments">
-            <thead>
-              <tr>
-                <th>File</th>
-                <th>Hashes</th>
-                <th>Added</th>
-                <th>Actions</th>
+          <DataTable
+            label="Attachments"
+            head={['File', 'Hashes', 'Added', 'Actions']}
+            items={items}
+            row={(a) => (
+              <tr key={a._id}>
+                <td>
+                  <AttachmentLink a={a} href={`/api/v1/case/${kase._id}/attachment/${a._id}/download`} />
+                </td>
+                <td>
+                  <code className="hash">{a.hashes?.[0]}</code>
+                </td>
+                <td className="num">
+                  {formatDate(a._createdAt)} {a._createdBy}
+                </td>
+                <td>
+                  <DeleteButton what={`${a.name}`} onDelete={() => void api.del(`/api/v1/case/${kase._id}/attachment/${a._id}`).then(r.reload, setError)} />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {items.map((a) => (
-                <tr key={a._id}>
-                  <td>
-                    <AttachmentLink a={a} href={`/api/v1/case/${kase._id}/attachment/${a._id}/download`} />
-                  </td>
-                  <td>
-                    <code className="hash">{a.hashes?.[0]}</code>
-                  </td>
-                  <td className="num">
-                    {formatDate(a._createdAt)} {a._createdBy}
-                  </td>
-                  <td>
-                    <button
-                      type="button"
-                      className="danger"
-                      aria-label={`Delete ${a.name}`}
-                      onClick={() => void api.del(`/api/v1/case/${kase._id}/attachment/${a._id}`).then(r.reload, setError)}
-                    >
-                      Delete
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            )}
+          />
         )}
       </Section>
     </section>
@@ -323,40 +295,33 @@ export function Similar({ kase }: { kase: Case }) {
     <section aria-label="Similar cases">
       <Section r={r} empty={<Empty title="No similar case.">Cases that share observables with this one appear here.</Empty>}>
         {(items) => (
-          <table className="list" aria-label="Similar cases">
-            <thead>
-              <tr>
-                <th>Case</th>
-                <th>Severity</th>
-                <th>Status</th>
-                <th>Shared observables</th>
+          <DataTable
+            label="Similar cases"
+            head={['Case', 'Severity', 'Status', 'Shared observables']}
+            items={items}
+            row={(c) => (
+              <tr key={c._id}>
+                <td>
+                  <Link to={`/cases/${encodeURIComponent(c._id)}`}>
+                    #{c.number} {c.title}
+                  </Link>
+                </td>
+                <td>
+                  <Severity value={c.severity} />
+                </td>
+                <td>
+                  <Status value={c.status} stage={c.stage} />
+                </td>
+                <td>
+                  {c.linksCount ?? c.linkedWith?.length ?? 0}:{' '}
+                  {(c.linkedWith ?? [])
+                    .slice(0, 5)
+                    .map((o) => `${o.dataType}:${o.data ?? ''}`)
+                    .join(', ')}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {items.map((c) => (
-                <tr key={c._id}>
-                  <td>
-                    <Link to={`/cases/${encodeURIComponent(c._id)}`}>
-                      #{c.number} {c.title}
-                    </Link>
-                  </td>
-                  <td>
-                    <Severity value={c.severity} />
-                  </td>
-                  <td>
-                    <Status value={c.status} stage={c.stage} />
-                  </td>
-                  <td>
-                    {c.linksCount ?? c.linkedWith?.length ?? 0}:{' '}
-                    {(c.linkedWith ?? [])
-                      .slice(0, 5)
-                      .map((o) => `${o.dataType}:${o.data ?? ''}`)
-                      .join(', ')}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            )}
+          />
         )}
       </Section>
     </section>
@@ -424,41 +389,33 @@ export function Sharing({ kase }: { kase: Case }) {
       <FormError error={error} />
       <Section r={r} empty={<Empty title="This case is not shared." />}>
         {(items) => (
-          <table className="list" aria-label="Shares">
-            <thead>
-              <tr>
-                <th>Organisation</th>
-                <th>Profile</th>
-                <th>Tasks</th>
-                <th>Observables</th>
-                <th>Actions</th>
+          <DataTable
+            label="Shares"
+            head={['Organisation', 'Profile', 'Tasks', 'Observables', 'Actions']}
+            items={items}
+            row={(s) => (
+              <tr key={s._id}>
+                <td>
+                  {s.organisationName} {s.owner ? <span className="badge status">owner</span> : null}
+                </td>
+                <td>{s.profileName}</td>
+                <td>{s.taskRule}</td>
+                <td>{s.observableRule}</td>
+                <td>
+                  {!s.owner ? (
+                    <button
+                      type="button"
+                      className="danger"
+                      aria-label={`Stop sharing with ${s.organisationName}`}
+                      onClick={() => void api.del(`/api/v1/case/share/${s._id}`).then(r.reload, setError)}
+                    >
+                      Unshare
+                    </button>
+                  ) : null}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {items.map((s) => (
-                <tr key={s._id}>
-                  <td>
-                    {s.organisationName} {s.owner ? <span className="badge status">owner</span> : null}
-                  </td>
-                  <td>{s.profileName}</td>
-                  <td>{s.taskRule}</td>
-                  <td>{s.observableRule}</td>
-                  <td>
-                    {!s.owner ? (
-                      <button
-                        type="button"
-                        className="danger"
-                        aria-label={`Stop sharing with ${s.organisationName}`}
-                        onClick={() => void api.del(`/api/v1/case/share/${s._id}`).then(r.reload, setError)}
-                      >
-                        Unshare
-                      </button>
-                    ) : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            )}
+          />
         )}
       </Section>
     </section>
