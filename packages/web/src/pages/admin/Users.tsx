@@ -5,6 +5,8 @@ import { useSession } from '../../lib/session';
 import type { User } from '../../lib/types';
 import { FormError } from '../../components/States';
 import { Dialog } from '../../components/Dialog';
+import { DeleteButton } from '../../components/DataTable';
+import { ConfirmDialog } from '../../components/CaseDialogs';
 import { AdminList, CreateForm, Field, useAdminList } from './common';
 
 export function Users() {
@@ -19,6 +21,7 @@ export function Users() {
   const [password, setPassword] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [passwordOf, setPasswordOf] = useState<User | null>(null);
+  const [removing, setRemoving] = useState<User | null>(null);
   const act = (p: Promise<unknown>) => p.then(users.reload, setError);
   return (
     <div>
@@ -62,19 +65,43 @@ export function Users() {
           <tr key={u._id} data-testid="user-row">
             <td>{u.login}</td>
             <td>{u.name}</td>
-            <td>{u.profile}</td>
+            <td>
+              <select
+                aria-label={`Profile of ${u.login}`}
+                value={u.profile}
+                onChange={(e) => void act(api.patch(`/api/v1/user/${encodeURIComponent(u._id)}`, { profile: e.target.value, organisation }))}
+              >
+                {[...new Set([u.profile, ...(profiles.data ?? []).map((p) => p.name)])].map((name) => (
+                  <option key={name}>{name}</option>
+                ))}
+              </select>
+            </td>
             <td>{u.locked ? <span className="badge health-red">locked</span> : <span className="badge health-green">active</span>}</td>
             <td className="actions">
-              <button type="button" onClick={() => void act(api.patch(`/api/v1/user/${encodeURIComponent(u._id)}`, { locked: !u.locked }))}>
-                {u.locked ? `Unlock ${u.login}` : `Lock ${u.login}`}
+              <button
+                type="button"
+                aria-label={`${u.locked ? 'Unlock' : 'Lock'} ${u.login}`}
+                onClick={() => void act(api.patch(`/api/v1/user/${encodeURIComponent(u._id)}`, { locked: !u.locked }))}
+              >
+                {u.locked ? 'Unlock' : 'Lock'}
               </button>
               <button type="button" aria-label={`Set password of ${u.login}`} onClick={() => setPasswordOf(u)}>
                 Set password
               </button>
+              <DeleteButton what={`user ${u.login}`} text="Remove" onDelete={() => setRemoving(u)} />
             </td>
           </tr>
         )}
       />
+      {removing ? (
+        <ConfirmDialog
+          title="Remove user"
+          message={`Remove ${removing.login} from ${organisation}? Their cases and logs stay.`}
+          confirm="Remove"
+          onClose={() => setRemoving(null)}
+          onConfirm={() => api.del(`/api/v1/user/${encodeURIComponent(removing._id)}`).then(users.reload)}
+        />
+      ) : null}
       {passwordOf ? <SetPasswordDialog user={passwordOf} onClose={() => setPasswordOf(null)} /> : null}
     </div>
   );
