@@ -121,12 +121,12 @@ export async function queryPage<T>(
   to: number,
   extraData: string[] = [],
   name?: string,
-): Promise<{ items: T[]; total: number }> {
+): Promise<{ items: T[]; total: number; from: number }> {
   const res = await request<T[]>('POST', `/api/v1/query${name ? `?name=${encodeURIComponent(name)}` : ''}`, {
     query: [...chain, { _name: 'page', from, to, extraData: [...extraData, 'total'] }],
   });
   const total = Number(res.headers.get('X-Total') ?? res.body.length);
-  return { items: res.body, total };
+  return { items: res.body, total, from };
 }
 
 /** The message to show for any error, saying what to do when we know. */

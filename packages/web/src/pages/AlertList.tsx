@@ -158,7 +158,7 @@ export function AlertList() {
         </Empty>
       ) : (
         <>
-          <table className="list" aria-label="Alerts">
+          <table className="list" aria-label="Alerts" aria-busy={list.loading}>
             <ListHeader list={list0} ids={items.map((x) => x._id)} what="alerts" columns={SORTABLE} extra={['Observables', 'Case']} />
             <tbody>
               {items.map((a) => (
@@ -191,7 +191,13 @@ export function AlertList() {
               ))}
             </tbody>
           </table>
-          <Pager page={page} size={size} total={list.data.total} onPage={(p) => set({ page: String(p) }, true)} onSize={(s) => set({ size: String(s) })} />
+          <Pager
+            page={Math.floor(list.data.from / size)}
+            size={size}
+            total={list.data.total}
+            onPage={(p) => set({ page: String(p) }, true)}
+            onSize={(s) => set({ size: String(s) })}
+          />
         </>
       )}
       {dialog === 'merge' ? (

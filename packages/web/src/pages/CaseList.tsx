@@ -223,7 +223,7 @@ export function CaseList() {
       ) : (
         <>
           {list.error ? <ErrorBox error={list.error} retry={list.reload} /> : null}
-          <table className="list" aria-label="Cases">
+          <table className="list" aria-label="Cases" aria-busy={list.loading}>
             <ListHeader list={list0} ids={items.map((x) => x._id)} what="cases" columns={SORTABLE} extra={['Tags']} />
             <tbody>
               {items.map((c) => (
@@ -260,7 +260,13 @@ export function CaseList() {
               ))}
             </tbody>
           </table>
-          <Pager page={page} size={size} total={list.data.total} onPage={(p) => set({ page: String(p) }, true)} onSize={(s) => set({ size: String(s) })} />
+          <Pager
+            page={Math.floor(list.data.from / size)}
+            size={size}
+            total={list.data.total}
+            onPage={(p) => set({ page: String(p) }, true)}
+            onSize={(s) => set({ size: String(s) })}
+          />
         </>
       )}
 

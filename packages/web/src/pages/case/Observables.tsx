@@ -330,7 +330,7 @@ export function ObservableList({ parent, readOnly }: { parent: { kind: 'case' | 
         <Empty title="No observables.">{readOnly ? '' : 'Add IPs, domains, hashes or files with "Add observables" (several at once: one per line).'}</Empty>
       ) : (
         <>
-          <table className="list" aria-label="Observables">
+          <table className="list" aria-label="Observables" aria-busy={list.loading}>
             <thead>
               <tr>
                 {!readOnly ? <th aria-label="Selection" /> : null}
@@ -393,7 +393,7 @@ export function ObservableList({ parent, readOnly }: { parent: { kind: 'case' | 
               ))}
             </tbody>
           </table>
-          <Pager page={page} size={size} total={list.data.total} onPage={setPage} onSize={(s) => (setSize(s), setPage(0))} />
+          <Pager page={Math.floor(list.data.from / size)} size={size} total={list.data.total} onPage={setPage} onSize={(s) => (setSize(s), setPage(0))} />
         </>
       )}
       {adding ? <AddObservables parentPath={parentPath} onClose={() => setAdding(false)} onAdded={list.reload} /> : null}
