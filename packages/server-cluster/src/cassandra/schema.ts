@@ -1,6 +1,6 @@
 /**
  * The Cassandra schema and its versioned migrations. Every table is partitioned by `ns`, the
- * store namespace (empty in production; tests give each store a fresh one so that one keyspace
+ * store namespace (`default` in production; tests give each store a fresh one so that one keyspace
  * serves many independent stores without creating tables per test).
  *
  * - `e_<type>`: one table per entity type, keyed by (ns, id): the document as JSON text and its version;

@@ -59,7 +59,7 @@ export interface ClusterEntityStoreOptions {
   };
   /**
    * Store namespace: several logical stores may share one keyspace and one set of indexes
-   * (tests use a fresh one per store). Empty in production.
+   * (tests use a fresh one per store). `default` when not given (Cassandra refuses empty keys).
    */
   namespace?: string;
   /** Ids reserved per durable block (one LWT per block). */
@@ -118,7 +118,7 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
     private readonly opts: ClusterEntityStoreOptions,
     private readonly deps: ClusterDeps,
   ) {
-    this.ns = opts.namespace ?? '';
+    this.ns = opts.namespace || 'default';
     this.prefix = opts.opensearch.indexPrefix ?? 'waggle_';
     this.blockSize = opts.idBlockSize ?? 100_000;
     this.entities = [...deps.registry.ENTITIES.values()];
