@@ -3,12 +3,13 @@ import { api, query, request } from '../../lib/api';
 import { sortStep } from '../../lib/filters';
 import { useResource } from '../../lib/hooks';
 import { aboutCase, useLiveUpdates } from '../../lib/stream';
-import { TASK_STATUSES } from '../../lib/options';
+import { TASK_STATUSES, listUsers } from '../../lib/options';
 import type { Case, Log, Task } from '../../lib/types';
 import { Empty, ErrorBox, FormError, Loading } from '../../components/States';
 import { Markdown } from '../../components/Markdown';
 import { AttachmentLink } from '../../components/AttachmentLink';
 import { formatDate } from '../../components/Badges';
+import { Editable } from '../../components/Editable';
 
 function AddLog({ task, onAdded }: { task: Task; onAdded: () => void }) {
   const [message, setMessage] = useState('');
@@ -77,7 +78,6 @@ function TaskLogs({ task, caseId }: { task: Task; caseId: string }) {
   useLiveUpdates((e) => e.rootId === caseId && e.objectType === 'Log', logs.reload);
   return (
     <div>
-      <Markdown text={task.description} />
       <AddLog task={task} onAdded={logs.reload} />
       {logs.error ? <ErrorBox error={logs.error} retry={logs.reload} /> : null}
       {!logs.data ? (
@@ -152,6 +152,7 @@ export function Tasks({ kase }: { kase: Case }) {
   );
   const [open, setOpen] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const users = useResource(listUsers, []);
   useLiveUpdates((e) => aboutCase(kase._id)(e) && e.objectType === 'Task', tasks.reload);
   const patch = (t: Task, body: Record<string, unknown>) =>
     api
@@ -188,6 +189,7 @@ export function Tasks({ kase }: { kase: Case }) {
                 toggle={() => setOpen(open === t._id ? null : t._id)}
                 patch={(b) => void patch(t, b)}
                 caseId={kase._id}
+                logins={(users.data ?? []).map((u) => u.login)}
               />
             ))}
           </tbody>
@@ -203,12 +205,14 @@ function TaskRow({
   toggle,
   patch,
   caseId,
+  logins,
 }: {
   t: Task;
   open: boolean;
   toggle: () => void;
   patch: (b: Record<string, unknown>) => void;
   caseId: string;
+  logins: string[];
 }) {
   return (
     <>
@@ -227,7 +231,14 @@ function TaskRow({
             ))}
           </select>
         </td>
-        <td>{t.assignee ?? <span className="muted">unassigned</span>}</td>
+        <td>
+          <select aria-label={`Assignee of ${t.title}`} value={t.assignee ?? ''} onChange={(e) => patch({ assignee: e.target.value || null })}>
+            <option value="">unassigned</option>
+            {[...new Set([...(t.assignee ? [t.assignee] : []), ...logins])].map((l) => (
+              <option key={l}>{l}</option>
+            ))}
+          </select>
+        </td>
         <td>
           <button type="button" onClick={() => patch({ flag: !t.flag })}>
             {t.flag ? 'Unflag' : 'Flag'}
@@ -240,6 +251,13 @@ function TaskRow({
       {open ? (
         <tr className="task-detail">
           <td colSpan={5}>
+            <Editable
+              label={`Description of ${t.title}`}
+              multiline
+              value={t.description ?? ''}
+              display={<Markdown text={t.description} />}
+              onSave={async (description) => patch({ description })}
+            />
             <TaskLogs task={t} caseId={caseId} />
           </td>
         </tr>
