@@ -7,6 +7,7 @@ import { Editable } from '../../components/Editable';
 import { FormError } from '../../components/States';
 import { formatDate, PAPS, SEVERITIES, TLPS } from '../../components/Badges';
 import { splitTags } from '../../components/CaseDialogs';
+import { Comments } from './Comments';
 
 type Update = (body: Record<string, unknown>) => Promise<void>;
 
@@ -113,6 +114,7 @@ export function Summary({ kase, update }: { kase: Case; update: Update }) {
           </section>
         ) : null}
         <CustomFields kase={kase} update={update} />
+        <Comments kase={kase} />
       </div>
       <section className="card" aria-label="Details">
         <h2>Details</h2>
