@@ -1,9 +1,9 @@
-import { query } from './api';
+import { api, query } from './api';
 import { sortStep } from './filters';
 import type { CaseTemplate, CustomFieldDef, User } from './types';
-import { api } from './api';
 
 export const CASE_STATUSES = ['New', 'InProgress', 'TruePositive', 'FalsePositive', 'Indeterminate', 'Other', 'Duplicated'];
+export const ALERT_STATUSES = ['New', 'InProgress', 'Imported', 'Ignored', 'FalsePositive', 'Duplicated', 'Other'];
 export const CLOSED_STATUSES = ['TruePositive', 'FalsePositive', 'Indeterminate', 'Other', 'Duplicated'];
 export const IMPACT_STATUSES = ['NotApplicable', 'WithImpact', 'NoImpact'];
 export const TASK_STATUSES = ['Waiting', 'InProgress', 'Completed', 'Cancel'];

@@ -4,6 +4,7 @@ import { api, queryPage } from '../lib/api';
 import { f, filterStep, sortStep, type Filter } from '../lib/filters';
 import { useResource, useTitle } from '../lib/hooks';
 import { useLiveUpdates } from '../lib/stream';
+import { ALERT_STATUSES } from '../lib/options';
 import type { Alert, Case } from '../lib/types';
 import { Severity, Status, Tags, formatDate, SEVERITIES } from '../components/Badges';
 import { Pager, toggle } from '../components/Pager';
@@ -11,8 +12,6 @@ import { ListHeader, ParamSelect, useListParams } from '../components/ListKit';
 import { Empty, ErrorBox, FormError, Loading } from '../components/States';
 import { ConfirmDialog, splitTags } from '../components/CaseDialogs';
 import { CasePickerDialog } from '../components/CasePicker';
-
-export const ALERT_STATUSES = ['New', 'InProgress', 'Imported', 'Ignored', 'FalsePositive', 'Duplicated', 'Other'];
 
 const STATUS_OPTIONS: Array<[string, string]> = [
   ['open', 'Open (new or in progress)'],
