@@ -263,8 +263,39 @@ function describe(e: TimelineEvent): string {
 
 export function Timeline({ kase }: { kase: Case }) {
   const r = useCaseResource(kase, async () => (await api.get<{ events: TimelineEvent[] }>(`/api/v1/case/${kase._id}/timeline`)).events, []);
+  const [title, setTitle] = useState('');
+  const [when, setWhen] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const add = async (e: FormEvent) => {
+    e.preventDefault();
+    const date = when ? new Date(when).getTime() : Date.now();
+    if (Number.isNaN(date)) return setError(new Error('The date is not valid.'));
+    try {
+      await api.post(`/api/v1/case/${kase._id}/customEvent`, { title, date });
+      setTitle('');
+      setWhen('');
+      setError(null);
+      r.reload();
+    } catch (err) {
+      setError(err);
+    }
+  };
   return (
     <section aria-label="Timeline">
+      <form className="filters" onSubmit={(e) => void add(e)} aria-label="Add an event">
+        <label>
+          Event
+          <input aria-label="Event" required value={title} onChange={(e) => setTitle(e.target.value)} />
+        </label>
+        <label>
+          When (empty: now)
+          <input aria-label="When" type="datetime-local" value={when} onChange={(e) => setWhen(e.target.value)} />
+        </label>
+        <button type="submit" className="primary">
+          Add event
+        </button>
+      </form>
+      <FormError error={error} />
       <Section r={r} empty={<Empty title="Nothing on the timeline yet." />}>
         {(events) => (
           <ol className="timeline">
