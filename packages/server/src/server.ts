@@ -14,6 +14,9 @@ import { ConflictError, NotFoundError, SearchError } from './errors/errors.js';
 import { DERIVED_FIELDS } from './query/derived-fields.js';
 import { bucketStart } from './query/aggregate-docs.js';
 import { LocalFsBlobStore } from './storage/localfs/localfs-blob-store.js';
+import type { BlobStore } from './storage/blob-store.js';
+import type { Readiness } from './cluster/readiness.js';
+import { VERSION } from './http/routes/status/routes.js';
 import { createServices, type Services } from './services/index.js';
 import { bootstrap, type BootstrapResult } from './services/bootstrap.js';
 import { buildApp } from './http/app.js';
@@ -54,13 +57,33 @@ async function openEntityStore(config: WaggleConfig): Promise<EntityStore> {
   );
 }
 
+/** The configured file store: `<dataDir>/files`, or S3 (loaded only when configured). */
+async function openBlobStore(config: WaggleConfig): Promise<BlobStore> {
+  const s3 = config.storage.s3;
+  if (!s3) return new LocalFsBlobStore(join(config.dataDir, 'files'));
+  const { S3BlobStore } = await import('@waggle/server-cluster');
+  return new S3BlobStore(s3, { errors: { NotFoundError } });
+}
+
+/** In a cluster: this node's membership (readiness for `/api/status`) and leases, on the store's keyspace. */
+async function startCoordination(config: WaggleConfig): Promise<(Readiness & { stop(): Promise<void> }) | undefined> {
+  const node = config.cluster;
+  const cassandra = config.storage.cluster?.cassandra;
+  if (!node || !cassandra) return undefined;
+  const { ClusterCoordinator } = await import('@waggle/server-cluster');
+  return ClusterCoordinator.connect(cassandra, { ...node, version: VERSION });
+}
+
 export async function createWaggle(config: WaggleConfig, opts: { logger?: boolean } = {}): Promise<Running> {
   mkdirSync(config.dataDir, { recursive: true });
   const store = await openEntityStore(config);
   await store.init();
-  const blobs = new LocalFsBlobStore(join(config.dataDir, 'files'));
+  const blobs = await openBlobStore(config);
   await blobs.init();
+  // after the store's init, which creates the keyspace the coordination tables go to
+  const coordination = await startCoordination(config);
   const services = createServices(config, store, blobs, serverSecret(config.dataDir));
+  if (coordination) services.readiness = coordination;
   const boot = await bootstrap(store, services.orgs, services.users, config.admin);
   await services.dashboards.ensureDefaultsForAll();
   const app = await buildApp(services, opts);
@@ -72,6 +95,7 @@ export async function createWaggle(config: WaggleConfig, opts: { logger?: boolea
     close: async () => {
       services.cortex?.stop();
       await app.close();
+      await coordination?.stop();
       await store.close();
     },
   };
