@@ -130,4 +130,28 @@ describe('sqlite adapter specifics', () => {
     await s.close();
     await assert.rejects(s.insert({ _id: '~1', _type: 'case', _createdAt: 1, _createdBy: 't', _orgs: ['o'], _parents: {} }), /closed/);
   });
+  test('ids stay unique across blocks reserved ahead through the writer, and after a reopen', async () => {
+    const path = join(dir, 'ids.sqlite');
+    const s = await open(path);
+    const seen = new Set<string>();
+    const num = (id: string): number => Number(id.slice(1));
+    for (let i = 0; i < 250_000; i++) {
+      seen.add(s.newId());
+      // let the reservation made half a block ahead commit now and then, as requests would
+      if (i % 20_000 === 0) await s.insert({ _id: s.newId(), _type: 'case', _createdAt: i, _createdBy: 't', _orgs: ['o'], _parents: {} });
+    }
+    assert.equal(seen.size, 250_000);
+    const highest = [...seen].map(num).reduce((a, b) => Math.max(a, b), 0);
+    await s.close();
+    const raw = new Database(path, { readonly: true });
+    const limit = (raw.prepare(`SELECT v FROM meta WHERE k = 'idLimit'`).get() as { v: number }).v;
+    raw.close();
+    assert.ok(limit > highest, `the durable limit ${limit} covers every id handed out (${highest})`);
+    const reopened = await open(path);
+    try {
+      assert.ok(num(reopened.newId()) > highest);
+    } finally {
+      await reopened.close();
+    }
+  });
 });

@@ -17,7 +17,7 @@ import type { BatchOp, Doc, EntityStore, NewDoc, Patch } from '../entity-store.j
 import type { Query, QueryResult } from '../../query/ir.js';
 import { ENTITIES, entityDef, type EntityDef } from '../../entities/registry.js';
 import { compileQuery, estimateRows, sortWindow } from './compile.js';
-import { insertSql, SqliteWriter, toDoc, type WriteRequest } from './sqlite-writer.js';
+import { ID_RESERVE_SQL, insertSql, SqliteWriter, toDoc, type WriteRequest } from './sqlite-writer.js';
 import { InThreadWriteQueue, WorkerWriteQueue, type WriteQueue } from './write-queue.js';
 import {
   columnValues,
@@ -214,14 +214,32 @@ export class SqliteEntityStore implements EntityStore {
     this.rowsPerKey = m;
   }
 
+  /**
+   * Ids come from blocks reserved durably before any id of them is handed out, so ids never
+   * repeat after a crash. The next block is reserved through the writer half a block ahead; the
+   * synchronous write on this connection (which may wait for the writer's COMMIT) is the fallback.
+   */
   newId(): string {
     if (this.idNext >= this.idLimit) {
-      // Reserve a block durably before handing out ids from it, so ids never repeat after a crash.
       this.idLimit = this.idNext + ID_BLOCK;
-      this.db.prepare(`INSERT INTO meta (k, v) VALUES ('idLimit', ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v`).run(this.idLimit);
+      this.stmt(ID_RESERVE_SQL).run(this.idLimit);
+    } else if (!this.reservingIds && this.writes && this.idLimit - this.idNext < ID_BLOCK / 2) {
+      this.reservingIds = true;
+      const limit = this.idLimit + ID_BLOCK;
+      this.submit<number>({ kind: 'reserveIds', limit }).then(
+        () => {
+          this.idLimit = Math.max(this.idLimit, limit);
+          this.reservingIds = false;
+        },
+        () => {
+          this.reservingIds = false;
+        },
+      );
     }
     return `~${this.idNext++}`;
   }
+
+  private reservingIds = false;
 
   private stmt(sql: string): Database.Statement {
     let s = this.stmts.get(sql);

@@ -35,7 +35,12 @@ export interface PreparedInsert {
 export type WriteRequest =
   | { kind: 'batch'; ops: ReadonlyArray<BatchOp | PreparedInsert> }
   | { kind: 'claim'; scope: string; key: string; owner: string }
-  | { kind: 'seq'; name: string };
+  | { kind: 'seq'; name: string }
+  /** Raises the durable id limit (`newId`) to at least `limit`. */
+  | { kind: 'reserveIds'; limit: number };
+
+/** Raises the durable id limit, never lowers it (a synchronous and an asynchronous reservation may cross). */
+export const ID_RESERVE_SQL = `INSERT INTO meta (k, v) VALUES ('idLimit', ?) ON CONFLICT(k) DO UPDATE SET v = max(v, excluded.v)`;
 
 /** The outcome of one request: its value (batch results, claim result, counter value) or its error. */
 export type WriteOutcome = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -140,11 +145,13 @@ export class SqliteWriter {
   private readonly claimInsert: Database.Statement;
   private readonly claimDelete: Database.Statement;
   private readonly seqNext: Database.Statement;
+  private readonly idReserve: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
     this.claimSelect = db.prepare(`SELECT owner FROM uniq WHERE scope = ? AND k = ?`);
     this.claimInsert = db.prepare(`INSERT INTO uniq (scope, k, owner) VALUES (?, ?, ?)`);
     this.claimDelete = db.prepare(`DELETE FROM uniq WHERE scope = ? AND k = ?`);
+    this.idReserve = db.prepare(ID_RESERVE_SQL);
     this.seqNext = db.prepare(`INSERT INTO seq (name, v) VALUES (?, 1) ON CONFLICT(name) DO UPDATE SET v = v + 1 RETURNING v`);
   }
 
@@ -248,6 +255,9 @@ export class SqliteWriter {
         return this.claim(r.scope, r.key, r.owner);
       case 'seq':
         return (this.seqNext.get(r.name) as { v: number }).v;
+      case 'reserveIds':
+        this.idReserve.run(r.limit);
+        return r.limit;
     }
   }
 
