@@ -147,6 +147,18 @@ case "$cmd" in
     mkdir -p "$RUN"
     echo "$NODES" >"$RUN/nodes"
     for ((i = 1; i <= NODES; i++)); do start_node "$i"; done
+    if [[ "$NODES" == 3 ]]; then
+      # the system_auth fix of TheHive's cluster guide: roles replicated on every node, so a login
+      # works while one node is down (node's cassandra-driver from the repository's node_modules)
+      (cd "$ENGINES_ROOT" && node -e "
+        const c = require('cassandra-driver');
+        const cl = new c.Client({ contactPoints: ['127.0.0.1'], localDataCenter: 'datacenter1', credentials: { username: 'cassandra', password: 'cassandra' } });
+        cl.connect()
+          .then(() => cl.execute(\"ALTER KEYSPACE system_auth WITH replication = {'class': 'NetworkTopologyStrategy', 'datacenter1': 3}\"))
+          .then(() => cl.shutdown(), (e) => { console.error('error: system_auth replication: ' + e.message); process.exit(1); });
+      ") || die "could not raise system_auth to replication factor 3"
+      say "cassandra: system_auth replicated on 3 nodes"
+    fi
     ;;
   stop)
     for i in 3 2 1; do [[ -d "$RUN/node$i" ]] && stop_pid "$RUN/node$i/pid" "cassandra node$i"; done

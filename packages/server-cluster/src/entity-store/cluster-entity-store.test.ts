@@ -6,7 +6,7 @@
  *   WAGGLE_TEST_CASSANDRA=127.0.0.1:9042 WAGGLE_TEST_OPENSEARCH=http://127.0.0.1:9200 node scripts/test.mjs server-cluster
  *
  * Optional: WAGGLE_TEST_CASSANDRA_USER / _PASSWORD (default cassandra/cassandra),
- * WAGGLE_TEST_CASSANDRA_DC (datacenter1). Every store gets a fresh namespace in one test
+ * WAGGLE_TEST_CASSANDRA_DC (datacenter1), WAGGLE_TEST_CASSANDRA_RF (1). Every store gets a fresh namespace in one test
  * keyspace (`waggle_test`), so the suites do not create tables per test.
  */
 import { after, describe, test } from 'node:test';
@@ -34,6 +34,8 @@ export const deps: ClusterDeps = {
   bucketStart,
 };
 
+/** Replication factor of the test keyspace: 3 against a 3-node cluster (`cassandra.sh start --nodes 3`). */
+const RF = Number(process.env.WAGGLE_TEST_CASSANDRA_RF ?? 1);
 const run = randomBytes(4).toString('hex');
 let n = 0;
 
@@ -43,10 +45,10 @@ function options(namespace: string, overrides: Partial<ClusterEntityStoreOptions
     cassandra: {
       contactPoints: [`${host}:${port ?? '9042'}`],
       localDataCenter: process.env.WAGGLE_TEST_CASSANDRA_DC ?? 'datacenter1',
-      keyspace: 'waggle_test',
+      keyspace: RF === 1 ? 'waggle_test' : `waggle_test_rf${RF}`,
       username: process.env.WAGGLE_TEST_CASSANDRA_USER ?? 'cassandra',
       password: process.env.WAGGLE_TEST_CASSANDRA_PASSWORD ?? 'cassandra',
-      replicationFactor: 1,
+      replicationFactor: RF,
       ...overrides,
     },
     // a short refresh interval: every write waits for the next refresh (refresh=wait_for)
@@ -145,11 +147,11 @@ if (SKIP) {
     });
 
     test('a keyspace wanting more replicas than nodes up is refused with the numbers', async () => {
-      const s = new CassandraOpenSearchEntityStore(options(`${run}-rf`, { keyspace: `waggle_test_rf3`, replicationFactor: 3 }), deps);
+      const s = new CassandraOpenSearchEntityStore(options(`${run}-rf`, { keyspace: `waggle_test_rf9`, replicationFactor: 9 }), deps);
       try {
         await assert.rejects(s.init(), (e: Error) => {
           assert.equal(e.name, 'ClusterStoreError');
-          assert.match(e.message, /replication_factor 3 .* but only 1 node is up/);
+          assert.match(e.message, /replication_factor 9 .* but only \d+ nodes? (is|are) up: LOCAL_QUORUM needs 5/);
           return true;
         });
       } finally {
