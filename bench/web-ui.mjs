@@ -7,7 +7,8 @@
 //   node bench/web-ui.mjs --scale 0.01        # smoke run on the 1% seed
 //
 // Options (CLI or env): --scale/BENCH_SCALE (1), --seed/BENCH_SEED (42), --loads/BENCH_LOADS (30
-// warm loads; a third as many cold ones), --skip-build, --reseed.
+// warm loads; a third as many cold ones), --skip-build, --reseed, --data <dir> (use this seeded
+// directory of bench/seed.ts instead of the cache key's; it is copied, never modified).
 //
 // Steps: build the server and the UI; reuse (or make) the cached seed of bench/seed.ts
 // (bench/lib/seed-cache.mjs, the key run.mjs uses); copy it to bench/.data/web-run; start
@@ -16,15 +17,16 @@
 // Debian's Chromium (/usr/bin/chromium, playwright-core, headless).
 //   - first page: navigation to `/cases` -> the first `[data-testid=case-row]` in the DOM and the
 //     next animation frame (measured in the page: `performance.now()` is relative to the
-//     navigation start). "warm": same browser context (hashed assets cached, index.html
-//     revalidated); "cold": a new context with the session cookie only (empty HTTP cache).
+//     navigation start). "warm": the same tab navigates again from about:blank (hashed assets
+//     cached, index.html revalidated); "cold": a new context with the session cookie only (empty
+//     HTTP cache).
 //   - paging: every HTTP response of a click on "Next page" is recorded (URL, bytes, number of
 //     case documents in query results) until the first row shows another case.
 // Prints a table and writes bench/results/web-ui.json.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import { ensureSeed } from './lib/seed-cache.mjs';
@@ -38,6 +40,7 @@ const { values: cli } = parseArgs({
     loads: { type: 'string' },
     'skip-build': { type: 'boolean', default: false },
     reseed: { type: 'boolean', default: false },
+    data: { type: 'string' },
   },
 });
 const SCALE = Number(cli.scale ?? process.env.BENCH_SCALE ?? 1);
@@ -65,7 +68,9 @@ if (!cli['skip-build']) {
 }
 
 // ---- 2. data ----
-const seeded = ensureSeed(root, { scale: SCALE, seed: SEED, reseed: cli.reseed, log });
+const seeded = cli.data
+  ? { dir: cli.data, key: basename(cli.data), info: JSON.parse(readFileSync(join(cli.data, 'bench.json'), 'utf8')) }
+  : ensureSeed(root, { scale: SCALE, seed: SEED, reseed: cli.reseed, log });
 const runDir = join(root, 'bench', '.data', 'web-run');
 rmSync(runDir, { recursive: true, force: true });
 cpSync(seeded.dir, runDir, { recursive: true });
@@ -108,8 +113,9 @@ try {
     };
     new MutationObserver((_, obs) => seen() && obs.disconnect()).observe(document, { childList: true, subtree: true });
   };
-  const newContext = async (storageState) => {
-    const c = await browser.newContext({ viewport: { width: 1440, height: 900 }, ...(storageState ? { storageState } : {}) });
+  const newContext = async (cookies) => {
+    const c = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    if (cookies) await c.addCookies(cookies);
     await c.addInitScript(probe);
     return c;
   };
@@ -124,9 +130,12 @@ try {
   await form.getByRole('button', { name: 'Sign in' }).click();
   await page.locator(ROW).first().waitFor();
   const rowsPerPage = await page.locator(ROW).count();
-  const state = await ctx.storageState();
+  // the session cookie for the cold contexts (storageState() waits on the open event stream)
+  const cookies = await ctx.cookies();
   log(`logged in as ${info.bench.login}; ${rowsPerPage} rows on the first page`);
 
+  /** The live event stream never ends: waiting for its size or body would wait forever. */
+  const finite = (r) => !new URL(r.url()).pathname.startsWith('/api/v1/stream');
   /** One navigation to /cases: ms to the first row (DOM and next frame), requests and bytes. */
   const load = async (p) => {
     const responses = [];
@@ -137,7 +146,7 @@ try {
     const t = await p.evaluate(() => window.__rows);
     p.off('response', onResponse);
     let bytes = 0;
-    for (const r of responses)
+    for (const r of responses.filter(finite))
       bytes += Number(
         (
           await r
@@ -155,20 +164,21 @@ try {
     };
   };
 
-  // warm: the same context (cached assets), a new page each time
+  // warm: the same page navigates again (cached assets, index.html revalidated)
   const warm = [];
   for (let i = 0; i < LOADS + 2; i++) {
-    const p = await ctx.newPage();
-    const r = await load(p);
-    await p.close();
+    await page.goto('about:blank');
+    const r = await load(page);
     if (i >= 2) warm.push(r); // the first two warm the server's and the browser's caches
+    log(`warm load ${i + 1}/${LOADS + 2}: ${Math.round(r.frameMs)} ms`);
   }
   // cold: a new context (empty HTTP cache) with the session cookie
   const cold = [];
   for (let i = 0; i < COLD; i++) {
-    const c = await newContext(state);
+    const c = await newContext(cookies);
     cold.push(await load(await c.newPage()));
     await c.close();
+    log(`cold load ${i + 1}/${COLD}: ${Math.round(cold[i].frameMs)} ms`);
   }
   const summary = (xs) => ({
     n: xs.length,
@@ -225,10 +235,10 @@ try {
       [ROW, before],
     );
     const ms = Date.now() - t0;
-    await page.waitForLoadState('networkidle').catch(() => undefined);
+    await page.waitForTimeout(500); // late requests of the change (networkidle never comes: the event stream stays open)
     page.off('response', onResponse);
     const calls = [];
-    for (const r of seen) {
+    for (const r of seen.filter(finite)) {
       const body = await r.body().catch(() => Buffer.alloc(0));
       let docs = 0;
       try {
@@ -269,7 +279,7 @@ try {
 const chromiumVersion = spawnSync(CHROMIUM, ['--version'], { encoding: 'utf8' }).stdout.trim();
 const out = {
   when: new Date().toISOString(),
-  command: `node bench/web-ui.mjs${SCALE !== 1 ? ` --scale ${SCALE}` : ''}`,
+  command: `node bench/web-ui.mjs${SCALE !== 1 ? ` --scale ${SCALE}` : ''}${cli.data ? ` --data ${cli.data}` : ''}`,
   machine: { cpus: cpus().length, model: cpus()[0]?.model, memGB: Math.round(totalmem() / 2 ** 30), node: process.version, chromium: chromiumVersion },
   dataset: { scale: SCALE, seed: SEED, cases: info.counts.cases, orgCases: mainOrg?.cases, user: info.bench.login, seedKey: seeded.key },
   load1End: round(loadavg()[0]),

@@ -280,7 +280,7 @@ export const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
 export async function screenshot(page: Page, name: string): Promise<void> {
   if (process.env.WAGGLE_SCREENSHOTS !== '1') return;
   mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.waitForLoadState('networkidle').catch(() => undefined);
+  await page.waitForTimeout(300); // let late renders settle (networkidle never comes: the event stream stays open)
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: false, animations: 'disabled' });
 }
 
