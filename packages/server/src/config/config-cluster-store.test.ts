@@ -1,0 +1,66 @@
+/** `storage.backend: cluster` and the cluster EntityStore's settings (file and environment). */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from './config.js';
+
+test('the default backend is sqlite, with no cluster settings', () => {
+  const c = loadConfig({ WAGGLE_MODE: 'test' }, tmpdir());
+  assert.equal(c.storage.backend, 'sqlite');
+  assert.equal(c.storage.cluster, undefined);
+});
+
+test('cluster settings come from the file, and the environment overrides them', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'waggle-cluster-config-'));
+  try {
+    writeFileSync(
+      join(dir, 'waggle.json'),
+      JSON.stringify({
+        storage: {
+          backend: 'cluster',
+          cassandra: {
+            contactPoints: ['10.0.0.1', '10.0.0.2'],
+            localDataCenter: 'dc1',
+            keyspace: 'thehive',
+            username: 'waggle',
+            password: 'pw',
+            replicationFactor: 3,
+          },
+          opensearch: { nodes: ['http://10.0.0.1:9200'], indexPrefix: 'w_' },
+        },
+      }),
+    );
+    const c = loadConfig({ WAGGLE_MODE: 'test', WAGGLE_OPENSEARCH_NODES: 'http://a:9200, http://b:9200' }, dir);
+    assert.equal(c.storage.backend, 'cluster');
+    assert.deepEqual(c.storage.cluster, {
+      cassandra: {
+        contactPoints: ['10.0.0.1', '10.0.0.2'],
+        localDataCenter: 'dc1',
+        keyspace: 'thehive',
+        username: 'waggle',
+        password: 'pw',
+        replicationFactor: 3,
+      },
+      opensearch: { nodes: ['http://a:9200', 'http://b:9200'], indexPrefix: 'w_' },
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a bad backend, keyspace or replication factor is reported, all at once', () => {
+  assert.throws(
+    () => loadConfig({ WAGGLE_MODE: 'test', WAGGLE_STORAGE_BACKEND: 'mongo' }, tmpdir()),
+    (e: unknown) => e instanceof ConfigError && e.problems.some((p) => p.includes('storage.backend must be sqlite or cluster')),
+  );
+  assert.throws(
+    () =>
+      loadConfig({ WAGGLE_MODE: 'test', WAGGLE_STORAGE_BACKEND: 'cluster', WAGGLE_CASSANDRA_KEYSPACE: 'bad-name; DROP', WAGGLE_CASSANDRA_RF: '0' }, tmpdir()),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      e.problems.some((p) => p.includes('storage.cassandra.keyspace')) &&
+      e.problems.some((p) => p.includes('storage.cassandra.replicationFactor')),
+  );
+});
