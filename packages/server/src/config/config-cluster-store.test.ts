@@ -12,44 +12,27 @@ test('the default backend is sqlite, with no cluster settings', () => {
   assert.equal(c.storage.cluster, undefined);
 });
 
+const cassandraSettings = {
+  contactPoints: ['10.0.0.1', '10.0.0.2'],
+  localDataCenter: 'dc1',
+  keyspace: 'thehive',
+  username: 'waggle',
+  password: 'pw',
+  replicationFactor: 3,
+};
+
 test('cluster settings come from the file, and the environment overrides them', () => {
   const dir = mkdtempSync(join(tmpdir(), 'waggle-cluster-config-'));
   try {
-    writeFileSync(
-      join(dir, 'waggle.json'),
-      JSON.stringify({
-        storage: {
-          backend: 'cluster',
-          cassandra: {
-            contactPoints: ['10.0.0.1', '10.0.0.2'],
-            localDataCenter: 'dc1',
-            keyspace: 'thehive',
-            username: 'waggle',
-            password: 'pw',
-            replicationFactor: 3,
-          },
-          opensearch: { nodes: ['http://10.0.0.1:9200'], indexPrefix: 'w_' },
-        },
-      }),
-    );
+    const storage = { backend: 'cluster', cassandra: cassandraSettings, opensearch: { nodes: ['http://10.0.0.1:9200'], indexPrefix: 'w_' } };
+    writeFileSync(join(dir, 'waggle.json'), JSON.stringify({ storage }));
     const c = loadConfig({ WAGGLE_MODE: 'test', WAGGLE_OPENSEARCH_NODES: 'http://a:9200, http://b:9200' }, dir);
     assert.equal(c.storage.backend, 'cluster');
-    assert.deepEqual(c.storage.cluster, {
-      cassandra: {
-        contactPoints: ['10.0.0.1', '10.0.0.2'],
-        localDataCenter: 'dc1',
-        keyspace: 'thehive',
-        username: 'waggle',
-        password: 'pw',
-        replicationFactor: 3,
-      },
-      opensearch: { nodes: ['http://a:9200', 'http://b:9200'], indexPrefix: 'w_' },
-    });
+    assert.deepEqual(c.storage.cluster, { cassandra: cassandraSettings, opensearch: { nodes: ['http://a:9200', 'http://b:9200'], indexPrefix: 'w_' } });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
-
 test('a bad backend, keyspace or replication factor is reported, all at once', () => {
   assert.throws(
     () => loadConfig({ WAGGLE_MODE: 'test', WAGGLE_STORAGE_BACKEND: 'mongo' }, tmpdir()),
