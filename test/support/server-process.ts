@@ -33,8 +33,16 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts the server with `env` (on a free port unless WAGGLE_PORT is given) and waits for GET /api/status. */
-export async function startServer(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
+/**
+ * Starts the server with `env` (on a free port unless WAGGLE_PORT is given) and waits until GET
+ * /api/status answers a status that `until` accepts (default: 2xx, ready; a cluster node without its
+ * quorum answers 503 once it listens).
+ */
+export async function startServer(
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+  until: (status: number) => boolean = (s) => s >= 200 && s < 300,
+): Promise<ServerProcess> {
   const port = env.WAGGLE_PORT ? Number(env.WAGGLE_PORT) : await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'packages/server/src/main.ts'], {
     cwd: ROOT,
@@ -53,7 +61,8 @@ export async function startServer(env: Record<string, string>, timeoutMs = 60_00
     if (gone !== undefined) throw new Error(`server exited (${gone}) before it was ready:\n${out}`);
     try {
       const r = await fetch(`${base}/api/status`);
-      if (r.ok) break;
+      await r.arrayBuffer();
+      if (until(r.status)) break;
     } catch {
       /* not listening yet */
     }
