@@ -10,13 +10,16 @@
  *   await h.killNode(0);                  // kill -9 one Waggle node
  *   await h.stop();
  *
- * Until the server reads the cluster configuration (`storage.backend: cluster`), the Waggle nodes
- * receive it as environment variables (`clusterEnv`) but still run on their own SQLite stores.
+ * With Cassandra and OpenSearch the nodes run in cluster mode (`storage.backend: cluster`, a keyspace,
+ * indexes and bucket of their own per harness, `cluster.minMembers` = half + 1); without them each
+ * node has its own SQLite store (enough to test HAProxy's part).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import cassandra from 'cassandra-driver';
 import { freePort, ROOT, startServer, type ServerProcess } from '../support/server-process.js';
 
 export interface HarnessOptions {
@@ -71,6 +74,8 @@ export class ClusterHarness {
   readonly clusterEnv: Record<string, string> = {};
   private haproxy: ChildProcess | undefined;
   private readonly dir = mkdtempSync(join(tmpdir(), 'waggle-cluster-'));
+  /** Names this harness's keyspace, indexes and bucket, so that runs never share data. */
+  readonly id = randomBytes(4).toString('hex');
   /** Engine scripts to stop at the end, with their arguments: only what this harness started. */
   private readonly started: string[][] = [];
 
@@ -99,6 +104,10 @@ export class ClusterHarness {
         this.started.push(['cassandra.sh', 'stop']);
       }
       this.clusterEnv.WAGGLE_CASSANDRA_CONTACT_POINTS = ['127.0.0.1', '127.0.0.2', '127.0.0.3'].slice(0, cassandra).join(',');
+      this.clusterEnv.WAGGLE_CASSANDRA_USERNAME = 'cassandra';
+      this.clusterEnv.WAGGLE_CASSANDRA_PASSWORD = 'cassandra';
+      this.clusterEnv.WAGGLE_CASSANDRA_KEYSPACE = `waggle_h_${this.id}`;
+      this.clusterEnv.WAGGLE_CASSANDRA_RF = String(cassandra);
     }
     if (opensearch) {
       if (script('opensearch.sh', 'status').status !== 0) {
@@ -106,6 +115,13 @@ export class ClusterHarness {
         this.started.push(['opensearch.sh', 'stop']);
       }
       this.clusterEnv.WAGGLE_OPENSEARCH_NODES = 'http://127.0.0.1:9200';
+      this.clusterEnv.WAGGLE_OPENSEARCH_INDEX_PREFIX = `waggle_h_${this.id}_`;
+    }
+    if (cassandra > 0 && opensearch) {
+      this.clusterEnv.WAGGLE_STORAGE_BACKEND = 'cluster';
+      // the server loads the cluster adapters from their bundle
+      const r = spawnSync(process.execPath, ['build.mjs'], { cwd: join(ROOT, 'packages/server-cluster'), encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`building @waggle/server-cluster failed: ${r.stderr}`);
     }
     if (minio !== 'none') {
       const flag = minio === 'distributed' ? ['--distributed'] : [];
@@ -115,19 +131,27 @@ export class ClusterHarness {
       }
       for (const [, k, v] of mustScript('minio.sh', 'env', ...flag).matchAll(MINIO_ENV)) {
         if (k === 'WAGGLE_TEST_S3') this.clusterEnv.WAGGLE_S3_ENDPOINT = v!;
-        if (k === 'WAGGLE_TEST_S3_ACCESS_KEY') this.clusterEnv.WAGGLE_S3_ACCESS_KEY = v!;
-        if (k === 'WAGGLE_TEST_S3_SECRET_KEY') this.clusterEnv.WAGGLE_S3_SECRET_KEY = v!;
+        if (k === 'WAGGLE_TEST_S3_ACCESS_KEY') this.clusterEnv.WAGGLE_S3_ACCESS_KEY_ID = v!;
+        if (k === 'WAGGLE_TEST_S3_SECRET_KEY') this.clusterEnv.WAGGLE_S3_SECRET_ACCESS_KEY = v!;
       }
+      this.clusterEnv.WAGGLE_FILES_BACKEND = 's3';
+      this.clusterEnv.WAGGLE_S3_BUCKET = `waggle-h-${this.id}`;
     }
   }
 
-  /** Starts every node at once: with a quorum rule, none is ready before the others run. */
+  /**
+   * Starts the first node alone until it listens (it creates the schema: concurrent first starts
+   * race on it, seen here as "unconfigured table migrations"), then the others together. Each is
+   * waited for until it listens (200, or 503 while without its quorum); HAProxy's start waits
+   * until all are ready.
+   */
   private async startNodes(): Promise<void> {
     const n = this.opts.nodes ?? 3;
     const minMembers = Math.floor(n / 2) + 1;
-    const results = await Promise.allSettled(
-      Array.from({ length: n }, (_, i) =>
-        startServer({
+    const listening = (status: number): boolean => status === 200 || status === 503;
+    const start = (i: number): Promise<ServerProcess> =>
+      startServer(
+        {
           WAGGLE_DATA_DIR: join(this.dir, `node${i + 1}`),
           WAGGLE_ADMIN_PASSWORD: 'secret',
           WAGGLE_ANALYSIS_PORT: 'off',
@@ -136,10 +160,13 @@ export class ClusterHarness {
           WAGGLE_CLUSTER_MIN_MEMBERS: String(minMembers),
           ...this.clusterEnv,
           ...(this.opts.nodeEnv?.(i) ?? {}),
-        }),
-      ),
-    );
-    this.nodes = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+        },
+        180_000,
+        listening,
+      );
+    this.nodes = [await start(0)];
+    const results = await Promise.allSettled(Array.from({ length: n - 1 }, (_, i) => start(i + 1)));
+    this.nodes.push(...results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : [])));
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
   }
@@ -153,7 +180,7 @@ export class ClusterHarness {
     child.stderr?.setEncoding('utf8').on('data', (d: string) => (err += d));
     this.haproxy = child;
     this.url = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + 60_000;
     // ready when every node is up in HAProxy's health checks: one request per node answers 200
     for (;;) {
       if (child.exitCode !== null) throw new Error(`haproxy exited: ${err}`);
@@ -201,6 +228,23 @@ export class ClusterHarness {
     mustScript('opensearch.sh', 'start');
   }
 
+  /** Drops this harness's keyspace and indexes from engines that may outlive it. */
+  private async dropData(): Promise<void> {
+    const env = this.clusterEnv;
+    if (env.WAGGLE_OPENSEARCH_INDEX_PREFIX) {
+      await fetch(`${env.WAGGLE_OPENSEARCH_NODES}/${env.WAGGLE_OPENSEARCH_INDEX_PREFIX}*`, { method: 'DELETE' }).catch(() => undefined);
+    }
+    if (env.WAGGLE_CASSANDRA_KEYSPACE && env.WAGGLE_CASSANDRA_CONTACT_POINTS) {
+      const admin = new cassandra.Client({
+        contactPoints: env.WAGGLE_CASSANDRA_CONTACT_POINTS.split(','),
+        localDataCenter: 'datacenter1',
+        credentials: { username: 'cassandra', password: 'cassandra' },
+      });
+      await admin.execute(`DROP KEYSPACE IF EXISTS ${env.WAGGLE_CASSANDRA_KEYSPACE}`).catch(() => undefined);
+      await admin.shutdown();
+    }
+  }
+
   /** Stops HAProxy, the Waggle nodes and the engines this harness started, by pid; removes its files. */
   async stop(): Promise<void> {
     if (this.haproxy && this.haproxy.exitCode === null) {
@@ -209,6 +253,7 @@ export class ClusterHarness {
       await gone;
     }
     await Promise.all(this.nodes.map((n) => n.stop('SIGTERM')));
+    await this.dropData();
     for (const args of this.started.reverse()) script(args[0]!, ...args.slice(1));
     this.started.length = 0;
     rmSync(this.dir, { recursive: true, force: true });

@@ -48,8 +48,8 @@ test('one MinIO server of three stops under a write load: every acknowledged blo
       {
         endpoint: `http://127.0.0.1:${port}`,
         bucket,
-        accessKeyId: h!.clusterEnv.WAGGLE_S3_ACCESS_KEY!,
-        secretAccessKey: h!.clusterEnv.WAGGLE_S3_SECRET_KEY!,
+        accessKeyId: h!.clusterEnv.WAGGLE_S3_ACCESS_KEY_ID!,
+        secretAccessKey: h!.clusterEnv.WAGGLE_S3_SECRET_ACCESS_KEY!,
         partSize: 5 * 1024 * 1024,
       },
       { errors },
