@@ -21,6 +21,7 @@ const CaseTemplates = lazy(() => import('./pages/admin/CaseTemplates').then((m) 
 const Analyzers = lazy(() => import('./pages/admin/Analyzers').then((m) => ({ default: m.Analyzers })));
 const About = lazy(() => import('./pages/About').then((m) => ({ default: m.About })));
 const Overview = lazy(() => import('./pages/Overview').then((m) => ({ default: m.Overview })));
+const Dashboards = lazy(() => import('./dashboards/Dashboards').then((m) => ({ default: m.Dashboards })));
 
 function NotFound() {
   return (
@@ -40,6 +41,7 @@ export function App() {
             <Route path="login" element={<Navigate to="/cases" replace />} />
             <Route path="settings" element={<Settings />} />
             <Route path="overview" element={<Overview />} />
+            <Route path="dashboards/:id?" element={<Dashboards />} />
             <Route path="cases" element={<CaseList />} />
             <Route path="cases/:caseId/:tab?" element={<CasePage />} />
             <Route path="alerts" element={<AlertList />} />
