@@ -66,12 +66,19 @@ export function webIsStale(): boolean {
   return sources > statSync(index).mtimeMs;
 }
 
+const BUILD_LOCK = join(tmpdir(), 'waggle-e2e-web-build.lock');
+
+/** Resolves once no e2e process is building the UI (see `ensureWebBuilt`). */
+async function waitForBuildLock(): Promise<void> {
+  for (let i = 0; i < 1200 && existsSync(BUILD_LOCK); i++) await new Promise((r) => setTimeout(r, 250));
+}
+
 /**
  * Builds the UI (`npm run build -w @waggle/web`) when missing or stale. Test files run in
  * parallel: a lock directory makes the others wait for one build instead of building twice.
  */
 export async function ensureWebBuilt(): Promise<void> {
-  const lock = join(tmpdir(), 'waggle-e2e-web-build.lock');
+  const lock = BUILD_LOCK;
   const deadline = Date.now() + 300_000;
   for (;;) {
     try {
@@ -191,8 +198,21 @@ function initTripwires(): void {
 
 /** Logs in through the UI's form (`/login`). */
 export async function loginThroughUi(page: Page, base: string, creds: Creds, path = '/cases'): Promise<void> {
-  await page.goto(`${base}${path}`);
   const form = page.getByRole('form', { name: 'Sign in' });
+  // In a shared checkout another test file may be rebuilding packages/web/dist right now (the
+  // server then answers 503 or the old assets are gone): wait for the build, then load again.
+  for (let attempt = 1; ; attempt++) {
+    await waitForBuildLock();
+    const res = await page.goto(`${base}${path}`);
+    const shown =
+      res?.status() === 200 &&
+      (await form.waitFor({ timeout: UI_TIMEOUT }).then(
+        () => true,
+        () => false,
+      ));
+    if (shown) break;
+    if (attempt === 3) assert.fail(`the login form did not show at ${path} (HTTP ${res?.status()}): ${(await page.content()).slice(0, 500)}`);
+  }
   await form.getByLabel('Login').fill(creds.login);
   await form.getByLabel('Password').fill(creds.password);
   await form.getByRole('button', { name: 'Sign in' }).click();
