@@ -221,8 +221,9 @@ export class SqliteEntityStore implements EntityStore {
    */
   newId(): string {
     if (this.idNext >= this.idLimit) {
-      this.idLimit = this.idNext + ID_BLOCK;
-      this.stmt(ID_RESERVE_SQL).run(this.idLimit);
+      const limit = this.idNext + ID_BLOCK;
+      this.stmt(ID_RESERVE_SQL).run(limit); // throws (nothing handed out) when it cannot be made durable
+      this.idLimit = limit;
     } else if (!this.reservingIds && this.writes && this.idLimit - this.idNext < ID_BLOCK / 2) {
       this.reservingIds = true;
       const limit = this.idLimit + ID_BLOCK;
