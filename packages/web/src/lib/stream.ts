@@ -16,6 +16,8 @@ export interface AuditEvent {
   details: Record<string, unknown>;
 }
 
+const SILENCE_MS = 70_000;
+
 type Listener = (e: AuditEvent) => void;
 const listeners = new Set<Listener>();
 /** Called after the stream reconnects: events may have been missed, views refetch. */
@@ -43,8 +45,17 @@ async function run(signal: AbortSignal): Promise<void> {
   let delay = 1000;
   let connectedBefore = false;
   while (!signal.aborted) {
+    // the server pings every 25 s: a connection silent for 70 s is dead (dropped by a proxy or NAT)
+    const conn = new AbortController();
+    const abort = () => conn.abort();
+    signal.addEventListener('abort', abort);
+    let watchdog = setTimeout(abort, SILENCE_MS);
     try {
-      const res = await fetch('/api/v1/stream/events', { headers: { ...baseHeaders(), Accept: 'text/event-stream' }, signal, credentials: 'same-origin' });
+      const res = await fetch('/api/v1/stream/events', {
+        headers: { ...baseHeaders(), Accept: 'text/event-stream' },
+        signal: conn.signal,
+        credentials: 'same-origin',
+      });
       if (res.status === 401) return;
       if (!res.ok || !res.body) throw new Error(`stream ${res.status}`);
       delay = 1000;
@@ -55,6 +66,8 @@ async function run(signal: AbortSignal): Promise<void> {
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
+        clearTimeout(watchdog);
+        watchdog = setTimeout(abort, SILENCE_MS);
         buf += value;
         let i: number;
         while ((i = buf.indexOf('\n\n')) >= 0) {
@@ -64,6 +77,9 @@ async function run(signal: AbortSignal): Promise<void> {
       }
     } catch {
       if (signal.aborted) return;
+    } finally {
+      clearTimeout(watchdog);
+      signal.removeEventListener('abort', abort);
     }
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(delay * 2, 30_000);
