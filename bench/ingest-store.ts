@@ -4,6 +4,8 @@
  *
  *   node --import tsx bench/ingest-store.ts --dir <data dir> --org <orgId> [--seconds 20]
  *     [--observables 20] [--batch 50] [--inflight 32]
+ *   node --import tsx bench/ingest-store.ts --cassandra 127.0.0.1:9042 --opensearch http://127.0.0.1:9200 --org <orgId> [--rf 1] ...
+ *     (the cluster EntityStore instead of SQLite: keyspace waggle_bench, a fresh namespace per run)
  *
  * Two modes, each for `seconds`: `batch` writes `--batch` alerts per `store.batch` call, one call
  * at a time; `inflight` keeps `--inflight` single-alert batches in flight (what concurrent HTTP
@@ -24,9 +26,12 @@ const { values: args } = parseArgs({
     observables: { type: 'string', default: '20' },
     batch: { type: 'string', default: '50' },
     inflight: { type: 'string', default: '32' },
+    cassandra: { type: 'string' },
+    opensearch: { type: 'string', default: 'http://127.0.0.1:9200' },
+    rf: { type: 'string', default: '1' },
   },
 });
-if (!args.dir || !args.org) {
+if ((!args.dir && !args.cassandra) || !args.org) {
   process.stderr.write('usage: node --import tsx bench/ingest-store.ts --dir <data dir> --org <orgId>\n');
   process.exit(2);
 }
@@ -117,7 +122,29 @@ function alertOps(store: EntityStore): BatchOp[] {
   return ops;
 }
 
-const store = new SqliteEntityStore({ path: join(args.dir, 'waggle.db'), synchronous: 'FULL' });
+async function openStore(): Promise<EntityStore> {
+  if (!args.cassandra) return new SqliteEntityStore({ path: join(args.dir!, 'waggle.db'), synchronous: 'FULL' });
+  const { CassandraOpenSearchEntityStore } = await import('../packages/server-cluster/src/entity-store/cluster-entity-store.js');
+  const registry = await import('../packages/server/src/entities/registry.js');
+  const errors = await import('../packages/server/src/errors/errors.js');
+  return new CassandraOpenSearchEntityStore(
+    {
+      cassandra: {
+        contactPoints: [args.cassandra],
+        localDataCenter: 'datacenter1',
+        keyspace: 'waggle_bench',
+        username: 'cassandra',
+        password: 'cassandra',
+        replicationFactor: Number(args.rf),
+      },
+      opensearch: { nodes: [args.opensearch!], indexPrefix: 'waggle_bench_' },
+      namespace: `bench-${process.pid}-${Date.now()}`,
+    },
+    { registry, errors },
+  );
+}
+
+const store = await openStore();
 await store.init();
 const seconds = Number(args.seconds);
 
