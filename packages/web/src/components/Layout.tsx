@@ -97,6 +97,7 @@ export function Layout() {
         </Link>
         <nav aria-label="Main">
           <NavLink to="/overview">Overview</NavLink>
+          <NavLink to="/dashboards">Dashboards</NavLink>
           <NavLink to="/cases">Cases</NavLink>
           <NavLink to="/alerts">Alerts</NavLink>
           {admin ? <NavLink to="/admin">Administration</NavLink> : null}
