@@ -137,7 +137,7 @@ async function openStore(): Promise<EntityStore> {
         password: 'cassandra',
         replicationFactor: Number(args.rf),
       },
-      opensearch: { nodes: [args.opensearch!], indexPrefix: 'waggle_bench_' },
+      opensearch: { nodes: [args.opensearch], indexPrefix: 'waggle_bench_' },
       namespace: `bench-${process.pid}-${Date.now()}`,
     },
     { registry, errors },
