@@ -89,10 +89,28 @@ function TemplateForm({
   );
 }
 
+/**
+ * TheHive's custom field map (`{name: value}` or TheHive 4's `{name: {string: value, order: 0}}`)
+ * as the list the import takes.
+ */
+function customFieldList(cf: unknown): unknown {
+  if (typeof cf !== 'object' || cf === null || Array.isArray(cf)) return cf;
+  return Object.entries(cf).map(([name, v]) => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return { name, value: v };
+    const { order, ...typed } = v as Record<string, unknown>;
+    const value = Object.values(typed).find((x) => x !== undefined && x !== null);
+    return { name, ...(value !== undefined ? { value } : {}), ...(typeof order === 'number' ? { order } : {}) };
+  });
+}
+
 /** Waggle exports are imported as they are; a bare template (TheHive's JSON) is wrapped, without its system fields. */
 function asExport(body: unknown): unknown {
   if (typeof body !== 'object' || body === null || Array.isArray(body) || 'format' in body || !('name' in body)) return body;
-  const caseTemplate = Object.fromEntries(Object.entries(body).filter(([k]) => !k.startsWith('_') && k !== 'extraData' && k !== 'id'));
+  const caseTemplate = Object.fromEntries(
+    Object.entries(body)
+      .filter(([k]) => !k.startsWith('_') && k !== 'extraData' && k !== 'id')
+      .map(([k, v]) => [k, k === 'customFields' ? customFieldList(v) : v]),
+  );
   return { format: 'waggle.caseTemplate', version: 1, caseTemplate };
 }
 
