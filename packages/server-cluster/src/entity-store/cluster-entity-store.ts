@@ -560,9 +560,31 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
       }
       return uniques.get(k)!;
     };
-    // read everything the ops touch at once, then check them in order
+    // read everything the ops touch at once (one LOCAL_QUORUM query per type and 100 ids: the
+    // check is not conditional across partitions anyway, see the header), then check in order
+    const byType = new Map<string, Set<string>>();
+    for (const op of ops) {
+      const key = op.op === 'insert' ? [op.doc._type, op.doc._id] : op.op === 'update' || op.op === 'delete' ? [op.type, op.id] : undefined;
+      if (!key) continue;
+      this.def(key[0]!);
+      const set = byType.get(key[0]!) ?? new Set<string>();
+      set.add(key[1]!);
+      byType.set(key[0]!, set);
+    }
     await Promise.all([
-      ...ops.flatMap((op) => (op.op === 'insert' ? [load(op.doc._type, op.doc._id)] : op.op === 'update' || op.op === 'delete' ? [load(op.type, op.id)] : [])),
+      ...[...byType].flatMap(([type, idSet]) => {
+        const ids = [...idSet];
+        const chunks: string[][] = [];
+        for (let i = 0; i < ids.length; i += 100) chunks.push(ids.slice(i, i + 100));
+        return chunks.map(async (chunk) => {
+          const rs = await this.cql.execute(`SELECT id, doc, version FROM ${this.table(type)} WHERE ns = ? AND id IN ?`, [this.ns, chunk], EXEC);
+          const found = new Map(rs.rows.map((r) => [String(r.id), { doc: String(r.doc), version: Number(r.version) }]));
+          for (const id of chunk) {
+            const row = found.get(id);
+            overlay.set(`${type}\0${id}`, { type, id, doc: row ? (JSON.parse(row.doc) as Doc) : undefined, base: row?.version });
+          }
+        });
+      }),
       ...ops.flatMap((op) => (op.op === 'claim' || op.op === 'release' ? [loadUnique(op.scope, op.key)] : [])),
     ]);
     const results: Array<Doc | boolean> = [];
