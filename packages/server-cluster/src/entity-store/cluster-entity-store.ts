@@ -10,14 +10,16 @@
  * Cassandra has it, and an outbox row is written; `repairIndex()` drains the outbox.
  *
  * `batch()` semantics, "atomic within one backend":
- * 1. under a per-document in-process lock, the current documents are read (SERIAL) and every
+ * 1. under a per-document in-process lock, the current documents are read (LOCAL_QUORUM) and every
  *    op is checked and applied in order on an overlay (insert conflicts, versions, missing docs);
  * 2. claims are taken with LWT; if one is refused, the claims taken so far are released;
  * 3. every document write and release goes in one logged batch (all or nothing in Cassandra);
  *    if it fails, the claims of step 2 are released.
  * Between step 1 and 3 a writer on another node can change a document of the batch (the check
  * is not conditional across partitions); single-op batches use the LWT methods and have no
- * such window.
+ * such window. Releases are plain deletes inside the logged batch, on rows that claims wrote
+ * with LWT (Cassandra advises against mixing the two on one row; the timestamps are both
+ * client/coordinator microseconds here, so a later release wins).
  *
  * Reads: `get`/`getMany` read Cassandra. `query` rows come from OpenSearch ids, then Cassandra
  * documents (queries never return an index's stale copy).
