@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { ADMIN, cannotRun, screenshot, startE2e, UI_TIMEOUT, type E2e, type E2eOrg } from './support.js';
+import { ADMIN, cannotRun, screenshot, eventually, startE2e, type E2e, type E2eOrg } from './support.js';
 
 const skip = cannotRun();
 let w: E2e;
@@ -20,18 +20,6 @@ before(async () => {
   ({ page } = await w.open(ADMIN, '/admin/users'));
 });
 after(async () => w?.close());
-
-/** Polls the API until `check` passes (the UI's request may still be in flight). */
-async function eventually<T>(read: () => Promise<T>, check: (v: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + UI_TIMEOUT;
-  let last = await read();
-  while (!check(last)) {
-    if (Date.now() > deadline) assert.fail(`${what}: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 200));
-    last = await read();
-  }
-  return last;
-}
 
 test('create a user, who can then log in', { skip }, async () => {
   const form = page.getByRole('form', { name: 'Create user' });

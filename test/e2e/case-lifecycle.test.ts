@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { cannotRun, screenshot, startE2e, UI_TIMEOUT, type Api, type E2e, type E2eOrg } from './support.js';
+import { cannotRun, screenshot, eventually, startE2e, type Api, type E2e, type E2eOrg } from './support.js';
 
 const skip = cannotRun();
 let w: E2e;
@@ -16,18 +16,6 @@ let org: E2eOrg;
 let api: Api;
 let page: Page;
 let caseId: string;
-
-/** Polls the API until `check` passes (the UI's request may still be in flight). */
-async function eventually<T>(read: () => Promise<T>, check: (v: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + UI_TIMEOUT;
-  let last: T = await read();
-  while (!check(last)) {
-    if (Date.now() > deadline) assert.fail(`${what}: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 200));
-    last = await read();
-  }
-  return last;
-}
 
 before(async () => {
   if (skip) return;

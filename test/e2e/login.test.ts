@@ -5,7 +5,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cannotRun, loginThroughUi, screenshot, startE2e, UI_TIMEOUT, type E2e, type E2eOrg } from './support.js';
+import { cannotRun, gotoLoginForm, loginThroughUi, screenshot, startE2e, UI_TIMEOUT, type E2e, type E2eOrg } from './support.js';
 
 const skip = cannotRun();
 let w: E2e;
@@ -23,8 +23,7 @@ test('a wrong password is refused with a message, the right one opens the case l
   try {
     const page = await context.newPage();
     page.setDefaultTimeout(UI_TIMEOUT);
-    await page.goto(`${w.base}/cases`);
-    const form = page.getByRole('form', { name: 'Sign in' });
+    const form = await gotoLoginForm(page, w.base, '/cases');
     await form.getByLabel('Login').fill(org.analyst.login);
     await form.getByLabel('Password').fill('not-the-password');
     await screenshot(page, 'login');

@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync, sta
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { ROOT, startServer, type ServerProcess } from '../support/server-process.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -196,11 +196,13 @@ function initTripwires(): void {
   document.addEventListener('securitypolicyviolation', (e) => w.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sample}`));
 }
 
-/** Logs in through the UI's form (`/login`). */
-export async function loginThroughUi(page: Page, base: string, creds: Creds, path = '/cases'): Promise<void> {
+/**
+ * Opens `path` and waits for the login form. In a shared checkout another test file may be
+ * rebuilding packages/web/dist right now (the server then answers 503, or the old assets are
+ * gone): wait for that build, then load again (3 attempts).
+ */
+export async function gotoLoginForm(page: Page, base: string, path = '/cases'): Promise<Locator> {
   const form = page.getByRole('form', { name: 'Sign in' });
-  // In a shared checkout another test file may be rebuilding packages/web/dist right now (the
-  // server then answers 503 or the old assets are gone): wait for the build, then load again.
   for (let attempt = 1; ; attempt++) {
     await waitForBuildLock();
     const res = await page.goto(`${base}${path}`);
@@ -210,9 +212,14 @@ export async function loginThroughUi(page: Page, base: string, creds: Creds, pat
         () => true,
         () => false,
       ));
-    if (shown) break;
+    if (shown) return form;
     if (attempt === 3) assert.fail(`the login form did not show at ${path} (HTTP ${res?.status()}): ${(await page.content()).slice(0, 500)}`);
   }
+}
+
+/** Logs in through the UI's form on `path`. */
+export async function loginThroughUi(page: Page, base: string, creds: Creds, path = '/cases'): Promise<void> {
+  const form = await gotoLoginForm(page, base, path);
   await form.getByLabel('Login').fill(creds.login);
   await form.getByLabel('Password').fill(creds.password);
   await form.getByRole('button', { name: 'Sign in' }).click();
@@ -307,4 +314,16 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 /** The CSP violations the page recorded (see `initTripwires`). */
 export async function cspViolations(page: Page): Promise<string[]> {
   return page.evaluate(() => (window as unknown as { __cspViolations?: string[] }).__cspViolations ?? []);
+}
+
+/** Polls `read` until `check` passes or UI_TIMEOUT ends (a request the UI made may still be in flight). */
+export async function eventually<T>(read: () => Promise<T>, check: (v: T) => boolean, what: string): Promise<T> {
+  const deadline = Date.now() + UI_TIMEOUT;
+  let last = await read();
+  while (!check(last)) {
+    if (Date.now() > deadline) assert.fail(`${what}: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 200));
+    last = await read();
+  }
+  return last;
 }
