@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { randomBytes } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import type { Services } from '../../../services/index.js';
 import type { Actor } from '../../../services/actor.js';
 import type { Doc } from '../../../storage/entity-store.js';
@@ -39,18 +40,28 @@ interface Poller {
 }
 
 export function streamRoutes(app: FastifyInstance, s: Services): void {
+  // Open event streams end when the server closes, so that a stopping node does not wait for its
+  // clients to leave (they reconnect to a live node and refetch what they missed).
+  const openStreams = new Set<ServerResponse>();
+  app.addHook('preClose', async () => {
+    for (const res of openStreams) res.end();
+    openStreams.clear();
+  });
+
   app.get('/api/v1/stream/events', async (req, reply) => {
     const actor = actorOf(req);
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     res.write(': connected\n\n');
+    openStreams.add(res);
     const unsubscribe = s.bus.subscribe((audit) => {
       if (!canSee(actor, audit)) return;
       res.write(`event: audit\ndata: ${JSON.stringify(renderAudit(audit))}\n\n`);
     });
     const ping = setInterval(() => res.write(': ping\n\n'), 25_000);
     req.raw.on('close', () => {
+      openStreams.delete(res);
       clearInterval(ping);
       unsubscribe();
     });
@@ -67,6 +78,10 @@ export function streamRoutes(app: FastifyInstance, s: Services): void {
     }
   }, 60_000);
   sweep.unref();
+  app.addHook('preClose', async () => {
+    // long polls waiting for events answer at once (with what they have) instead of holding the close
+    for (const p of pollers.values()) p.waiter?.();
+  });
   app.addHook('onClose', async () => {
     clearInterval(sweep);
     for (const p of pollers.values()) p.unsubscribe();
