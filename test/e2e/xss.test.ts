@@ -160,3 +160,40 @@ test('uploaded .html and .svg attachments are downloaded, never rendered', { ski
     await p.close();
   }
 });
+
+test('alerts from outside (title, description, tags, observables with script) are inert in the list and the preview', { skip }, async () => {
+  const alert = await w.api(org.analyst).ok('POST', '/api/v1/alert', {
+    type: 'feed',
+    source: 'xss-feed',
+    sourceRef: 'XSS-1',
+    title: `Alert ${IMG} ${SCRIPT}`,
+    description: `XSS-MARKER-ALERT\n\n${ALL}`,
+    tags: [`t ${IMG}`],
+    observables: [
+      { dataType: 'other', data: IMG },
+      { dataType: 'url', data: `javascript:window.__xss='alert-obs'` },
+    ],
+  });
+  const { page, trip } = await w.open(org.analyst, '/alerts');
+  await page.getByTestId('alert-row').first().waitFor();
+  assert.match(await page.getByTestId('alert-row').first().innerText(), /Alert <img src=x onerror="window.__xss='img'"> <script>/);
+  await assertInert(page, trip, 'alert list');
+  await page.goto(`${w.base}/alerts/${alert._id as string}`);
+  await page.getByText('XSS-MARKER-ALERT').waitFor();
+  await page.getByTestId('observable-row').nth(1).waitFor();
+  const rows = (await page.getByTestId('observable-row').allInnerTexts()).join('\n');
+  assert.ok(rows.includes(IMG), rows);
+  await clickAll(page, 'click me');
+  await clickAll(page, `javascript:window.__xss='alert-obs'`);
+  await assertInert(page, trip, 'alert preview');
+});
+
+test('control: the tripwires do catch markup that reaches the DOM (so the tests above are not vacuous)', { skip }, async () => {
+  const { page, trip } = await w.open(org.analyst, '/cases');
+  await page.getByTestId('case-row').first().waitFor();
+  // what a UI bug would do: user text inserted as HTML
+  await page.evaluate((html) => document.body.insertAdjacentHTML('beforeend', html), IMG);
+  await page.waitForTimeout(300);
+  await assert.rejects(assertInert(page, trip, 'control'), /IMG src=x|onerror|CSP|securitypolicyviolation|inline script/i);
+  assert.ok((await cspViolations(page)).length > 0, 'the CSP blocked the handler and reported it');
+});
