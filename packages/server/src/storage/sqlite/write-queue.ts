@@ -158,7 +158,6 @@ class Thread {
     if (this.exited) return;
     await new Promise<void>((resolve) => {
       this.closedWaiter = resolve;
-      this.worker.ref(); // the process waits for the thread's last COMMIT and close
       this.worker.postMessage({ kind: 'close' } satisfies ToWorker);
     });
     await this.worker.terminate();
@@ -197,10 +196,6 @@ export class WorkerWriteQueue implements WriteQueue {
       () => {},
       () => {},
     );
-    // the threads keep the process alive only while writes are in flight (see submit and settle):
-    // a store nobody closed (a failed test, a script's end) does not hang the process
-    q.writer.worker.unref();
-    q.checkpointer.worker.unref();
     return q;
   }
 
@@ -208,7 +203,6 @@ export class WorkerWriteQueue implements WriteQueue {
     if (this.failed) return Promise.reject(this.failed);
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
-      if (this.inFlight.size === 0) this.writer.worker.ref();
       this.inFlight.set(id, { req, resolve, reject });
       // inserts travel as ready rows: the writer thread, the bottleneck of ingestion, only binds them
       const wire: WriteRequest = req.kind === 'batch' ? { kind: 'batch', ops: req.ops.map((op) => (op.op === 'insert' ? prepareInsert(op.doc) : op)) } : req;
@@ -225,7 +219,6 @@ export class WorkerWriteQueue implements WriteQueue {
       if (ok) w.resolve(expand(w.req, JSON.parse(payload)));
       else w.reject(errorFromWire(JSON.parse(payload)));
     }
-    if (this.inFlight.size === 0) this.writer.worker.unref();
   }
 
   /** The writer thread died: nothing in flight is known to be committed. */
