@@ -229,14 +229,20 @@ export async function loginThroughUi(page: Page, base: string, creds: Creds, pat
 export async function startE2e(): Promise<E2e> {
   await ensureWebBuilt();
   const dataDir = mkdtempSync(join(tmpdir(), 'waggle-e2e-'));
-  const server = await startServer({
-    WAGGLE_DATA_DIR: dataDir,
-    WAGGLE_ADMIN_PASSWORD: ADMIN.password,
-    WAGGLE_MODE: 'test',
-    WAGGLE_LOG_LEVEL: 'warn',
-    WAGGLE_SQLITE_SYNCHRONOUS: 'NORMAL',
-    WAGGLE_ANALYSIS_PORT: '0',
-  });
+  let server: ServerProcess;
+  try {
+    server = await startServer({
+      WAGGLE_DATA_DIR: dataDir,
+      WAGGLE_ADMIN_PASSWORD: ADMIN.password,
+      WAGGLE_MODE: 'test',
+      WAGGLE_LOG_LEVEL: 'warn',
+      WAGGLE_SQLITE_SYNCHRONOUS: 'NORMAL',
+      WAGGLE_ANALYSIS_PORT: '0',
+    });
+  } catch (e) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw e;
+  }
   let browser: Browser;
   try {
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--disable-gpu', '--disable-dev-shm-usage'] });
