@@ -3,11 +3,13 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { testWaggle, type TestWaggle } from '../test/support.js';
 import { buildApp } from './app.js';
 
 let t: TestWaggle;
+const BIG = `export const rows = ${JSON.stringify(Array.from({ length: 400 }, (_, i) => ({ id: i, label: `row ${i}` })))};`;
 let dist: string;
 let app: FastifyInstance;
 let unbuilt: FastifyInstance;
@@ -20,6 +22,7 @@ before(async () => {
   mkdirSync(join(dist, 'assets'));
   writeFileSync(join(dist, 'index.html'), INDEX);
   writeFileSync(join(dist, 'assets', 'index-Ab12.js'), 'console.log(1);');
+  writeFileSync(join(dist, 'assets', 'big-Cd34.js'), BIG);
   writeFileSync(join(dist, 'secret.txt'), 'not an asset');
   app = await buildApp(t.running.services, { logger: false, webRoot: dist });
   unbuilt = await buildApp(t.running.services, { logger: false, webRoot: join(dist, 'missing') });
@@ -106,4 +109,27 @@ test('without a built UI the server still answers: / is a short 503 text, the AP
   assert.match(String(r.headers['content-type']), /^text\/plain/);
   const status = await unbuilt.inject({ method: 'GET', url: '/api/status' });
   assert.equal(status.statusCode, 200);
+});
+
+test('text assets are compressed for clients that accept it (brotli first, then gzip), never for those that refuse', async () => {
+  const url = '/assets/big-Cd34.js';
+  const br = await app.inject({ method: 'GET', url, headers: { 'accept-encoding': 'gzip, deflate, br' } });
+  assert.equal(br.statusCode, 200);
+  assert.equal(br.headers['content-encoding'], 'br');
+  assert.equal(br.headers.vary, 'Accept-Encoding');
+  assert.ok(br.rawPayload.length < BIG.length / 3, `brotli ${br.rawPayload.length} of ${BIG.length} bytes`);
+  assert.equal(brotliDecompressSync(br.rawPayload).toString(), BIG);
+
+  const gz = await app.inject({ method: 'GET', url, headers: { 'accept-encoding': 'gzip' } });
+  assert.equal(gz.headers['content-encoding'], 'gzip');
+  assert.equal(gunzipSync(gz.rawPayload).toString(), BIG);
+
+  for (const accept of [undefined, 'identity', 'br;q=0, gzip;q=0']) {
+    const plain = await app.inject({ method: 'GET', url, headers: accept ? { 'accept-encoding': accept } : {} });
+    assert.equal(plain.headers['content-encoding'], undefined, String(accept));
+    assert.equal(plain.body, BIG);
+  }
+  // tiny assets are not worth compressing
+  const small = await app.inject({ method: 'GET', url: '/assets/index-Ab12.js', headers: { 'accept-encoding': 'br' } });
+  assert.equal(small.headers['content-encoding'], undefined);
 });

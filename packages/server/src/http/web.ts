@@ -8,7 +8,12 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+
+const brotli = promisify(brotliCompress);
+const gzipAsync = promisify(gzip);
 
 export const WEB_CSP = [
   "default-src 'self'",
@@ -33,6 +38,22 @@ const TYPES: Record<string, string> = {
   '.json': 'application/json; charset=utf-8',
   '.map': 'application/json; charset=utf-8',
 };
+
+const COMPRESSIBLE = /^(text\/|application\/json|image\/svg\+xml)/;
+
+/** `br` or `gzip` when the client accepts it (a `q=0` refuses), else undefined. */
+export function preferredEncoding(header: string | string[] | undefined): 'br' | 'gzip' | undefined {
+  const accepted = new Set<string>();
+  for (const part of String(header ?? '').split(',')) {
+    const [token = '', ...params] = part.trim().toLowerCase().split(';');
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    if (q && Number(q.slice(2)) === 0) continue;
+    accepted.add(token.trim());
+  }
+  if (accepted.has('br')) return 'br';
+  if (accepted.has('gzip') || accepted.has('*')) return 'gzip';
+  return undefined;
+}
 
 /** Asset names as Vite writes them (`index-Bx3k9.js`): no path separators, no dot-dot. */
 const ASSET_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,200}$/;
@@ -75,22 +96,38 @@ export function webFallback(root: string | undefined, apiNotFound: Fallback): Fa
     return reply.status(200).type('text/html; charset=utf-8').header('Content-Security-Policy', WEB_CSP).header('Cache-Control', 'no-cache').send(html);
   };
 
-  const sendAsset = async (name: string, reply: FastifyReply): Promise<FastifyReply> => {
-    let body: Buffer | undefined;
-    if (ASSET_NAME.test(name)) body = await readFile(join(assetsDir, name)).catch(() => undefined);
-    if (!body) return reply.status(404).type('text/plain; charset=utf-8').send('No such asset\n');
-    return reply
-      .status(200)
-      .type(TYPES[extname(name)] ?? 'application/octet-stream')
-      .header('Cache-Control', 'public, max-age=31536000, immutable')
-      .send(body);
+  // Hashed assets never change under their name: each is read once and compressed once per
+  // encoding (text types only), then served from memory.
+  const assets = new Map<string, Promise<Buffer | undefined>>();
+  const cached = (key: string, make: () => Promise<Buffer | undefined>): Promise<Buffer | undefined> => {
+    let p = assets.get(key);
+    if (!p) assets.set(key, (p = make()));
+    return p;
+  };
+  const raw = (name: string) => cached(name, () => readFile(join(assetsDir, name)).catch(() => undefined));
+
+  const sendAsset = async (name: string, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    const body = ASSET_NAME.test(name) ? await raw(name) : undefined;
+    if (!body) {
+      assets.delete(name);
+      return reply.status(404).type('text/plain; charset=utf-8').send('No such asset\n');
+    }
+    const type = TYPES[extname(name)] ?? 'application/octet-stream';
+    reply.status(200).type(type).header('Cache-Control', 'public, max-age=31536000, immutable').header('Vary', 'Accept-Encoding');
+    const encoding = COMPRESSIBLE.test(type) && body.length > 1024 ? preferredEncoding(req.headers['accept-encoding']) : undefined;
+    if (encoding === 'br') {
+      const br = await cached(`${name}|br`, () => brotli(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 9, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length } }));
+      return reply.header('Content-Encoding', 'br').send(br);
+    }
+    if (encoding === 'gzip') return reply.header('Content-Encoding', 'gzip').send(await cached(`${name}|gzip`, () => gzipAsync(body, { level: 9 })));
+    return reply.send(body);
   };
 
   return (req, reply) => {
     const path = req.url.split('?')[0] ?? '/';
     const isApi = path === '/api' || path.startsWith('/api/');
     if (isApi || (req.method !== 'GET' && req.method !== 'HEAD')) return apiNotFound(req, reply);
-    if (path.startsWith('/assets/')) return sendAsset(path.slice('/assets/'.length), reply);
+    if (path.startsWith('/assets/')) return sendAsset(path.slice('/assets/'.length), req, reply);
     return sendIndex(reply);
   };
 }
