@@ -60,6 +60,13 @@ async function observable(t: TestWaggle, org: TestOrg, dataType: string, data: s
  * engine's job ends, through writes that commit on the store's writer thread, so a fixed number
  * of event-loop turns is not enough. Gives up after about 10 s (the assertions then say why).
  */
+/** The report's operations were run and their outcome recorded (they are stored first without it). */
+function operationsDone(operations: unknown): boolean {
+  if (typeof operations !== 'string') return false;
+  const ops = JSON.parse(operations) as Array<{ status?: string }>;
+  return ops.length > 0 && ops.every((o) => o.status !== undefined);
+}
+
 async function settle(t: TestWaggle, ready: () => Promise<boolean>): Promise<void> {
   for (let i = 0; i < 500; i++) {
     await t.running.services.analysis?.idle();
@@ -99,7 +106,7 @@ describe('Cortex connector with the in-process engine', () => {
     assert.equal(created.body._type, 'case_artifact_job');
     assert.equal(created.body.analyzerName, 'Echo_1_0');
     const jobOf = () => t.as(org.analyst).get(`/api/connector/cortex/job/${created.body._id}`);
-    await settle(t, async () => (await jobOf()).body.operations !== '[]');
+    await settle(t, async () => operationsDone((await jobOf()).body.operations));
     const job = await jobOf();
     assert.equal(job.body.status, 'Success', job.text);
     assert.equal(job.body.report.full.input.data, '192.0.2.10');
@@ -153,7 +160,7 @@ describe('Cortex connector with the in-process engine', () => {
     assert.equal(action.body.responderName, 'EchoResponder_1_0');
     assert.notEqual(action.body.status, 'Failure');
     const actionsOf = () => t.as(org.analyst).get(`/api/connector/cortex/action/case/${c.body._id}`);
-    await settle(t, async () => (await actionsOf()).body[0]?.operations !== '[]');
+    await settle(t, async () => operationsDone((await actionsOf()).body[0]?.operations));
     const actions = await actionsOf();
     assert.equal(actions.body[0].status, 'Success', actions.text);
     assert.deepEqual(JSON.parse(actions.body[0].operations), [{ type: 'AddTagToCase', tag: 'echoed', status: 'Success', message: 'Success' }]);
