@@ -1,8 +1,9 @@
 /**
  * Issue 7, fault tests, the file tier: MinIO in distributed mode (3 servers x 2 drives on
  * loopback) loses one server under a write load through the S3 BlobStore. Every put acknowledged
- * before, during and after the failure is readable afterwards, through the surviving servers and
- * through the restarted one once it has rejoined. The failed puts during the failover, and how long
+ * before, during and after the failure is readable afterwards (once the server has rejoined),
+ * through the surviving servers and through the restarted one; while it is down, what cannot be
+ * read is counted and printed. The failed puts during the failover, and how long
  * the restarted server answered 404, are printed, not asserted on.
  */
 import { after, test } from 'node:test';
@@ -94,31 +95,36 @@ test('one MinIO server of three stops under a write load: every acknowledged blo
   console.log(`minio failover: ${failures} of ${attempts} puts failed around the stop of server 3 of 3`);
   assert.ok(acked.size > before + 20, 'writes go on with one server down');
 
+  // While server 3 is down, a blob whose write raced with the stop may sit on only 4 of the 6
+  // drives, 2 of them on server 3: below MinIO's read quorum (3) until server 3 returns (seen once
+  // in about six runs). So unreadable blobs are counted here, and must all be readable afterwards.
+  let unreadable = 0;
   for (const [key, content] of acked) {
-    assert.ok((await readAll(await s2.get(key))).equals(content), `${key} through server 2 while server 3 is down`);
+    const back = await s2.get(key).then(readAll, () => undefined);
+    if (back) assert.ok(back.equals(content), `${key} through server 2 is intact`);
+    else unreadable++;
   }
+  console.log(`minio outage: ${unreadable} of ${acked.size} acknowledged blobs unreadable through server 2 while server 3 was down`);
 
   h.startMinioServers();
-  for (const [key, content] of acked) {
-    assert.ok((await readAll(await s1.get(key))).equals(content), `${key} through server 1 after the restart of server 3`);
-  }
   // A restarted MinIO server answers 404 for objects written while it was down until it has
   // reconnected to its peers (about 15 s here), although its health checks already answer 200.
   // It is waited for, and its duration printed (see deploy/cluster/README.md).
   const restarted = Date.now();
   const missing = async (): Promise<number> => {
     let n = 0;
-    for (const key of acked.keys()) if (!(await s3.has(key))) n++;
+    for (const key of acked.keys()) if (!(await s1.has(key)) || !(await s3.has(key))) n++;
     return n;
   };
   let stillMissing = await missing();
   while (stillMissing > 0) {
-    assert.ok(Date.now() - restarted < 120_000, `${stillMissing} blobs still missing through the restarted server 3 after 120 s`);
+    assert.ok(Date.now() - restarted < 120_000, `${stillMissing} acknowledged blobs still missing 120 s after server 3 restarted`);
     await new Promise((r) => setTimeout(r, 500));
     stillMissing = await missing();
   }
-  console.log(`minio rejoin: the restarted server answered 404 for blobs written while it was down for ${Math.round((Date.now() - restarted) / 1000)} s`);
+  console.log(`minio rejoin: every acknowledged blob was readable through servers 1 and 3 again after ${Math.round((Date.now() - restarted) / 1000)} s`);
   for (const [key, content] of acked) {
+    assert.ok((await readAll(await s1.get(key))).equals(content), `${key} through server 1`);
     assert.ok((await readAll(await s3.get(key))).equals(content), `${key} through the restarted server 3`);
   }
 });
