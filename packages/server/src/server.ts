@@ -78,14 +78,24 @@ export async function createWaggle(config: WaggleConfig, opts: { logger?: boolea
   mkdirSync(config.dataDir, { recursive: true });
   const store = await openEntityStore(config);
   await store.init();
-  const blobs = await openBlobStore(config);
-  await blobs.init();
-  // after the store's init, which creates the keyspace the coordination tables go to
-  const coordination = await startCoordination(config);
-  const services = createServices(config, store, blobs, serverSecret(config.dataDir));
-  if (coordination) services.readiness = coordination;
-  const boot = await bootstrap(store, services.orgs, services.users, config.admin);
-  await services.dashboards.ensureDefaultsForAll();
+  let coordination: Awaited<ReturnType<typeof startCoordination>>;
+  let services: Services;
+  let boot: BootstrapResult;
+  try {
+    const blobs = await openBlobStore(config);
+    await blobs.init();
+    // after the store's init, which creates the keyspace the coordination tables go to
+    coordination = await startCoordination(config);
+    services = createServices(config, store, blobs, serverSecret(config.dataDir));
+    if (coordination) services.readiness = coordination;
+    boot = await bootstrap(store, services.orgs, services.users, config.admin);
+    await services.dashboards.ensureDefaultsForAll();
+  } catch (e) {
+    // a start that fails half-way must not leave clients open (the process would never exit)
+    await coordination?.stop().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    throw e;
+  }
   const app = await buildApp(services, opts);
   await services.analysis?.start();
   return {
