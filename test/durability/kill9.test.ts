@@ -41,17 +41,23 @@ test('every case acknowledged with a 201 before kill -9 is there after a restart
   const acked = new Map<string, { title: string; number: number }>();
   let sent = 0;
   let killed = false;
+  let outstanding = 0; // requests sent and not yet answered, as the clients see it
+  let outstandingAtKill = 0;
   const worker = async (): Promise<void> => {
     while (!killed && sent < MAX_REQUESTS) {
       const title = `durable case ${sent++}`;
+      outstanding++;
       try {
-        const r = await call(first.base, 'POST', '/api/v1/case', auth, { title, description: 'written under load', tags: ['kill9'] });
+        const r = await call(first.base, 'POST', '/api/v1/case', auth, { title, description: 'written under load', tags: ['kill9'] }).finally(
+          () => outstanding--,
+        );
         if (r.status === 201) {
           const c = r.json as { _id: string; number: number; title: string };
           assert.equal(c.title, title);
           acked.set(c._id, { title, number: c.number });
           if (acked.size >= KILL_AFTER_ACKS && !killed) {
             killed = true;
+            outstandingAtKill = outstanding;
             first.child.kill('SIGKILL');
           }
         } else assert.fail(`unexpected ${r.status} ${r.text}`);
@@ -63,7 +69,9 @@ test('every case acknowledged with a 201 before kill -9 is there after a restart
   await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
   assert.equal(await first.exited, 'SIGKILL', 'the server was killed, not stopped');
   assert.ok(acked.size >= KILL_AFTER_ACKS, `only ${acked.size} acknowledged`);
-  assert.ok(sent > acked.size, 'requests were still in flight when the process died');
+  // Other clients' creates were on their way when the process died (whether their answers had
+  // already left the server depends on the group commit's timing, so `sent > acked` is not a rule).
+  assert.ok(outstandingAtKill > 0, 'requests were still in flight when the process died');
 
   const second = await startServer(env);
   servers.push(second);

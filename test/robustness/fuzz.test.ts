@@ -229,7 +229,11 @@ interface Answer {
 
 function viaSocket(req: FuzzRequest): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string | number> = { ...req.headers };
+    // Header values go on the wire as their UTF-8 bytes (as a hostile client would send them);
+    // Node's client refuses characters above U+00FF, so they are passed byte for byte as latin1.
+    const headers: Record<string, string | number> = Object.fromEntries(
+      Object.entries(req.headers).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('latin1')]),
+    );
     if (req.body) headers['content-length'] = req.body.length;
     const rq = request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers }, (res) => {
       let text = '';
