@@ -166,8 +166,10 @@ case "$cmd" in
     ;;
   status)
     rc=0
+    seen=0
     for i in 1 2 3; do
       [[ -d "$RUN/node$i" ]] || continue
+      seen=1
       if pid_alive "$RUN/node$i/pid"; then
         echo "cassandra node$i: running (pid $(cat "$RUN/node$i/pid")), CQL $(port_open "127.0.0.$i" 9042 && echo open || echo closed)"
       else
@@ -175,6 +177,11 @@ case "$cmd" in
         rc=3
       fi
     done
+    # no node directory at all: never started from this checkout
+    if [[ $seen == 0 ]]; then
+      echo "cassandra: stopped (never started here)"
+      rc=3
+    fi
     exit $rc
     ;;
   *) die "usage: $0 start|stop|status|fetch [--nodes 1|3]" ;;
