@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /** `waggle server` entry point: loads config, starts, and tells where to log in. */
 import { loadConfig, ConfigError } from './config/config.js';
-import { createWaggle } from './server.js';
+import { createWaggle, openEntityStore } from './server.js';
+import type { WaggleConfig } from './config/config.js';
 import { buildAnalysisApp } from './analysis/http/app.js';
 
 async function main(): Promise<void> {
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
     }
     throw e;
   }
+  if (process.argv[2] === 'reindex') return reindex(config);
   if (config.admin.password === undefined) {
     // production without a configured password: generate one and show it once
     const { randomBytes } = await import('node:crypto');
@@ -75,6 +77,39 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
+}
+
+/**
+ * `waggle reindex`: rebuilds the OpenSearch indexes of a cluster store from Cassandra (the source
+ * of truth), type by type, while the cluster keeps serving; then drains the index outbox.
+ */
+async function reindex(config: WaggleConfig): Promise<void> {
+  if (config.storage.backend !== 'cluster') {
+    process.stderr.write(
+      'waggle reindex rebuilds the OpenSearch indexes of a cluster store (storage.backend: cluster). ' +
+        'This installation uses the embedded SQLite store, whose indexes live in the database itself: nothing to rebuild.\n',
+    );
+    process.exit(2);
+  }
+  const store = (await openEntityStore(config)) as Awaited<ReturnType<typeof openEntityStore>> & {
+    reindex(onProgress?: (type: string, done: number) => void): Promise<number>;
+    repairIndex(): Promise<number>;
+  };
+  await store.init();
+  const tty = process.stderr.isTTY;
+  let current = '';
+  const started = Date.now();
+  const total = await store.reindex((type, done) => {
+    if (type !== current && current && tty) process.stderr.write('\n');
+    current = type;
+    const line = `${type.padEnd(16)} ${done.toLocaleString('en')} documents`;
+    process.stderr.write(tty ? `\r${line}` : `${line}\n`);
+  });
+  const repaired = await store.repairIndex();
+  await store.close();
+  process.stderr.write(`${tty ? '\n' : ''}`);
+  process.stdout.write(`Reindexed ${total} documents in ${((Date.now() - started) / 1000).toFixed(1)} s; ${repaired} outbox entries drained.\n`);
+  process.exit(0);
 }
 
 void main();

@@ -41,7 +41,7 @@ export interface Running {
  * The configured EntityStore. The cluster adapters are loaded only when configured, so the
  * default install never loads the Cassandra and OpenSearch clients.
  */
-async function openEntityStore(config: WaggleConfig): Promise<EntityStore> {
+export async function openEntityStore(config: WaggleConfig): Promise<EntityStore> {
   const cluster = config.storage.cluster;
   if (config.storage.backend !== 'cluster' || !cluster) {
     return new SqliteEntityStore({ path: join(config.dataDir, 'waggle.db'), synchronous: config.storage.sqlite.synchronous });
