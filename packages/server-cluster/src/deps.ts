@@ -26,6 +26,10 @@ export interface ClusterDeps {
    * change are one bucket; OpenSearch keeps them apart, and the adapter merges them with this.
    */
   bucketStart?: (ms: number, agg: Extract<Agg, { kind: 'histogram' }>) => number;
-  /** Typed errors (`errors/errors.ts`). */
-  errors: { ConflictError: ErrorCtor; NotFoundError: ErrorCtor; SearchError: ErrorCtor };
+  /**
+   * Typed errors (`errors/errors.ts`). `ServiceUnavailableError` (503) reports a query that OpenSearch
+   * cannot answer (down, or its shards not yet allocated after a restart); without it such a query
+   * fails with the client's own error (a 500).
+   */
+  errors: { ConflictError: ErrorCtor; NotFoundError: ErrorCtor; SearchError: ErrorCtor; ServiceUnavailableError?: ErrorCtor };
 }

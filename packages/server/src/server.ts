@@ -10,7 +10,7 @@ import type { WaggleConfig } from './config/config.js';
 import { SqliteEntityStore } from './storage/sqlite/sqlite-entity-store.js';
 import type { EntityStore } from './storage/entity-store.js';
 import { ALL_ORGS, ENTITIES, RESTRICTED_TO, SYSTEM_FIELDS, entityDef, fieldDef } from './entities/registry.js';
-import { ConflictError, NotFoundError, SearchError } from './errors/errors.js';
+import { ConflictError, NotFoundError, SearchError, ServiceUnavailableError } from './errors/errors.js';
 import { DERIVED_FIELDS } from './query/derived-fields.js';
 import { bucketStart } from './query/aggregate-docs.js';
 import { LocalFsBlobStore } from './storage/localfs/localfs-blob-store.js';
@@ -51,7 +51,7 @@ export async function openEntityStore(config: WaggleConfig): Promise<EntityStore
     { cassandra: cluster.cassandra, opensearch: cluster.opensearch },
     {
       registry: { ENTITIES, entityDef, fieldDef, SYSTEM_FIELDS, ALL_ORGS, RESTRICTED_TO, DERIVED_FIELDS },
-      errors: { ConflictError, NotFoundError, SearchError },
+      errors: { ConflictError, NotFoundError, SearchError, ServiceUnavailableError },
       bucketStart,
     },
   );

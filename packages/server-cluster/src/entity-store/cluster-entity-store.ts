@@ -802,8 +802,29 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
   // ---------------------------------------------------------------- queries
 
   private async searchRaw(entity: string, body: Dsl): Promise<Record<string, unknown>> {
-    const res = await this.search.request({ method: 'POST', path: `/${this.index(entity)}/_search`, body });
-    return res.body as Record<string, unknown>;
+    try {
+      const res = await this.search.request({ method: 'POST', path: `/${this.index(entity)}/_search`, body });
+      return res.body as Record<string, unknown>;
+    } catch (e) {
+      throw this.searchUnavailable(e);
+    }
+  }
+
+  /**
+   * A query OpenSearch cannot answer, because it is unreachable or answers 5xx (shards not yet
+   * allocated after a restart), becomes the API's 503: reads by id and writes go on meanwhile
+   * (Cassandra), failed index writes wait in the outbox. Other errors are returned unchanged.
+   */
+  private searchUnavailable(e: unknown): unknown {
+    const Unavailable = this.deps.errors.ServiceUnavailableError;
+    const err = e as { name?: string; message?: string; meta?: { statusCode?: number | null } };
+    const status = err?.meta?.statusCode ?? 0;
+    const down = ['ConnectionError', 'NoLivingConnectionsError', 'TimeoutError'].includes(String(err?.name)) || status >= 500;
+    if (!Unavailable || !down) return e;
+    return new Unavailable(
+      `Search is unavailable: OpenSearch (${this.opts.opensearch.nodes.join(', ')}) ${status >= 500 ? `answered ${status}` : 'did not answer'}. ` +
+        'Reads by id and writes go on; list queries work again once it is back.',
+    );
   }
 
   private scoped(q: Dsl): Dsl {
