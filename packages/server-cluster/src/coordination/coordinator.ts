@@ -1,7 +1,8 @@
 /**
  * What a Waggle node's composition root starts in cluster mode (DESIGN §5): its membership
- * (heartbeats; readiness for `/api/status`) and its leases (singleton jobs), on one Cassandra
- * session, stopped together.
+ * (heartbeats; readiness for `/api/status`), its leases (singleton jobs: the server's Singletons
+ * port) and the event log that fans the live stream out (the server's EventRelay port), on one
+ * Cassandra session, stopped together.
  *
  *   const coord = new ClusterCoordinator(cassandraClient, { nodeId, address, version, minMembers });
  *   await coord.start();
@@ -12,6 +13,8 @@
  */
 import cassandra from 'cassandra-driver';
 import type { Readiness } from '@waggle/server/src/cluster/readiness.js';
+import type { Singletons } from '@waggle/server/src/cluster/singletons.js';
+import { CassandraEventLog, type EventLogClient, type EventLogOptions } from '../stream/cassandra-event-log.js';
 import type { CqlClient } from './cql.js';
 import { Leases, type SingletonHandle, type SingletonOptions, type SingletonTask } from './leases.js';
 import { Membership, type MembershipStatus } from './membership.js';
@@ -28,6 +31,8 @@ export interface CoordinatorOptions {
   /** Failures of heartbeats, lease renewals and singleton runs. */
   onError?: (what: string, e: unknown) => void;
   onReadyChange?: (ready: boolean) => void;
+  /** The live stream's event log: read interval and overlap (see {@link CassandraEventLog}). */
+  stream?: Pick<EventLogOptions, 'pollMs' | 'overlapMs'>;
 }
 
 /** Where the coordination tables live: the cluster store's keyspace (created by its `init()`). */
@@ -39,9 +44,11 @@ export interface CoordinatorCassandra {
   password?: string;
 }
 
-export class ClusterCoordinator implements Readiness {
+export class ClusterCoordinator implements Readiness, Singletons {
   readonly membership: Membership;
   readonly leases: Leases;
+  /** The live stream's relay between nodes; absent when built on a client without batches (tests). */
+  readonly events: CassandraEventLog | undefined;
   private readonly singletons: SingletonHandle[] = [];
   private onStop: (() => Promise<void>) | undefined;
 
@@ -57,7 +64,7 @@ export class ClusterCoordinator implements Readiness {
       ...(c.username ? { credentials: { username: c.username, password: c.password ?? '' } } : {}),
     });
     await client.connect();
-    const coord = new ClusterCoordinator(client, opts);
+    const coord = new ClusterCoordinator(client, opts, client);
     coord.onStop = () => client.shutdown();
     try {
       await coord.start();
@@ -68,7 +75,7 @@ export class ClusterCoordinator implements Readiness {
     return coord;
   }
 
-  constructor(client: CqlClient, opts: CoordinatorOptions) {
+  constructor(client: CqlClient, opts: CoordinatorOptions, eventLogClient?: EventLogClient) {
     this.membership = new Membership(client, {
       nodeId: opts.nodeId,
       address: opts.address,
@@ -84,11 +91,15 @@ export class ClusterCoordinator implements Readiness {
       ...(opts.leaseTtlSeconds !== undefined ? { ttlSeconds: opts.leaseTtlSeconds } : {}),
       onError: (name, e) => opts.onError?.(`singleton ${name}`, e),
     });
+    this.events = eventLogClient
+      ? new CassandraEventLog(eventLogClient, { nodeId: opts.nodeId, ...opts.stream, ...(opts.onError ? { onError: opts.onError } : {}) })
+      : undefined;
   }
 
   /** Creates the coordination tables (idempotent) and starts the heartbeats. */
   async start(): Promise<void> {
     await this.membership.init();
+    await this.events?.init();
     await this.membership.start();
   }
 
@@ -107,9 +118,13 @@ export class ClusterCoordinator implements Readiness {
     return h;
   }
 
-  /** Stops the singleton jobs (releasing their leases, so other nodes take over at once), then leaves the cluster. */
+  /**
+   * Stops the singleton jobs (releasing their leases, so other nodes take over at once) and the
+   * event log (after writing what is queued), then leaves the cluster.
+   */
   async stop(): Promise<void> {
     await Promise.all(this.singletons.splice(0).map((h) => h.stop()));
+    await this.events?.stop();
     await this.membership.stop();
     await this.onStop?.();
   }
