@@ -16,6 +16,8 @@ import { bucketStart } from './query/aggregate-docs.js';
 import { LocalFsBlobStore } from './storage/localfs/localfs-blob-store.js';
 import type { BlobStore } from './storage/blob-store.js';
 import type { Readiness } from './cluster/readiness.js';
+import type { Singletons } from './cluster/singletons.js';
+import type { EventRelay } from './cluster/event-relay.js';
 import { VERSION } from './http/routes/status/routes.js';
 import { createServices, type Services } from './services/index.js';
 import { bootstrap, type BootstrapResult } from './services/bootstrap.js';
@@ -65,13 +67,29 @@ async function openBlobStore(config: WaggleConfig): Promise<BlobStore> {
   return new S3BlobStore(s3, { errors: { NotFoundError } });
 }
 
-/** In a cluster: this node's membership (readiness for `/api/status`) and leases, on the store's keyspace. */
-async function startCoordination(config: WaggleConfig): Promise<(Readiness & { stop(): Promise<void> }) | undefined> {
+/**
+ * In a cluster: this node's membership (readiness for `/api/status`), leases (singleton jobs) and
+ * the live stream's event log, on the store's keyspace.
+ */
+async function startCoordination(
+  config: WaggleConfig,
+): Promise<(Readiness & Singletons & { events?: EventRelay | undefined; stop(): Promise<void> }) | undefined> {
   const node = config.cluster;
   const cassandra = config.storage.cluster?.cassandra;
   if (!node || !cassandra) return undefined;
   const { ClusterCoordinator } = await import('@waggle/server-cluster');
   return ClusterCoordinator.connect(cassandra, { ...node, version: VERSION });
+}
+
+/**
+ * The cluster store's index repair (drains the outbox of failed index writes) as the singleton
+ * job `index-repair`, every 5 s on one node; stopped with the coordination. Nothing to do on the
+ * embedded store.
+ */
+function startIndexRepair(store: EntityStore, singletons: Singletons): void {
+  const repairable = store as EntityStore & { repairIndex?: () => Promise<number> };
+  if (typeof repairable.repairIndex !== 'function') return;
+  singletons.runSingleton('index-repair', () => repairable.repairIndex!().then(() => undefined), { everyMs: 5000 });
 }
 
 export async function createWaggle(config: WaggleConfig, opts: { logger?: boolean } = {}): Promise<Running> {
@@ -86,8 +104,15 @@ export async function createWaggle(config: WaggleConfig, opts: { logger?: boolea
     await blobs.init();
     // after the store's init, which creates the keyspace the coordination tables go to
     coordination = await startCoordination(config);
-    services = createServices(config, store, blobs, serverSecret(config.dataDir));
+    services = createServices(
+      config,
+      store,
+      blobs,
+      serverSecret(config.dataDir),
+      coordination ? { singletons: coordination, ...(coordination.events ? { relay: coordination.events } : {}) } : {},
+    );
     if (coordination) services.readiness = coordination;
+    startIndexRepair(store, services.singletons);
     boot = await bootstrap(store, services.orgs, services.users, config.admin);
     await services.dashboards.ensureDefaultsForAll();
   } catch (e) {
@@ -103,7 +128,7 @@ export async function createWaggle(config: WaggleConfig, opts: { logger?: boolea
     services,
     boot,
     close: async () => {
-      services.cortex?.stop();
+      await services.cortex?.stop();
       await app.close();
       await coordination?.stop();
       await store.close();

@@ -3,6 +3,8 @@ import type { EntityStore } from '../storage/entity-store.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { WaggleConfig } from '../config/config.js';
 import type { Readiness } from '../cluster/readiness.js';
+import { LocalSingletons, type Singletons } from '../cluster/singletons.js';
+import type { EventRelay } from '../cluster/event-relay.js';
 import { EventBus } from './events.js';
 import { AuditService } from './audit.service.js';
 import { OrganisationService } from './organisation.service.js';
@@ -87,6 +89,8 @@ export interface Services {
   analysis?: AnalysisService;
   /** The TheHive-side connector to the analysis engines (absent without engines). */
   cortex?: CortexConnectorService;
+  /** Periodic jobs that run on one node only (connector polling, index repair, feeders): see `cluster/singletons.ts`. */
+  singletons: Singletons;
   /** Cluster readiness, set by the composition root in cluster mode; absent = always ready. */
   readiness?: Readiness;
   /** Replaces plain case creation once templates/tasks/sharing are wired (see case-create.ts). */
@@ -98,8 +102,15 @@ export interface Services {
   ) => Promise<import('../storage/entity-store.js').Doc>;
 }
 
-export function createServices(config: WaggleConfig, store: EntityStore, blobs: BlobStore, secret: string): Services {
+/** What a cluster node adds: its singleton leases and the live stream's relay (both absent on a single node). */
+export interface ClusterPorts {
+  singletons?: Singletons;
+  relay?: EventRelay;
+}
+
+export function createServices(config: WaggleConfig, store: EntityStore, blobs: BlobStore, secret: string, cluster: ClusterPorts = {}): Services {
   const bus = new EventBus();
+  if (cluster.relay) bus.attach(cluster.relay);
   const audit = new AuditService(store, bus);
   const orgs = new OrganisationService(store, audit);
   const profiles = new ProfileService(store, audit);
@@ -149,6 +160,7 @@ export function createServices(config: WaggleConfig, store: EntityStore, blobs: 
     store,
     blobs,
     bus,
+    singletons: cluster.singletons ?? new LocalSingletons(),
     audit,
     orgs,
     profiles,
