@@ -16,6 +16,7 @@ import { BadRequestError, NotFoundError } from '../../errors/errors.js';
 import { assertVisible, canSee, inheritAccess, requirePermission } from '../../services/policy.js';
 import type { EngineClient, EngineJob, EngineWorker } from './engine-client.js';
 import type { OperationContext, OperationRunner } from './operations.js';
+import { LocalSingletons, type SingletonHandle, type Singletons } from '../../cluster/singletons.js';
 
 export interface JobRequest {
   analyzerId: string;
@@ -59,7 +60,7 @@ const OBJECT_TYPES: Record<string, string> = {
 };
 
 export class CortexConnectorService {
-  private poller: NodeJS.Timeout | undefined;
+  private poller: SingletonHandle | undefined;
   private polling = false;
 
   constructor(
@@ -400,15 +401,20 @@ export class CortexConnectorService {
     );
   }
 
-  startPolling(seconds: number): void {
+  /**
+   * Polls the remote engines every `seconds` as the singleton job `cortex-poller`: on one node of
+   * a cluster at a time (`singletons`; default: this node).
+   */
+  startPolling(seconds: number, singletons: Singletons = new LocalSingletons()): void {
     if (this.poller || !this.engines.some((e) => e.kind === 'cortex')) return;
-    this.poller = setInterval(() => void this.pollOnce().catch(() => undefined), seconds * 1000);
-    this.poller.unref();
+    this.poller = singletons.runSingleton('cortex-poller', () => this.pollOnce(), { everyMs: seconds * 1000 });
   }
 
-  stop(): void {
-    if (this.poller) clearInterval(this.poller);
+  /** Stops polling (waits for a poll in progress). */
+  async stop(): Promise<void> {
+    const poller = this.poller;
     this.poller = undefined;
+    await poller?.stop();
   }
 
   // ---- responders ----

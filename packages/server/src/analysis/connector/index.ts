@@ -24,7 +24,7 @@ export function createCortexConnector(s: Services): CortexConnectorService {
     });
   }
   connector.watch(s.bus);
-  connector.startPolling(s.config.analysis.pollSeconds);
+  connector.startPolling(s.config.analysis.pollSeconds, s.singletons);
   // jobs of deleted observables are not listed (deletions also remove them; this covers every path)
   s.query.registerSource('listJob', {
     entity: 'analyzerJob',

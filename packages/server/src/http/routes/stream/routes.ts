@@ -55,10 +55,13 @@ export function streamRoutes(app: FastifyInstance, s: Services): void {
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     res.write(': connected\n\n');
     openStreams.add(res);
-    const unsubscribe = s.bus.subscribe((audit) => {
-      if (!canSee(actor, audit)) return;
-      res.write(`event: audit\ndata: ${JSON.stringify(renderAudit(audit))}\n\n`);
-    });
+    const unsubscribe = s.bus.subscribe(
+      (audit) => {
+        if (!canSee(actor, audit)) return;
+        res.write(`event: audit\ndata: ${JSON.stringify(renderAudit(audit))}\n\n`);
+      },
+      { scope: 'cluster' },
+    );
     const ping = setInterval(() => res.write(': ping\n\n'), 25_000);
     req.raw.on('close', () => {
       openStreams.delete(res);
@@ -91,11 +94,14 @@ export function streamRoutes(app: FastifyInstance, s: Services): void {
     const actor = actorOf(req);
     const id = randomBytes(16).toString('hex');
     const poller: Poller = { actor, queue: [], lastSeen: Date.now(), unsubscribe: () => undefined };
-    poller.unsubscribe = s.bus.subscribe((audit) => {
-      if (!canSee(actor, audit)) return;
-      if (poller.queue.length < 10_000) poller.queue.push(audit);
-      poller.waiter?.();
-    });
+    poller.unsubscribe = s.bus.subscribe(
+      (audit) => {
+        if (!canSee(actor, audit)) return;
+        if (poller.queue.length < 10_000) poller.queue.push(audit);
+        poller.waiter?.();
+      },
+      { scope: 'cluster' },
+    );
     pollers.set(id, poller);
     return reply.type('text/plain').send(id);
   });
