@@ -26,7 +26,7 @@
  */
 import cassandra from 'cassandra-driver';
 import { Client as OpenSearchClient } from '@opensearch-project/opensearch';
-import type { BatchOp, Doc, EntityStore, NewDoc, Patch } from '@waggle/server/src/storage/entity-store.js';
+import type { BatchOp, Doc, EntityStore, NewDoc, Patch, ScanPage, StoreCounters, UniqueClaim } from '@waggle/server/src/storage/entity-store.js';
 import type { Query, QueryResult } from '@waggle/server/src/query/ir.js';
 import type { EntityDef } from '@waggle/server/src/entities/registry.js';
 import type { ClusterDeps } from '../deps.js';
@@ -66,6 +66,11 @@ export interface ClusterEntityStoreOptions {
   namespace?: string;
   /** Ids reserved per durable block (one LWT per block). */
   idBlockSize?: number;
+  /**
+   * Opens an existing keyspace without writing to it (`waggle migrate-storage` reading its source):
+   * no schema migration, no index creation, no id block reserved. Only reads and scans may be used.
+   */
+  readOnly?: boolean;
 }
 
 /** The slice of the OpenSearch client this adapter calls (STYLE habit 6). */
@@ -154,6 +159,11 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
     } catch (e) {
       await this.cql.shutdown().catch(() => undefined);
       throw connectError(e, c.contactPoints, c.username);
+    }
+    if (this.opts.readOnly) {
+      const ks = await this.cql.execute('SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = ?', [c.keyspace], { prepare: true });
+      if (ks.rows.length === 0) throw new ClusterStoreError(`Cassandra keyspace "${c.keyspace}" does not exist: there is nothing to read`);
+      return this.checkReplication();
     }
     await this.migrate();
     await this.ensureIndexes();
@@ -679,7 +689,7 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
   // ---------------------------------------------------------------- index writes and repair
 
   /** Indexes (or removes) documents after Cassandra has them; failures go to the outbox. */
-  private async indexDocs(items: readonly Prepared[]): Promise<void> {
+  private async indexDocs(items: readonly Prepared[], refresh: 'wait_for' | false = 'wait_for'): Promise<void> {
     if (items.length === 0) return;
     const body: unknown[] = [];
     for (const it of items) {
@@ -693,7 +703,7 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
     }
     const failed: Prepared[] = [];
     try {
-      const res = await this.search.request({ method: 'POST', path: '/_bulk', bulkBody: body, querystring: { refresh: 'wait_for' } });
+      const res = await this.search.request({ method: 'POST', path: '/_bulk', bulkBody: body, querystring: refresh ? { refresh } : {} });
       const r = res.body as { errors?: boolean; items?: Array<Record<string, { status?: number }>> };
       if (r.errors) {
         r.items?.forEach((item, i) => {
@@ -797,6 +807,136 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
     }
     await this.search.request({ method: 'POST', path: `/${this.prefix}*/_refresh` });
     return total;
+  }
+
+  // ---------------------------------------------------------------- raw copy (`waggle migrate-storage`)
+
+  /**
+   * One page of a full table scan (the namespace is part of the partition key, so other
+   * namespaces' rows are read and skipped); the cursor is the driver's page state.
+   */
+  private async scanTable<T>(
+    table: string,
+    columns: string,
+    cursor: string | undefined,
+    limit: number,
+    map: (row: cassandra.types.Row) => T,
+  ): Promise<ScanPage<T>> {
+    const rs = await this.cql.execute(`SELECT ns, ${columns} FROM ${table}`, [], {
+      ...EXEC,
+      fetchSize: Math.max(1, Math.trunc(limit)),
+      ...(cursor ? { pageState: cursor } : {}),
+    });
+    const items = rs.rows.filter((r) => r.ns === this.ns).map(map);
+    return rs.pageState ? { items, cursor: rs.pageState } : { items };
+  }
+
+  async scan(type: string, cursor: string | undefined, limit: number): Promise<ScanPage<Doc>> {
+    this.def(type);
+    return this.scanTable(this.table(type), 'doc, version', cursor, limit, (r) => ({ ...(JSON.parse(String(r.doc)) as Doc), _version: Number(r.version) }));
+  }
+
+  private writable(): void {
+    if (this.opts.readOnly) throw new ClusterStoreError(`keyspace ${this.opts.cassandra.keyspace} is open read-only`);
+  }
+
+  async restore(docs: readonly Doc[]): Promise<void> {
+    this.writable();
+    if (docs.length === 0) return;
+    for (const d of docs) this.def(d._type);
+    const r = await cassandra.concurrent.executeConcurrent(
+      this.cql,
+      docs.map((d) => ({
+        query: `INSERT INTO ${this.table(d._type)} (ns, id, doc, version) VALUES (?, ?, ?, ?)`,
+        params: [this.ns, d._id, JSON.stringify(d), d._version],
+      })),
+      { concurrencyLevel: 32, raiseOnFirstError: true },
+    );
+    if (r.errors.length) throw r.errors[0]!;
+    // indexed without waiting for a refresh (a bulk copy, like reindex); failures go to the outbox
+    await this.indexDocs(
+      docs.map((doc) => ({ doc, prevVersion: undefined })),
+      false,
+    );
+  }
+
+  async scanClaims(cursor: string | undefined, limit: number): Promise<ScanPage<UniqueClaim>> {
+    return this.scanTable(`${this.opts.cassandra.keyspace}.uniques`, 'scope, key, owner', cursor, limit, (r) => ({
+      scope: String(r.scope),
+      key: String(r.key),
+      owner: String(r.owner),
+    }));
+  }
+
+  async restoreClaims(claims: readonly UniqueClaim[]): Promise<void> {
+    this.writable();
+    if (claims.length === 0) return;
+    const r = await cassandra.concurrent.executeConcurrent(
+      this.cql,
+      `INSERT INTO ${this.opts.cassandra.keyspace}.uniques (ns, scope, key, owner) VALUES (?, ?, ?, ?)`,
+      claims.map((c) => [this.ns, c.scope, c.key, c.owner]),
+      { concurrencyLevel: 32, raiseOnFirstError: true },
+    );
+    if (r.errors.length) throw r.errors[0]!;
+  }
+
+  async counters(): Promise<StoreCounters> {
+    const ks = this.opts.cassandra.keyspace;
+    const sequences: Record<string, number> = {};
+    for (let cursor: string | undefined, first = true; first || cursor; first = false) {
+      const page = await this.scanTable(`${ks}.sequences`, 'name, value', cursor, PAGE, (r) => [String(r.name), Number(r.value)] as const);
+      for (const [name, v] of page.items) sequences[name] = v;
+      cursor = page.cursor;
+    }
+    const rs = await this.cql.execute(`SELECT next FROM ${ks}.id_blocks WHERE ns = ?`, [this.ns], SERIAL_READ);
+    return { sequences, nextId: rs.rows[0] ? Number(rs.rows[0].next) : FIRST_ID };
+  }
+
+  /** Compare-and-set loop raising a bigint cell to at least `target`. */
+  private async raiseTo(select: string, insert: string, update: string, key: unknown[], target: number): Promise<void> {
+    const Long = cassandra.types.Long;
+    for (let attempt = 0; attempt < MAX_LWT_ATTEMPTS; attempt++) {
+      try {
+        const cur = await this.cql.execute(select, key, SERIAL_READ);
+        const row = cur.rows[0];
+        const v = row ? Number(Object.values(row)[0]) : undefined;
+        if (v !== undefined && v >= target) return;
+        const rs =
+          v === undefined
+            ? await this.cql.execute(insert, [...key, Long.fromNumber(target)], EXEC)
+            : await this.cql.execute(update, [Long.fromNumber(target), ...key, Long.fromNumber(v)], EXEC);
+        if (rs.wasApplied()) return;
+      } catch (e) {
+        if (!isRetryableLwt(e)) throw e;
+      }
+      await backoff(attempt);
+    }
+    throw new Error('could not raise a counter (LWT contention)');
+  }
+
+  async restoreCounters(counters: StoreCounters): Promise<void> {
+    this.writable();
+    const ks = this.opts.cassandra.keyspace;
+    for (const [name, v] of Object.entries(counters.sequences)) {
+      await this.locks.run([`seq\0${name}`], () =>
+        this.raiseTo(
+          `SELECT value FROM ${ks}.sequences WHERE ns = ? AND name = ?`,
+          `INSERT INTO ${ks}.sequences (ns, name, value) VALUES (?, ?, ?) IF NOT EXISTS`,
+          `UPDATE ${ks}.sequences SET value = ? WHERE ns = ? AND name = ? IF value = ?`,
+          [this.ns, name],
+          v,
+        ),
+      );
+    }
+    await this.raiseTo(
+      `SELECT next FROM ${ks}.id_blocks WHERE ns = ?`,
+      `INSERT INTO ${ks}.id_blocks (ns, next) VALUES (?, ?) IF NOT EXISTS`,
+      `UPDATE ${ks}.id_blocks SET next = ? WHERE ns = ? IF next = ?`,
+      [this.ns],
+      counters.nextId,
+    );
+    // ids this process reserved below the new floor are dropped
+    if (this.ids.end > 0 && this.ids.next < counters.nextId) await this.reserveIds();
   }
 
   // ---------------------------------------------------------------- queries

@@ -285,4 +285,27 @@ export class S3BlobStore implements BlobStore {
   close(): void {
     this.s3.destroy();
   }
+
+  async list(after: string | undefined, limit: number): Promise<BlobInfo[]> {
+    const base = `${this.prefix}blobs/`;
+    const out: BlobInfo[] = [];
+    let StartAfter = after === undefined ? undefined : `${base}${after}`;
+    while (out.length < limit) {
+      const MaxKeys = Math.min(1000, limit - out.length);
+      let page;
+      try {
+        page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: base, MaxKeys, ...(StartAfter ? { StartAfter } : {}) }));
+      } catch (e) {
+        throw new S3SetupError(describeS3Error(e, this.endpoint, this.bucket), { cause: e });
+      }
+      const contents = page.Contents ?? [];
+      for (const o of contents) {
+        const sha256 = o.Key?.slice(base.length) ?? '';
+        if (SHA256_RE.test(sha256)) out.push({ sha256, size: Number(o.Size ?? 0) });
+      }
+      if (!page.IsTruncated || contents.length === 0) break;
+      StartAfter = contents[contents.length - 1]!.Key;
+    }
+    return out;
+  }
 }

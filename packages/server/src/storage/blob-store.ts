@@ -20,6 +20,11 @@ export interface BlobStore {
   has(sha256: string): Promise<boolean>;
   /** Removes the blob; `false` when it did not exist. */
   delete(sha256: string): Promise<boolean>;
+  /**
+   * Up to `limit` stored blobs whose key sorts after `after` (all when `undefined`), in
+   * ascending key order; fewer than `limit` means there are no more. For `waggle migrate-storage`.
+   */
+  list(after: string | undefined, limit: number): Promise<BlobInfo[]>;
 }
 
 export const SHA256_RE = /^[0-9a-f]{64}$/;

@@ -39,6 +39,26 @@ export type BatchOp =
   | { op: 'claim'; scope: string; key: string; owner: string }
   | { op: 'release'; scope: string; key: string };
 
+/** A `claimUnique` key and its owner, as `scanClaims` lists them and `restoreClaims` writes them. */
+export interface UniqueClaim {
+  scope: string;
+  key: string;
+  owner: string;
+}
+
+/** A store's counters: every named sequence's last value, and the id floor `newId` stays above. */
+export interface StoreCounters {
+  sequences: Record<string, number>;
+  /** Every id `newId` handed out (or may have) is below `~<nextId>`. */
+  nextId: number;
+}
+
+/** One page of a scan; `cursor` is absent on the last page. */
+export interface ScanPage<T> {
+  items: T[];
+  cursor?: string;
+}
+
 export interface EntityStore {
   /** Opens the store: creates or migrates its schema. Idempotent. */
   init(): Promise<void>;
@@ -89,4 +109,26 @@ export interface EntityStore {
 
   /** Runs a query compiled from the IR: rows, a count or aggregations. */
   query(q: Query): Promise<QueryResult>;
+
+  // ---- raw copy, for `waggle migrate-storage` only: services never call these ----
+
+  /**
+   * Up to `limit` documents of `type` in the store's own stable order (not sorted by any field),
+   * from `cursor` (an opaque string from the previous page; `undefined` for the first page).
+   * A page may hold fewer than `limit` documents before the last one.
+   */
+  scan(type: string, cursor: string | undefined, limit: number): Promise<ScanPage<Doc>>;
+  /**
+   * Writes documents exactly as given (ids, `_version`, dates, `_orgs`, `_parents`), replacing any
+   * document of the same type and id; no version, uniqueness or audit checks. Idempotent.
+   */
+  restore(docs: readonly Doc[]): Promise<void>;
+  /** Up to `limit` uniqueness claims from `cursor`, as `scan` pages documents. */
+  scanClaims(cursor: string | undefined, limit: number): Promise<ScanPage<UniqueClaim>>;
+  /** Writes claims exactly as given, replacing the owner of an existing key. Idempotent. */
+  restoreClaims(claims: readonly UniqueClaim[]): Promise<void>;
+  /** The store's sequences and id floor. */
+  counters(): Promise<StoreCounters>;
+  /** Raises each sequence and the id floor to at least the given values (never lowers them). */
+  restoreCounters(counters: StoreCounters): Promise<void>;
 }

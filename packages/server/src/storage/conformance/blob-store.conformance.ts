@@ -125,6 +125,29 @@ export function runBlobStoreConformance(name: string, make: () => Promise<BlobSt
       });
     });
 
+    it(ctx, 'list pages through every stored blob in ascending key order, with sizes; deleted ones are gone', async () => {
+      await withBlobs(async (b) => {
+        const contents = Array.from({ length: 12 }, (_, i) => randomBytes(10 + i));
+        const infos = await Promise.all(contents.map((c) => b.put(c)));
+        assert.equal(await b.delete(infos[0]!.sha256), true);
+        const listed: Array<{ sha256: string; size: number }> = [];
+        for (let after: string | undefined; ;) {
+          const page = await b.list(after, 5);
+          listed.push(...page);
+          if (page.length < 5) break;
+          after = page[page.length - 1]!.sha256;
+        }
+        const keys = listed.map((x) => x.sha256);
+        assert.deepEqual(keys, [...keys].sort(), 'ascending');
+        assert.equal(new Set(keys).size, keys.length, 'each once');
+        const sizes = new Map(listed.map((x) => [x.sha256, x.size]));
+        for (const info of infos.slice(1)) assert.equal(sizes.get(info.sha256), info.size);
+        assert.equal(sizes.has(infos[0]!.sha256), false);
+        const after = infos[1]!.sha256;
+        for (const x of await b.list(after, 1000)) assert.ok(x.sha256 > after);
+      });
+    });
+
     it(ctx, 'a missing blob: get is a NotFoundError, has is false', async () => {
       await withBlobs(async (b) => {
         const missing = sha(Buffer.from('never stored'));

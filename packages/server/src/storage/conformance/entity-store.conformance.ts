@@ -16,6 +16,7 @@ import { q } from '../../query/ir.js';
 import { count, errType, it, newDoc, rows, withStore, type EntityStoreConformanceOptions, type SuiteCtx } from './support.js';
 import { registerQueryConformance } from './entity-store-query.conformance.js';
 import { registerAggregationConformance } from './entity-store-aggs.conformance.js';
+import { registerCopyConformance } from './entity-store-copy.conformance.js';
 
 export type { EntityStoreConformanceOptions } from './support.js';
 
@@ -29,6 +30,7 @@ export function runEntityStoreConformance(name: string, make: () => Promise<Enti
     describe('durability across a restart', () => registerDurability(ctx));
     describe('query', () => registerQueryConformance(ctx));
     describe('aggregations', () => registerAggregationConformance(ctx));
+    describe('raw copy (migrate-storage)', () => registerCopyConformance(ctx));
   });
 }
 

@@ -4,7 +4,7 @@
  * or absent. Keys are validated as SHA-256 hex, so no path can escape the root.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, stat, unlink, open } from 'node:fs/promises';
+import { mkdir, readdir, rename, stat, unlink, open } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -95,5 +95,26 @@ export class LocalFsBlobStore implements BlobStore {
     } catch {
       return false;
     }
+  }
+
+  async list(after: string | undefined, limit: number): Promise<BlobInfo[]> {
+    const out: BlobInfo[] = [];
+    const from = after ?? '';
+    const sortedDir = async (dir: string, re: RegExp): Promise<string[]> => (await readdir(dir).catch(() => [] as string[])).filter((n) => re.test(n)).sort();
+    // <aa>/<bb>/<sha256>: a directory whose prefix sorts before `after`'s holds nothing after it
+    for (const a of await sortedDir(this.root, /^[0-9a-f]{2}$/)) {
+      if (a < from.slice(0, 2)) continue;
+      for (const b of await sortedDir(join(this.root, a), /^[0-9a-f]{2}$/)) {
+        if (a + b < from.slice(0, 4)) continue;
+        for (const name of await sortedDir(join(this.root, a, b), SHA256_RE)) {
+          if (name <= from) continue;
+          const st = await stat(join(this.root, a, b, name)).catch(() => undefined);
+          if (!st) continue;
+          out.push({ sha256: name, size: st.size });
+          if (out.length >= limit) return out;
+        }
+      }
+    }
+    return out;
   }
 }

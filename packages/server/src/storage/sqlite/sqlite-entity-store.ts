@@ -13,7 +13,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { BatchOp, Doc, EntityStore, NewDoc, Patch } from '../entity-store.js';
+import type { BatchOp, Doc, EntityStore, NewDoc, Patch, ScanPage, StoreCounters, UniqueClaim } from '../entity-store.js';
 import type { Query, QueryResult } from '../../query/ir.js';
 import { ENTITIES, entityDef, type EntityDef } from '../../entities/registry.js';
 import { compileQuery, estimateRows, sortWindow } from './compile.js';
@@ -42,6 +42,11 @@ export interface SqliteStoreOptions {
   synchronous?: 'FULL' | 'NORMAL';
   /** Rows of the sort index a bounded page query walks (tests set it small, which also makes every sorted page try it); default grows with the page end. */
   sortWindowRows?: number;
+  /**
+   * Opens an existing database read-only (`waggle migrate-storage` reading its source): no schema
+   * migration, no statistics, no writer thread; every write rejects.
+   */
+  readOnly?: boolean;
 }
 
 /** Ids reserved per durable write of the limit: one fsync per 100,000 ids handed out. */
@@ -70,6 +75,11 @@ export class SqliteEntityStore implements EntityStore {
   constructor(private readonly options: SqliteStoreOptions) {}
 
   async init(): Promise<void> {
+    if (this.options.readOnly) {
+      this.db = new Database(this.options.path, { readonly: true, fileMustExist: true });
+      this.db.pragma('busy_timeout = 5000');
+      return;
+    }
     if (this.options.path !== ':memory:') mkdirSync(dirname(this.options.path), { recursive: true });
     this.db = new Database(this.options.path);
     this.db.pragma('journal_mode = WAL');
@@ -163,6 +173,10 @@ export class SqliteEntityStore implements EntityStore {
 
   async close(): Promise<void> {
     if (!this.db?.open) return;
+    if (this.options.readOnly) {
+      this.db.close();
+      return;
+    }
     if (this.statsTimer) clearInterval(this.statsTimer);
     await this.writes.close();
     this.maintainStats();
@@ -281,6 +295,7 @@ export class SqliteEntityStore implements EntityStore {
   // ---- writes: queued, group-committed (write-queue.ts) ----
 
   private submit<T>(req: WriteRequest): Promise<T> {
+    if (this.options.readOnly) return Promise.reject(new Error(`${this.options.path} is open read-only`));
     return this.writes.submit(req) as Promise<T>;
   }
 
@@ -381,6 +396,52 @@ export class SqliteEntityStore implements EntityStore {
       const doc = docs.get(r.rid);
       return doc === undefined ? [] : [toDoc({ doc, v: r.v })];
     });
+  }
+
+  // ---- raw copy (`waggle migrate-storage`) ----
+
+  async scan(type: string, cursor: string | undefined, limit: number): Promise<ScanPage<Doc>> {
+    entityDef(type);
+    const rows = this.stmt(
+      `SELECT d.doc AS doc, e._version AS v FROM ${table(type)} e JOIN ${docTable(type)} d ON d.rid = e.rid WHERE e._id > ? ORDER BY e._id LIMIT ?`,
+    ).all(cursor ?? '', limit) as Array<{ doc: string; v: number }>;
+    const items = rows.map(toDoc);
+    return rows.length < limit ? { items } : { items, cursor: items[items.length - 1]!._id };
+  }
+
+  async restore(docs: readonly Doc[]): Promise<void> {
+    for (const d of docs) entityDef(d._type);
+    if (docs.length) await this.submit({ kind: 'restore', docs });
+  }
+
+  async scanClaims(cursor: string | undefined, limit: number): Promise<ScanPage<UniqueClaim>> {
+    const [scope, key] = cursor ? (JSON.parse(cursor) as [string, string]) : ['', ''];
+    const rows = this.stmt(`SELECT scope, k AS key, owner FROM uniq WHERE (scope, k) > (?, ?) ORDER BY scope, k LIMIT ?`).all(
+      scope,
+      key,
+      limit,
+    ) as UniqueClaim[];
+    const last = rows[rows.length - 1];
+    return rows.length < limit || !last ? { items: rows } : { items: rows, cursor: JSON.stringify([last.scope, last.key]) };
+  }
+
+  async restoreClaims(claims: readonly UniqueClaim[]): Promise<void> {
+    if (claims.length) await this.submit({ kind: 'restoreClaims', claims });
+  }
+
+  async counters(): Promise<StoreCounters> {
+    const sequences: Record<string, number> = {};
+    for (const r of this.stmt(`SELECT name, v FROM seq ORDER BY name`).all() as Array<{ name: string; v: number }>) sequences[r.name] = Number(r.v);
+    const row = this.stmt(`SELECT v FROM meta WHERE k = 'idLimit'`).get() as { v: number } | undefined;
+    return { sequences, nextId: Math.max(Number(row?.v ?? 4096), this.idNext) };
+  }
+
+  async restoreCounters(counters: StoreCounters): Promise<void> {
+    await this.submit({ kind: 'restoreCounters', counters });
+    if (this.idNext < counters.nextId) {
+      this.idNext = counters.nextId;
+      this.idLimit = Math.max(this.idLimit, counters.nextId);
+    }
   }
 
   /** For diagnostics and benchmarks: the SQLite query plan of a query. */

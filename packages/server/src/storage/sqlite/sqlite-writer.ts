@@ -9,10 +9,9 @@
  * main thread (`:memory:` databases, and the start-up migration that rewrites side tables).
  */
 import type Database from 'better-sqlite3';
-import type { BatchOp, Doc, NewDoc, Patch } from '../entity-store.js';
+import type { BatchOp, Doc, NewDoc, Patch, StoreCounters, UniqueClaim } from '../entity-store.js';
 import { entityDef, SYSTEM_MULTI_VALUED, type EntityDef } from '../../entities/registry.js';
 import { ConflictError, NotFoundError } from '../../errors/errors.js';
-import { columnValues, docTable, multiValuedFields, mvTable, ORG_COLUMN, soleOrg, table, typedColumns } from './schema.js';
 
 /**
  * An insert whose rows the main thread computed (`prepareInsert`): the writer thread then
@@ -37,7 +36,11 @@ export type WriteRequest =
   | { kind: 'claim'; scope: string; key: string; owner: string }
   | { kind: 'seq'; name: string }
   /** Raises the durable id limit (`newId`) to at least `limit`. */
-  | { kind: 'reserveIds'; limit: number };
+  | { kind: 'reserveIds'; limit: number }
+  /** Raw copy (`EntityStore.restore*`): documents, claims or counters written as given. */
+  | { kind: 'restore'; docs: readonly Doc[] }
+  | { kind: 'restoreClaims'; claims: readonly UniqueClaim[] }
+  | { kind: 'restoreCounters'; counters: StoreCounters };
 
 /** Raises the durable id limit, never lowers it (a synchronous and an asynchronous reservation may cross). */
 export const ID_RESERVE_SQL = `INSERT INTO meta (k, v) VALUES ('idLimit', ?) ON CONFLICT(k) DO UPDATE SET v = max(v, excluded.v)`;
@@ -146,12 +149,16 @@ export class SqliteWriter {
   private readonly claimDelete: Database.Statement;
   private readonly seqNext: Database.Statement;
   private readonly idReserve: Database.Statement;
+  private readonly claimUpsert: Database.Statement;
+  private readonly seqRaise: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
     this.claimSelect = db.prepare(`SELECT owner FROM uniq WHERE scope = ? AND k = ?`);
     this.claimInsert = db.prepare(`INSERT INTO uniq (scope, k, owner) VALUES (?, ?, ?)`);
     this.claimDelete = db.prepare(`DELETE FROM uniq WHERE scope = ? AND k = ?`);
     this.idReserve = db.prepare(ID_RESERVE_SQL);
+    this.claimUpsert = db.prepare(`INSERT INTO uniq (scope, k, owner) VALUES (?, ?, ?) ON CONFLICT(scope, k) DO UPDATE SET owner = excluded.owner`);
+    this.seqRaise = db.prepare(`INSERT INTO seq (name, v) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET v = max(v, excluded.v)`);
     this.seqNext = db.prepare(`INSERT INTO seq (name, v) VALUES (?, 1) ON CONFLICT(name) DO UPDATE SET v = v + 1 RETURNING v`);
   }
 
@@ -165,7 +172,6 @@ export class SqliteWriter {
       s = {
         insert: this.db.prepare(insertSql(def)),
         insertDoc: this.db.prepare(`INSERT INTO ${dt} (rid, doc) VALUES (?, ?)`),
-        insertMv: this.db.prepare(`INSERT OR IGNORE INTO ${mt} (f, v, id) VALUES (?, ?, ?)`),
         deleteMv: this.db.prepare(`DELETE FROM ${mt} WHERE id = ?`),
         selectForUpdate: this.db.prepare(`SELECT e.rid AS rid, d.doc AS doc, e._version AS v FROM ${t} e JOIN ${dt} d ON d.rid = e.rid WHERE e._id = ?`),
         update: this.db.prepare(`UPDATE ${t} SET _version = ?, ${cols.map((c) => `${c} = ?`).join(', ')} WHERE rid = ?`),
@@ -258,6 +264,16 @@ export class SqliteWriter {
       case 'reserveIds':
         this.idReserve.run(r.limit);
         return r.limit;
+      case 'restore':
+        for (const doc of r.docs) this.restoreDoc(doc);
+        return r.docs.length;
+      case 'restoreClaims':
+        for (const c of r.claims) this.claimUpsert.run(c.scope, c.key, c.owner);
+        return r.claims.length;
+      case 'restoreCounters':
+        for (const [name, v] of Object.entries(r.counters.sequences)) this.seqRaise.run(name, v);
+        this.idReserve.run(r.counters.nextId);
+        return r.counters.nextId;
     }
   }
 
@@ -285,7 +301,6 @@ export class SqliteWriter {
     const def = entityDef(doc._type);
     const s = this.stmts(def);
     if (!fresh) s.deleteMv.run(doc._id);
-    for (const [f, v] of mvRows(def, doc)) s.insertMv.run(f, v, doc._id);
   }
 
   /** Inserts the rows `prepareInsert` computed; the caller knows the stored document. */
@@ -299,7 +314,6 @@ export class SqliteWriter {
       throw e;
     }
     s.insertDoc.run(rid, p.json);
-    for (const [f, v] of p.mv) s.insertMv.run(f, sqlValue(v), p.id);
   }
 
   /** Inserts a new document; the stored document is `{...newDoc, _version: 1}`. */
@@ -317,6 +331,16 @@ export class SqliteWriter {
     s.insertDoc.run(rid, serializeDoc(doc));
     this.writeMv(doc, true);
     return doc;
+  }
+
+  /** Replaces (or inserts) a document as given, with its own version. */
+  private restoreDoc(doc: Doc): void {
+    const def = entityDef(doc._type);
+    this.delete(def.name, doc._id);
+    const s = this.stmts(def);
+    const rid = s.insert.run(doc._id, doc._version, ...columnValues(def, doc)).lastInsertRowid;
+    s.insertDoc.run(rid, serializeDoc(doc));
+    this.writeMv(doc, true);
   }
 
   private update(type: string, id: string, patch: Patch, by: string, expectedVersion?: number, at?: number): Doc {
