@@ -4,8 +4,9 @@
 #   scripts/engines/cassandra.sh start [--nodes 1|3]   fetches (cached), starts, waits for CQL
 #   scripts/engines/cassandra.sh stop                  stops the nodes this script started (by pid)
 #   scripts/engines/cassandra.sh status
+#   scripts/engines/cassandra.sh start-node N          starts node N (1-3) of the cluster again, e.g. after a kill -9
 #   scripts/engines/cassandra.sh fetch                 downloads only (CI cache warm-up)
-# Env: WAGGLE_CASSANDRA_VERSION (5.0.8), WAGGLE_CASSANDRA_HEAP (1g), WAGGLE_CASSANDRA_FRESH=1 wipes data first.
+# Env: WAGGLE_CASSANDRA_NODES (1: the default of --nodes, for with-engines.sh), WAGGLE_CASSANDRA_VERSION (5.0.8), WAGGLE_CASSANDRA_HEAP (1g), WAGGLE_CASSANDRA_FRESH=1 wipes data first.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 VERSION="${WAGGLE_CASSANDRA_VERSION:-5.0.8}"
@@ -16,7 +17,12 @@ TOKENS=(-9223372036854775808 -3074457345618258603 3074457345618258602)
 
 cmd="${1:-}"
 shift || true
-NODES=1
+NODE=""
+if [[ "$cmd" == start-node ]]; then
+  NODE="${1:-}"
+  shift || true
+fi
+NODES="${WAGGLE_CASSANDRA_NODES:-1}"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --nodes)
@@ -160,6 +166,12 @@ case "$cmd" in
       say "cassandra: system_auth replicated on 3 nodes"
     fi
     ;;
+  start-node)
+    [[ "$NODE" =~ ^[123]$ ]] || die "usage: $0 start-node 1|2|3"
+    [[ -d "$RUN/node$NODE" ]] || die "cassandra node$NODE was never started here (start the cluster first: $0 start --nodes 3)"
+    fetch
+    start_node "$NODE"
+    ;;
   stop)
     for i in 3 2 1; do [[ -d "$RUN/node$i" ]] && stop_pid "$RUN/node$i/pid" "cassandra node$i"; done
     true
@@ -184,5 +196,5 @@ case "$cmd" in
     fi
     exit $rc
     ;;
-  *) die "usage: $0 start|stop|status|fetch [--nodes 1|3]" ;;
+  *) die "usage: $0 start|stop|status|fetch [--nodes 1|3] | start-node 1|2|3" ;;
 esac

@@ -47,6 +47,21 @@ function mustScript(name: string, ...args: string[]): string {
   return r.out;
 }
 
+/**
+ * Runs an engine script without blocking the event loop (a fault test's load keeps running
+ * while an engine stops or starts); rejects with its output on failure.
+ */
+function mustScriptAsync(name: string, ...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [join(ROOT, 'scripts/engines', name), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`scripts/engines/${name} ${args.join(' ')} failed:\n${out}`))));
+  });
+}
+
 /** The pid recorded by an engine script, or undefined. */
 function pidOf(file: string): number | undefined {
   const p = join(ROOT, '.engines/run', file);
@@ -207,6 +222,11 @@ export class ClusterHarness {
     if (pid) process.kill(pid, 'SIGKILL');
   }
 
+  /** Starts Cassandra node n again (after {@link killCassandraNode}); resolves once it accepts CQL. */
+  async startCassandraNode(n: 1 | 2 | 3): Promise<void> {
+    await mustScriptAsync('cassandra.sh', 'start-node', String(n));
+  }
+
   /** Stops one distributed MinIO server n (1-based), by the pid its script recorded; resolves once it is gone. */
   async stopMinioServer(n: 1 | 2 | 3): Promise<void> {
     const pid = pidOf(`minio-dist${n}.pid`);
@@ -216,16 +236,16 @@ export class ClusterHarness {
   }
 
   /** Starts the distributed MinIO servers that are not running (after {@link stopMinioServer}). */
-  startMinioServers(): void {
-    mustScript('minio.sh', 'start', '--distributed');
+  async startMinioServers(): Promise<void> {
+    await mustScriptAsync('minio.sh', 'start', '--distributed');
   }
 
-  /** Stops OpenSearch (script, by pid) and starts it again. */
-  stopOpenSearch(): void {
-    mustScript('opensearch.sh', 'stop');
+  /** Stops OpenSearch (script, by pid) and starts it again (resolves once the cluster is yellow). */
+  async stopOpenSearch(): Promise<void> {
+    await mustScriptAsync('opensearch.sh', 'stop');
   }
-  startOpenSearch(): void {
-    mustScript('opensearch.sh', 'start');
+  async startOpenSearch(): Promise<void> {
+    await mustScriptAsync('opensearch.sh', 'start');
   }
 
   /** Drops this harness's keyspace and indexes from engines that may outlive it. */

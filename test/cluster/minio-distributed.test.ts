@@ -106,7 +106,7 @@ test('one MinIO server of three stops under a write load: every acknowledged blo
   }
   console.log(`minio outage: ${unreadable} of ${acked.size} acknowledged blobs unreadable through server 2 while server 3 was down`);
 
-  h.startMinioServers();
+  await h.startMinioServers();
   // A restarted MinIO server answers 404 for objects written while it was down until it has
   // reconnected to its peers (about 15 s here), although its health checks already answer 200.
   // It is waited for, and its duration printed (see deploy/cluster/README.md).
