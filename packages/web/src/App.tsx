@@ -42,6 +42,7 @@ export function App() {
             <Route path="settings" element={<Settings />} />
             <Route path="overview" element={<Overview />} />
             <Route path="dashboards/:id?" element={<Dashboards />} />
+            <Route path="dashboards/:id/edit" element={<Dashboards edit />} />
             <Route path="cases" element={<CaseList />} />
             <Route path="cases/:caseId/:tab?" element={<CasePage />} />
             <Route path="alerts" element={<AlertList />} />

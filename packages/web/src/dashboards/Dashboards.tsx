@@ -1,141 +1,143 @@
 /**
- * Dashboards (issue 6): the list of the dashboards the user sees (shared ones of the organisation,
- * the user's private ones, the defaults) and one dashboard's widgets, refreshed live when cases,
- * alerts, observables or jobs change. A bar or slice of a case or alert widget grouped by a field
- * opens the list filtered on that value. Building and editing dashboards is not in the UI yet (the
- * API takes definitions: POST /api/v1/dashboard).
+ * Dashboards (issue 6), built on the public API only:
+ *
+ * - `/dashboards`: the dashboards the user sees, in three groups (mine, shared in the
+ *   organisation, defaults), with create, import, and per dashboard edit, duplicate, export and
+ *   delete (after confirmation);
+ * - `/dashboards/:id`: the dashboard (`DashboardView`), widgets refreshed live;
+ * - `/dashboards/:id/edit`: the editor (`DashboardEditor`).
  */
-import { lazy, Suspense, useCallback } from 'react';
+import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api } from '../lib/api';
 import { useResource, useTitle } from '../lib/hooks';
-import { useLiveUpdates } from '../lib/stream';
-import { Markdown } from '../components/Markdown';
-import { Empty, ErrorBox, Loading } from '../components/States';
-import type { Bucket } from './WidgetChart';
+import { useSession } from '../lib/session';
+import { Empty, ErrorBox, FormError, Loading } from '../components/States';
+import { DashboardEditor } from './DashboardEditor';
+import { DashboardView } from './DashboardView';
+import { DeleteDashboardDialog, duplicateDashboard, exportDashboard, ImportDashboardDialog, NewDashboardDialog } from './actions';
+import type { Dashboard } from './model';
+import './dashboards.css';
 
-const WidgetChart = lazy(() => import('./WidgetChart'));
-
-interface Widget {
-  id: string;
-  type: string;
-  title?: string;
-  entity?: string;
-  stacked?: boolean;
-  markdown?: string;
-  aggregation?: { kind: string; field?: string };
-  layout: { x: number; y: number; w: number; h: number };
-}
-
-interface Dashboard {
-  _id: string;
+function DashboardRows({
+  title,
+  list,
+  onDelete,
+  onError,
+  empty,
+}: {
   title: string;
-  description: string;
-  status: 'Private' | 'Shared';
-  owner: string;
-  writable: boolean;
-  definition: { widgets: Widget[] };
-}
-
-interface WidgetResult {
-  id: string;
-  type: string;
-  result?: unknown;
-}
-
-const LIVE = new Set(['Case', 'Alert', 'Observable', 'case_artifact_job', 'Task']);
-const LIST_PAGE: Record<string, string> = { case: '/cases', alert: '/alerts' };
-
-function WidgetView({ w, result }: { w: Widget; result: unknown }) {
+  list: Dashboard[];
+  onDelete: (d: Dashboard) => void;
+  onError: (e: unknown) => void;
+  empty: string;
+}) {
   const navigate = useNavigate();
-  const title = w.title ?? w.id;
-  const field = w.aggregation?.kind === 'terms' ? w.aggregation.field : undefined;
-  const page = w.entity ? LIST_PAGE[w.entity] : undefined;
-  const onPick = useCallback(
-    (key: Bucket['key']) => {
-      void navigate(`${page}?${new URLSearchParams({ [field!]: String(key) }).toString()}`);
-    },
-    [navigate, page, field],
-  );
-  const style = { gridColumn: `${w.layout.x + 1} / span ${w.layout.w}`, gridRow: `${w.layout.y + 1} / span ${w.layout.h}` };
-  if (w.type === 'text') {
-    return (
-      <section className="widget" style={style} aria-label={title}>
-        {w.title ? <h3>{w.title}</h3> : null}
-        <Markdown text={w.markdown ?? ''} />
-      </section>
-    );
-  }
-  if (w.type === 'counter' || typeof result === 'number' || result === null) {
-    return (
-      <section className="widget counter" style={style} aria-label={title}>
-        <h3>{title}</h3>
-        <output className="counter-value" style={{ fontSize: '2.5rem', fontWeight: 600 }}>
-          {typeof result === 'number' ? result.toLocaleString() : '—'}
-        </output>
-      </section>
-    );
-  }
   return (
-    <section className="widget" style={style} aria-label={title}>
-      <Suspense fallback={<Loading what="Loading chart" />}>
-        <WidgetChart
-          title={title}
-          type={w.type}
-          result={result}
-          stacked={Boolean(w.stacked)}
-          time={w.aggregation?.kind === 'histogram'}
-          onPick={field && page ? onPick : undefined}
-        />
-      </Suspense>
+    <section className="card dashboard-group" aria-label={title}>
+      <h2>{title}</h2>
+      {list.length === 0 ? (
+        <p className="muted">{empty}</p>
+      ) : (
+        <table className="list">
+          <thead>
+            <tr>
+              <th>Title</th>
+              <th>Visibility</th>
+              <th>Widgets</th>
+              <th>Owner</th>
+              <th>Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.map((d) => (
+              <tr key={d._id} data-testid="dashboard-row" data-dashboard-id={d._id}>
+                <td>
+                  <Link to={`/dashboards/${d._id}`}>{d.title}</Link>
+                  {d.description ? <div className="muted small">{d.description}</div> : null}
+                </td>
+                <td>{d.status === 'Shared' ? 'Shared' : 'Private'}</td>
+                <td>{d.definition.widgets?.length ?? 0}</td>
+                <td>{d.defaultKey ? 'Waggle' : d.owner}</td>
+                <td className="actions">
+                  {d.writable ? (
+                    <button type="button" aria-label={`Edit dashboard ${d.title}`} onClick={() => void navigate(`/dashboards/${d._id}/edit`)}>
+                      Edit
+                    </button>
+                  ) : null}
+                  <button
+                    type="button"
+                    aria-label={`Duplicate dashboard ${d.title}`}
+                    onClick={() => void duplicateDashboard(d).then((c) => navigate(`/dashboards/${c._id}/edit`), onError)}
+                  >
+                    Duplicate
+                  </button>
+                  <button type="button" aria-label={`Export dashboard ${d.title}`} onClick={() => void exportDashboard(d).catch(onError)}>
+                    Export
+                  </button>
+                  {d.writable ? (
+                    <button type="button" className="danger" aria-label={`Delete dashboard ${d.title}`} onClick={() => onDelete(d)}>
+                      Delete
+                    </button>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </section>
   );
 }
 
-function DashboardView({ id }: { id: string }) {
-  const d = useResource(() => api.get<Dashboard>(`/api/v1/dashboard/${encodeURIComponent(id)}`), [id]);
-  const r = useResource(() => api.get<WidgetResult[]>(`/api/v1/dashboard/${encodeURIComponent(id)}/widgets`), [id]);
-  useTitle(d.data?.title);
-  useLiveUpdates((e) => LIVE.has(e.objectType), r.reload, 2000);
-  if (d.error) return <ErrorBox error={d.error} retry={d.reload} />;
-  if (!d.data) return <Loading what="Loading dashboard" />;
-  const results = new Map((r.data ?? []).map((x) => [x.id, x.result]));
+function DashboardList() {
+  const { user, organisation } = useSession();
+  const list = useResource(() => api.get<Dashboard[]>('/api/v1/dashboard'), []);
+  const [dialog, setDialog] = useState<'new' | 'import' | Dashboard | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useTitle('Dashboards');
+  const all = list.data ?? [];
+  const mine = all.filter((d) => !d.defaultKey && d.owner === user.login);
+  const shared = all.filter((d) => !d.defaultKey && d.owner !== user.login);
+  const defaults = all.filter((d) => d.defaultKey);
   return (
     <div className="page">
-      <p>
-        <Link to="/dashboards">All dashboards</Link>
-      </p>
-      <h1>{d.data.title}</h1>
-      {d.data.description ? <p>{d.data.description}</p> : null}
-      {r.error ? <ErrorBox error={r.error} retry={r.reload} /> : null}
-      <div className="dashboard-grid" style={{ display: 'grid', gridTemplateColumns: 'repeat(12, minmax(0, 1fr))', gridAutoRows: '70px', gap: '12px' }}>
-        {d.data.definition.widgets.map((w) => (
-          <WidgetView key={w.id} w={w} result={results.get(w.id)} />
-        ))}
+      <div className="page-head">
+        <h1>Dashboards</h1>
+        <button type="button" className="primary" onClick={() => setDialog('new')}>
+          New dashboard
+        </button>
+        <button type="button" onClick={() => setDialog('import')}>
+          Import dashboard
+        </button>
       </div>
+      <FormError error={error} />
+      {list.error ? <ErrorBox error={list.error} retry={list.reload} /> : null}
+      {!list.data && !list.error ? <Loading what="Loading dashboards" /> : null}
+      {list.data && all.length === 0 ? <Empty title="No dashboards">Create one with "New dashboard", or import a JSON export.</Empty> : null}
+      {list.data && all.length > 0 ? (
+        <>
+          <DashboardRows title="My dashboards" list={mine} onDelete={setDialog} onError={setError} empty='None yet: "New dashboard" creates one.' />
+          <DashboardRows
+            title={`Shared in ${organisation}`}
+            list={shared}
+            onDelete={setDialog}
+            onError={setError}
+            empty="Nobody else shares a dashboard yet."
+          />
+          <DashboardRows title="Default dashboards" list={defaults} onDelete={setDialog} onError={setError} empty="The defaults were deleted." />
+        </>
+      ) : null}
+      {dialog === 'new' ? <NewDashboardDialog onClose={() => setDialog(null)} /> : null}
+      {dialog === 'import' ? <ImportDashboardDialog onClose={() => setDialog(null)} /> : null}
+      {dialog && typeof dialog === 'object' ? <DeleteDashboardDialog d={dialog} onClose={() => setDialog(null)} onDeleted={list.reload} /> : null}
     </div>
   );
 }
 
-export function Dashboards() {
+export function Dashboards({ edit = false }: { edit?: boolean }) {
   const { id } = useParams();
-  const list = useResource(() => api.get<Dashboard[]>('/api/v1/dashboard'), []);
-  useTitle(id ? undefined : 'Dashboards');
-  if (id) return <DashboardView id={id} />;
-  if (list.error) return <ErrorBox error={list.error} retry={list.reload} />;
-  if (!list.data) return <Loading what="Loading dashboards" />;
-  if (list.data.length === 0) return <Empty title="No dashboards" />;
-  return (
-    <div className="page">
-      <h1>Dashboards</h1>
-      <ul className="dashboard-list">
-        {list.data.map((d) => (
-          <li key={d._id}>
-            <Link to={`/dashboards/${d._id}`}>{d.title}</Link> <span className="muted">{d.status === 'Private' ? 'private' : 'shared'}</span>
-            {d.description ? <span className="muted"> — {d.description}</span> : null}
-          </li>
-        ))}
-      </ul>
-    </div>
-  );
+  if (id && edit) return <DashboardEditor key={id} id={id} />;
+  if (id) return <DashboardView key={id} id={id} />;
+  return <DashboardList />;
 }

@@ -1,13 +1,16 @@
 /**
  * One dashboard widget drawn by ECharts from the server's aggregation result: terms as bars or
  * donut/pie slices, histograms as bars (stacked when the widget says so) or lines/areas, with one
- * series per nested terms key (multi-line). Any chart downloads as PNG or SVG.
+ * series per nested terms key (multi-line). Any chart downloads as PNG (the canvas, white
+ * background) or SVG (the same option rendered by ECharts' SSR SVG renderer).
  */
 import { useEffect, useRef } from 'react';
 import * as echarts from 'echarts/core';
 import { BarChart, LineChart, PieChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
 import { CanvasRenderer, SVGRenderer } from 'echarts/renderers';
+import { fileName } from './model';
+import { download } from './download';
 
 echarts.use([BarChart, LineChart, PieChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer, SVGRenderer]);
 
@@ -64,11 +67,10 @@ export function chartOption(type: string, result: unknown, stacked: boolean, tim
   };
 }
 
-function download(name: string, url: string): void {
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.click();
+/** What a click on a bar, slice or point picked: the bucket key (x axis or slice) and the series (nested key). */
+export interface Pick {
+  key: Bucket['key'];
+  series?: string;
 }
 
 export default function WidgetChart(props: {
@@ -77,11 +79,12 @@ export default function WidgetChart(props: {
   result: unknown;
   stacked: boolean;
   time: boolean;
-  onPick?: (key: Bucket['key']) => void;
+  height: number;
+  onPick?: (p: Pick) => void;
 }) {
   const ref = useRef<HTMLDivElement>(null);
   const chartRef = useRef<echarts.ECharts | undefined>(undefined);
-  const { title, type, result, stacked, time, onPick } = props;
+  const { title, type, result, stacked, time, height, onPick } = props;
   useEffect(() => {
     if (!ref.current) return;
     const option = chartOption(type, result, stacked, time);
@@ -89,39 +92,44 @@ export default function WidgetChart(props: {
     const chart = echarts.init(ref.current, undefined, { renderer: 'canvas' });
     chart.setOption(option);
     chartRef.current = chart;
-    if (onPick && isBuckets(result)) chart.on('click', (p) => onPick(result.buckets[(p as { dataIndex: number }).dataIndex]?.key ?? null));
-    const onResize = () => chart.resize();
-    window.addEventListener('resize', onResize);
+    if (onPick && isBuckets(result)) {
+      chart.on('click', (p) => {
+        const e = p as { dataIndex: number; seriesName?: string; name?: string };
+        const pie = type === 'donut' || type === 'pie';
+        const b = result.buckets[e.dataIndex];
+        if (!b) return;
+        // a series other than the plain "count" one is a nested terms key
+        onPick({ key: b.key, ...(!pie && e.seriesName && e.seriesName !== 'count' ? { series: e.seriesName } : {}) });
+      });
+    }
+    const ro = new ResizeObserver(() => chart.resize());
+    ro.observe(ref.current);
     return () => {
-      window.removeEventListener('resize', onResize);
+      ro.disconnect();
       chart.dispose();
       chartRef.current = undefined;
     };
   }, [type, result, stacked, time, onPick]);
-  const file = title.replace(/[^A-Za-z0-9_-]+/g, '-').toLowerCase() || 'widget';
+  const file = fileName(title, 'widget');
   const png = () => chartRef.current && download(`${file}.png`, chartRef.current.getDataURL({ type: 'png', pixelRatio: 2, backgroundColor: '#fff' }));
   const svg = () => {
     const option = chartOption(type, result, stacked, time);
-    if (!option || !ref.current) return;
-    // an off-screen SVG rendering of the same option
-    const holder = document.createElement('div');
-    holder.style.width = `${ref.current.clientWidth || 600}px`;
-    holder.style.height = `${ref.current.clientHeight || 300}px`;
-    const c = echarts.init(holder, undefined, { renderer: 'svg' });
-    c.setOption(option);
+    if (!option) return;
+    // the same option drawn by ECharts' SVG renderer in SSR mode (no DOM needed): a standalone SVG document
+    const c = echarts.init(null, undefined, { renderer: 'svg', ssr: true, width: ref.current?.clientWidth || 600, height: ref.current?.clientHeight || 300 });
+    c.setOption({ ...option, backgroundColor: '#fff' });
     const text = c.renderToSVGString();
     c.dispose();
     download(`${file}.svg`, URL.createObjectURL(new Blob([text], { type: 'image/svg+xml' })));
   };
   return (
-    <figure className="chart">
-      <div ref={ref} className="chart-canvas" role="img" aria-label={title} />
+    <figure className="chart widget-chart">
+      <div ref={ref} className="chart-canvas" role="img" aria-label={title} style={{ height }} />
       <figcaption>
-        {title}{' '}
-        <button type="button" className="link" onClick={png}>
+        <button type="button" className="link" aria-label={`Download ${title} as PNG`} onClick={png}>
           PNG
         </button>{' '}
-        <button type="button" className="link" onClick={svg}>
+        <button type="button" className="link" aria-label={`Download ${title} as SVG`} onClick={svg}>
           SVG
         </button>
       </figcaption>
