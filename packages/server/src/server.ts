@@ -43,14 +43,15 @@ export interface Running {
  * The configured EntityStore. The cluster adapters are loaded only when configured, so the
  * default install never loads the Cassandra and OpenSearch clients.
  */
-export async function openEntityStore(config: WaggleConfig): Promise<EntityStore> {
+export async function openEntityStore(config: WaggleConfig, opts: { readOnly?: boolean } = {}): Promise<EntityStore> {
   const cluster = config.storage.cluster;
+  const readOnly = opts.readOnly ? { readOnly: true } : {};
   if (config.storage.backend !== 'cluster' || !cluster) {
-    return new SqliteEntityStore({ path: join(config.dataDir, 'waggle.db'), synchronous: config.storage.sqlite.synchronous });
+    return new SqliteEntityStore({ path: join(config.dataDir, 'waggle.db'), synchronous: config.storage.sqlite.synchronous, ...readOnly });
   }
   const { CassandraOpenSearchEntityStore } = await import('@waggle/server-cluster');
   return new CassandraOpenSearchEntityStore(
-    { cassandra: cluster.cassandra, opensearch: cluster.opensearch },
+    { cassandra: cluster.cassandra, opensearch: cluster.opensearch, ...readOnly },
     {
       registry: { ENTITIES, entityDef, fieldDef, SYSTEM_FIELDS, ALL_ORGS, RESTRICTED_TO, DERIVED_FIELDS },
       errors: { ConflictError, NotFoundError, SearchError, ServiceUnavailableError },
@@ -60,7 +61,7 @@ export async function openEntityStore(config: WaggleConfig): Promise<EntityStore
 }
 
 /** The configured file store: `<dataDir>/files`, or S3 (loaded only when configured). */
-async function openBlobStore(config: WaggleConfig): Promise<BlobStore> {
+export async function openBlobStore(config: WaggleConfig): Promise<BlobStore> {
   const s3 = config.storage.s3;
   if (!s3) return new LocalFsBlobStore(join(config.dataDir, 'files'));
   const { S3BlobStore } = await import('@waggle/server-cluster');
