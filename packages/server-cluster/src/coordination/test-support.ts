@@ -38,12 +38,12 @@ export interface TestKeyspace {
   drop(): Promise<void>;
 }
 
-/** Creates a fresh keyspace with replication 1 (one test node). */
-export async function testKeyspace(prefix: string): Promise<TestKeyspace> {
+/** Creates a fresh keyspace with replication `rf` (default 1: one test node; 3 on the 3-node test cluster). */
+export async function testKeyspace(prefix: string, rf = 1): Promise<TestKeyspace> {
   const name = `${prefix}_${randomBytes(4).toString('hex')}`;
   const admin = client();
   await admin.connect();
-  await admin.execute(`CREATE KEYSPACE IF NOT EXISTS ${name} WITH replication = {'class': 'NetworkTopologyStrategy', '${DC}': 1}`);
+  await admin.execute(`CREATE KEYSPACE IF NOT EXISTS ${name} WITH replication = {'class': 'NetworkTopologyStrategy', '${DC}': ${rf}}`);
   const sessions: cassandra.Client[] = [];
   return {
     name,
@@ -71,10 +71,10 @@ export async function waitFor(what: string, cond: () => boolean | Promise<boolea
 }
 
 /** Inside a describe: creates a keyspace before its tests and drops it after; returns a getter for it. */
-export function useTestKeyspace(prefix: string): () => TestKeyspace {
+export function useTestKeyspace(prefix: string, rf = 1): () => TestKeyspace {
   let ks: TestKeyspace | undefined;
   before(async () => {
-    ks = await testKeyspace(prefix);
+    ks = await testKeyspace(prefix, rf);
   });
   after(async () => {
     await ks?.drop();

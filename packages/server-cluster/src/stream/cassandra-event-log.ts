@@ -52,6 +52,8 @@ export interface EventLogOptions {
   maxQueue?: number;
   /** Failures to write or read the log (retried). */
   onError?: (what: string, e: unknown) => void;
+  /** This node's clock (tests give nodes skewed clocks); default `Date.now`. */
+  clock?: () => number;
 }
 
 interface Pending {
@@ -66,6 +68,7 @@ export class CassandraEventLog implements EventRelay {
   private readonly pollMs: number;
   private readonly overlapMs: number;
   private readonly maxQueue: number;
+  private readonly now: () => number;
   private queue: Pending[] = [];
   private writing: Promise<void> | undefined;
   private stopped = false;
@@ -87,6 +90,7 @@ export class CassandraEventLog implements EventRelay {
     this.pollMs = opts.pollMs ?? 250;
     this.overlapMs = opts.overlapMs ?? 2000;
     this.maxQueue = opts.maxQueue ?? 10_000;
+    this.now = opts.clock ?? Date.now;
   }
 
   /** Creates the table (idempotent). */
@@ -107,7 +111,7 @@ export class CassandraEventLog implements EventRelay {
 
   start(deliver: (audits: Doc[]) => void): void {
     this.deliver = deliver;
-    this.lastRead = Date.now();
+    this.lastRead = this.now();
     this.schedulePoll();
   }
 
@@ -150,7 +154,7 @@ export class CassandraEventLog implements EventRelay {
   }
 
   private nextTimeUuid(): cassandra.types.TimeUuid {
-    const now = Date.now();
+    const now = this.now();
     if (now > this.lastMs) {
       this.lastMs = now;
       this.ticks = 0;
@@ -175,7 +179,7 @@ export class CassandraEventLog implements EventRelay {
 
   /** Reads the log from the previous read minus the overlap, and delivers the records not seen yet. */
   async poll(): Promise<void> {
-    const started = Date.now();
+    const started = this.now();
     // after a long outage, no further back than the rows can live
     const from = Math.max(this.lastRead - this.overlapMs, started - 590_000);
     const to = started + this.overlapMs;
