@@ -5,7 +5,7 @@
 import type { Expr, ExprKind, Query, Scalar, SortKey } from '../../query/ir.js';
 import { entityDef, fieldDef, ALL_ORGS, RESTRICTED_TO, type EntityDef, type FieldDef } from '../../entities/registry.js';
 import { SearchError } from '../../errors/errors.js';
-import { docOf, fieldColumn, jsonPath, mvTable, ORG_COLUMN, parentColumn, sortIndexes, table } from './schema.js';
+import { docOf, fieldColumn, isSparseField, jsonPath, mvTable, ORG_COLUMN, parentColumn, sortIndexes, table } from './schema.js';
 
 export interface Compiled {
   sql: string;
@@ -243,7 +243,8 @@ export function sortWindow(q: Query): SortWindow | undefined {
     if (pair) return { columns: [fieldColumn(first.field), fieldColumn(second.field)], index: pair.index, dir: 'desc' };
   }
   const fd = fieldDef(def, first.field);
-  if (!fd?.indexed || fd.type === 'string[]' || fd.type === 'customFields' || first.field === '_id') return undefined;
+  // a partial index (sparse field) lacks the rows without a value: it cannot give the order
+  if (!fd?.indexed || fd.type === 'string[]' || fd.type === 'customFields' || first.field === '_id' || isSparseField(def, first.field)) return undefined;
   return { columns: [fieldColumn(first.field)], index: `"i_${def.name}_${first.field}"`, dir: first.dir };
 }
 

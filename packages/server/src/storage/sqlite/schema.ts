@@ -188,16 +188,52 @@ export function coveringIndexes(def: EntityDef): Array<{ fields: readonly string
   return (COVERING_INDEXES[def.name] ?? []).filter((f) => f.every((x) => have.has(x))).map((f) => ({ fields: f, index: `"i_${def.name}_cov_${f.join('_')}"` }));
 }
 
-/** DDL of the indexes of `e_<type>` (idempotent). */
+/**
+ * Indexed fields that most documents of the type leave empty: their index holds only the rows
+ * that have a value (`WHERE col IS NOT NULL`, a partial index), so that an insert without one
+ * adds no entry (alert ingestion: no file observable carries `attachmentHash`). Equality, IN,
+ * ranges and LIKE on the field imply `IS NOT NULL`, so SQLite still uses the index for them; an
+ * `IS NULL` filter or a sort on the field does not (a sort walks no partial index: `sortWindow`).
+ */
+export const SPARSE_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  observable: ['attachmentHash'],
+};
+
+/** Whether the index of `field` is partial (sparse fields; parent relations are always partial). */
+export const isSparseField = (def: EntityDef, field: string): boolean => SPARSE_FIELDS[def.name]?.includes(field) ?? false;
+
+/**
+ * DDL of the indexes of `e_<type>` (idempotent). Parent relation indexes are partial: an
+ * observable has either a case or an alert, a task a case or a template, an alert a case only
+ * once imported, and parent filters (`p_<rel> = ?`, `IN (...)`, `IN (SELECT ...)`) all imply a value.
+ */
 export function entityIndexes(def: EntityDef): string[] {
   const t = table(def.name);
+  const nn = (col: string): string => ` WHERE ${col} IS NOT NULL`;
   return [
     `CREATE INDEX IF NOT EXISTS "i_${def.name}_${ORG_COLUMN}" ON ${t} (${ORG_COLUMN})`,
-    ...indexedFields(def).map((f) => `CREATE INDEX IF NOT EXISTS "i_${def.name}_${f}" ON ${t} (${fieldColumn(f)})`),
-    ...def.parents.map((rel) => `CREATE INDEX IF NOT EXISTS "i_${def.name}_p_${rel}" ON ${t} (${parentColumn(rel)})`),
+    ...indexedFields(def).map(
+      (f) => `CREATE INDEX IF NOT EXISTS "i_${def.name}_${f}" ON ${t} (${fieldColumn(f)})${isSparseField(def, f) ? nn(fieldColumn(f)) : ''}`,
+    ),
+    ...def.parents.map((rel) => `CREATE INDEX IF NOT EXISTS "i_${def.name}_p_${rel}" ON ${t} (${parentColumn(rel)})${nn(parentColumn(rel))}`),
     ...sortIndexes(def).map((x) => `CREATE INDEX IF NOT EXISTS ${x.index} ON ${t} (${fieldColumn(x.fields[0])}, ${fieldColumn(x.fields[1])})`),
     ...coveringIndexes(def).map((x) => `CREATE INDEX IF NOT EXISTS ${x.index} ON ${t} (${x.fields.map(fieldColumn).join(', ')}, ${ORG_COLUMN}, _id)`),
   ];
+}
+
+/**
+ * The indexes whose definition changed since they were created (a full index that became
+ * partial, or back): `existing` maps index names to their `sqlite_master.sql`. They are
+ * dropped, then created again from `entityIndexes`.
+ */
+export function changedIndexes(def: EntityDef, existing: ReadonlyMap<string, string | null>): string[] {
+  const out: string[] = [];
+  for (const ddl of entityIndexes(def)) {
+    const name = /^CREATE INDEX IF NOT EXISTS "([^"]+)"/.exec(ddl)![1]!;
+    const sql = existing.get(name);
+    if (sql && sql !== ddl.replace('CREATE INDEX IF NOT EXISTS ', 'CREATE INDEX ')) out.push(name);
+  }
+  return out;
 }
 
 /** DDL of the document and side tables (idempotent). */

@@ -20,6 +20,7 @@ import { compileQuery, estimateRows, sortWindow } from './compile.js';
 import { ID_RESERVE_SQL, insertSql, SqliteWriter, toDoc, type WriteRequest } from './sqlite-writer.js';
 import { InThreadWriteQueue, WorkerWriteQueue, type WriteQueue } from './write-queue.js';
 import {
+  changedIndexes,
   columnValues,
   companionTables,
   createEntityTable,
@@ -102,6 +103,7 @@ export class SqliteEntityStore implements EntityStore {
         if (action === 'create') this.db.exec(createEntityTable(def));
         for (const stmt of companionTables(def)) this.db.exec(stmt);
         if (action === 'rebuild') this.rebuildEntityTable(def, existing!.has('doc'));
+        this.dropChangedIndexes(def);
         for (const stmt of entityIndexes(def)) this.db.exec(stmt);
         this.rebuildTypedSideTable(def.name, migrationWriter);
       }
@@ -119,6 +121,13 @@ export class SqliteEntityStore implements EntityStore {
       this.db.pragma('wal_autocheckpoint = 0');
       this.writes = await WorkerWriteQueue.start({ path: this.options.path, synchronous: this.options.synchronous ?? 'FULL' });
     }
+  }
+
+  /** Drops the indexes of `e_<type>` whose definition changed (e.g. became partial); they are created again next. */
+  private dropChangedIndexes(def: EntityDef): void {
+    type Row = { name: string; sql: string | null };
+    const rows = this.db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?`).all(`e_${def.name}`) as Row[];
+    for (const name of changedIndexes(def, new Map(rows.map((r) => [r.name, r.sql])))) this.db.exec(`DROP INDEX "${name}"`);
   }
 
   /**
