@@ -25,6 +25,19 @@ type Result = { buckets: Bucket[] };
 const isBuckets = (v: unknown): v is Result => typeof v === 'object' && v !== null && Array.isArray((v as Result).buckets);
 const label = (k: Bucket['key'], time: boolean): string => (time && typeof k === 'number' ? new Date(k).toISOString().slice(0, 10) : String(k));
 
+/**
+ * The numbers a chart draws as rows (label, count): one per bucket, or one per bucket and nested
+ * key (`2024-03-31 / New`). The chart's accessible table: canvas pixels say nothing to a screen reader.
+ */
+export function dataRows(result: unknown, time: boolean): Array<[string, number]> {
+  if (!isBuckets(result)) return [];
+  return result.buckets.flatMap((b): Array<[string, number]> => {
+    const nested = Object.values(b.aggs ?? {}).filter(isBuckets)[0];
+    const l = label(b.key, time);
+    return nested ? nested.buckets.map((x): [string, number] => [`${l} / ${String(x.key)}`, x.count]) : [[l, b.count]];
+  });
+}
+
 /** The ECharts option of a widget, or undefined when the result is not a bucket list. */
 export function chartOption(type: string, result: unknown, stacked: boolean, time: boolean): echarts.EChartsCoreOption | undefined {
   if (!isBuckets(result)) return undefined;
@@ -125,6 +138,17 @@ export default function WidgetChart(props: {
   return (
     <figure className="chart widget-chart">
       <div ref={ref} className="chart-canvas" role="img" aria-label={title} style={{ height }} />
+      <table className="sr-only" data-testid="widget-data">
+        <caption>{title}: data</caption>
+        <tbody>
+          {dataRows(result, time).map(([k, n], i) => (
+            <tr key={i}>
+              <th scope="row">{k}</th>
+              <td>{n}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
       <figcaption>
         <button type="button" className="link" aria-label={`Download ${title} as PNG`} onClick={png}>
           PNG

@@ -1,7 +1,7 @@
 // The chart options a widget result gives (pure function; the browser draws them with ECharts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chartOption } from './WidgetChart';
+import { chartOption, dataRows } from './WidgetChart';
 
 const terms = {
   buckets: [
@@ -56,4 +56,17 @@ test('a line without nesting draws the counts; a number is no chart', () => {
     [['line', [3, 1]]],
   );
   assert.equal(chartOption('bar', 42, false, false), undefined);
+});
+
+test("the chart's data table lists each bucket, or each bucket and nested key", () => {
+  assert.deepEqual(dataRows(terms, false), [
+    ['New', 3],
+    ['Closed', 1],
+  ]);
+  assert.deepEqual(dataRows(histogram, true), [
+    ['2024-03-30 / New', 2],
+    ['2024-03-31 / New', 1],
+    ['2024-03-31 / Closed', 2],
+  ]);
+  assert.deepEqual(dataRows(7, false), []);
 });
