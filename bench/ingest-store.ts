@@ -15,8 +15,7 @@ import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { SqliteEntityStore } from '../packages/server/src/storage/sqlite/sqlite-entity-store.js';
 import type { BatchOp, EntityStore } from '../packages/server/src/storage/entity-store.js';
-import { alertKey, alertScope } from '../packages/server/src/services/alert.service.js';
-import { alertPayload } from './lib/alert-payload.mjs';
+import { alertOps as sharedAlertOps } from './ingest-ops.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -37,89 +36,12 @@ if ((!args.dir && !args.cassandra) || !args.org) {
 }
 const ORG = args.org;
 const OBS = Number(args.observables);
-const login = 'bench-store@waggle.local';
 let serial = 0;
 
-/** The ops AlertService.create writes for one alert with embedded observables. */
+/** The ops AlertService.create writes for one alert with embedded observables (`ingest-ops.ts`). */
 function alertOps(store: EntityStore): BatchOp[] {
   const n = serial++;
-  const input = alertPayload(`store-${process.pid}-${n}`, OBS, n);
-  const now = Date.now();
-  const id = store.newId();
-  const alert = {
-    _id: id,
-    _type: 'alert',
-    _createdAt: now,
-    _createdBy: login,
-    _updatedAt: now,
-    _updatedBy: login,
-    _orgs: [ORG],
-    _parents: {},
-    type: input.type,
-    source: input.source,
-    sourceRef: input.sourceRef,
-    title: input.title,
-    description: input.description,
-    severity: input.severity,
-    date: now,
-    tags: input.tags,
-    flag: false,
-    tlp: 2,
-    pap: 2,
-    customFields: [],
-    status: 'New',
-    stage: 'New',
-    follow: true,
-    read: false,
-    newDate: now,
-    timeToDetect: 0,
-    observableCount: OBS,
-  };
-  const ops: BatchOp[] = [
-    { op: 'claim', scope: alertScope(ORG), key: alertKey(input), owner: id },
-    { op: 'insert', doc: alert },
-    {
-      op: 'insert',
-      doc: {
-        _id: store.newId(),
-        _type: 'audit',
-        _createdAt: now,
-        _createdBy: login,
-        _orgs: [ORG],
-        _parents: { alert: id },
-        operation: 'create',
-        objectType: 'Alert',
-        objectId: id,
-        rootId: id,
-        requestId: 'bench',
-        details: { observableCount: OBS },
-        mainAction: true,
-      },
-    },
-  ];
-  for (const o of input.observables) {
-    const obs = {
-      _id: store.newId(),
-      _type: 'observable',
-      _createdAt: now,
-      _createdBy: login,
-      _orgs: [ORG],
-      _parents: { alert: id },
-      dataType: o.dataType,
-      data: o.data,
-      startDate: now,
-      tlp: 2,
-      pap: 2,
-      tags: [],
-      ioc: false,
-      sighted: false,
-      ignoreSimilarity: false,
-      reports: {},
-    };
-    // no per-observable claim: AlertService.create writes none for the observables of a new alert
-    ops.push({ op: 'insert', doc: obs });
-  }
-  return ops;
+  return sharedAlertOps(() => store.newId(), ORG, `store-${process.pid}-${n}`, n, OBS);
 }
 
 async function openStore(): Promise<EntityStore> {
