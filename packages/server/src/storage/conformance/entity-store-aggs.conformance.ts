@@ -9,7 +9,7 @@ import type { Agg, AggResult, Expr } from '../../query/ir.js';
 import { q } from '../../query/ir.js';
 import { aggregateDocs } from '../../query/aggregate-docs.js';
 import { evaluate } from '../../query/evaluate.js';
-import type { Doc, EntityStore } from '../entity-store.js';
+import type { Doc, EntityStore, NewDoc } from '../entity-store.js';
 import { Prng } from './prng.js';
 import { insertAll, it, newDoc, withStore, type SuiteCtx } from './support.js';
 
@@ -70,6 +70,7 @@ const metric = (name: string, fn: 'sum' | 'avg' | 'min' | 'max', field: string):
 
 export function registerAggregationConformance(ctx: SuiteCtx): void {
   registerGeneratedAggregations(ctx);
+  registerPeriodTagTerms(ctx);
   let s: EntityStore;
   before(async () => {
     s = await ctx.make();
@@ -423,6 +424,86 @@ function registerGeneratedAggregations(ctx: SuiteCtx): void {
           assert.deepEqual(r.kind === 'aggregate' ? r.result : undefined, aggregateDocs(mine, aggs), `${org}: ${title}`);
         }
       }
+    });
+  });
+}
+
+/**
+ * Top values of a multi-valued field over a `_createdAt` period, the query of the default "top
+ * tags" widgets (SQLite counts them in its side table alone): documents of one organisation, shared
+ * ones, restricted ones, documents whose sharing, tags or restriction changed after insertion, and
+ * deleted ones, under every kind of visibility; then with more distinct values than the SQLite
+ * adapter enumerates one by one.
+ */
+function registerPeriodTagTerms(ctx: SuiteCtx): void {
+  it(ctx, 'terms on tags over a period: shared, restricted, updated and deleted documents, many distinct values', async () => {
+    await withStore(ctx, async (s) => {
+      const rnd = new Prng(11);
+      const start = U(2024, 5, 1);
+      const orgSets = [['oa'], ['oa'], ['oa'], ['ob'], ['oa', 'ob'], ['ob', 'oa'], ['oc']];
+      const fresh: NewDoc[] = [];
+      for (let i = 0; i < 300; i++) {
+        const restricted = rnd.bool(0.1) ? { _restrictedTo: [rnd.pick(['u1', 'u2'])] } : {};
+        fresh.push(
+          newDoc(s, 'case', {
+            _createdAt: start + rnd.int(0, 60 * DAY),
+            _orgs: rnd.pick(orgSets),
+            title: `c${i}`,
+            status: 'New',
+            severity: 2,
+            tags: rnd.sample(TAGS, rnd.int(0, 4)),
+            ...restricted,
+          }),
+        );
+      }
+      const docs = await insertAll(s, fresh);
+      // share, unshare, restrict, retag and delete some after insertion: the side table follows
+      for (let i = 0; i < 60; i++) {
+        const d = docs[i]!;
+        const patch: Record<string, unknown> =
+          i % 4 === 0
+            ? { _orgs: ['oa', 'ob'] }
+            : i % 4 === 1
+              ? { _orgs: ['ob'], _restrictedTo: null }
+              : i % 4 === 2
+                ? { _restrictedTo: ['u1'] }
+                : { tags: ['7', 'late'] };
+        docs[i] = await s.update('case', d._id, patch, 'conformance@test');
+      }
+      for (let i = 60; i < 75; i++) await s.delete('case', docs[i]!._id);
+      let live = docs.slice(0, 60).concat(docs.slice(75));
+      const aggs: Agg[] = [terms('all', 'tags', 100, 'key', 'asc'), terms('top', 'tags', 3, 'count', 'desc')];
+      const periods: Expr[] = [
+        { kind: 'between', field: '_createdAt', from: start + 10 * DAY, to: start + 40 * DAY },
+        { kind: 'compare', op: 'gte', field: '_createdAt', value: start + 30 * DAY },
+        { kind: 'true' },
+      ];
+      const visibilities: Expr[] = [q.visible(['oa']), q.visible(['ob']), q.visible(['oa'], ['u1']), q.visible(['oa'], []), q.visible(['oa', 'oc']), q.true()];
+      const check = async (label: string): Promise<void> => {
+        for (const vis of visibilities) {
+          for (const period of periods) {
+            const where = q.and(vis, period);
+            const r = await s.query({ entity: 'case', where, sort: [], output: { kind: 'aggregate', aggs } });
+            const mine = live.filter((d) => evaluate(where, d));
+            assert.deepEqual(r.kind === 'aggregate' ? r.result : undefined, aggregateDocs(mine, aggs), `${label}: ${JSON.stringify(where)}`);
+          }
+        }
+      };
+      await check('few values');
+      // more distinct values than SQLite seeks one by one (2,000)
+      const wide = await insertAll(s, [
+        newDoc(s, 'case', {
+          _createdAt: start + 35 * DAY,
+          _orgs: ['oa'],
+          title: 'wide',
+          status: 'New',
+          severity: 2,
+          tags: Array.from({ length: 2100 }, (_, i) => `w${i}`),
+        }),
+        newDoc(s, 'case', { _createdAt: start + 36 * DAY, _orgs: ['oa', 'ob'], title: 'wide shared', status: 'New', severity: 2, tags: ['w1', 'w2', 'misp'] }),
+      ]);
+      live = live.concat(wide);
+      await check('many values');
     });
   });
 }

@@ -7,6 +7,8 @@
  * - `terms` groups by the field's typed column (or `json_extract` on the document for fields
  *   without one); multi-valued fields (tags, custom fields) join their `m_<type>` rows, so a
  *   document counts once in each of its values. Top-N and ordering are applied per parent bucket.
+ *   A top-level `terms` on a multi-valued field whose query is only visibility and a `_createdAt`
+ *   range (a default "top tags" widget) is counted in the side table alone (`sideTableTerms`).
  * - `histogram` buckets in a time zone. Bucket boundaries are computed in JS for the range of
  *   the data (or the histogram's bounds): the range is cut into pieces inside which the UTC
  *   offset and the local bucket do not change (offset transitions and local boundaries), a
@@ -18,7 +20,7 @@
  * - `count` is the count of the enclosing bucket (one query at the top level).
  */
 import type { Agg, AggBucket, AggKind, AggResult, AggValue, Expr, Query } from '../../query/ir.js';
-import { entityDef, fieldDef, type EntityDef } from '../../entities/registry.js';
+import { ALL_ORGS, entityDef, fieldDef, type EntityDef } from '../../entities/registry.js';
 import { derivedField } from '../../query/derived-fields.js';
 import { bucketStart, compareTerms, histogramKeys, MAX_BUCKETS, zoneParts } from '../../query/aggregate-docs.js';
 import { SearchError } from '../../errors/errors.js';
@@ -408,13 +410,61 @@ class AggRunner {
     };
   }
 
+  /**
+   * Per-value counts of a top-level `terms` on a multi-valued field read from the side table
+   * only, when the query is visibility plus a `_createdAt` range: rows carry their document's
+   * organisation and date (schema.ts `mvScope`), so each value's count is a range of the primary
+   * key (f, v, o, d) per visible organisation. Documents without a sole organisation (shared,
+   * restricted; `o = ''`) are checked against the whole query in `e_<type>`. The values are
+   * enumerated by seeking the next one (`MAX_SEEK_VALUES` at most, else one ordered pass over
+   * the field's rows). Undefined when the query has other conditions.
+   */
+  private sideTableTerms(agg: Agg, path: readonly Level[]): Array<Record<string, unknown>> | undefined {
+    if (agg.kind !== 'terms' || path.length) return undefined;
+    const ref = valueRef(this.def, agg.field);
+    const scope = sideTableScope(this.q.where);
+    if (ref.kind !== 'multi' || !scope) return undefined;
+    const m = mvTable(this.def.name);
+    // the parameters are pushed in the order their `?` appear in the SQL
+    const range = (params: unknown[], alias: string): string[] => [
+      ...(scope.from > -Infinity ? [`${alias}.d >= ${push(params, scope.from)}`] : []),
+      ...(scope.to < Infinity ? [`${alias}.d < ${push(params, scope.to)}`] : []),
+    ];
+    // without a visibility node every row counts, once, in `sole`
+    const sole = (params: unknown[], alias: string): string =>
+      (scope.orgs
+        ? [`${alias}.o IN (${[...scope.orgs, ALL_ORGS].map((o) => push(params, o)).join(', ')})`, ...range(params, alias)]
+        : range(params, alias)
+      ).join(' AND ') || '1';
+    const shared = (params: unknown[], alias: string): string =>
+      scope.orgs
+        ? [
+            `${alias}.o = ''`,
+            ...range(params, alias),
+            `EXISTS (SELECT 1 FROM ${table(this.def.name)} t0 WHERE t0._id = ${alias}.id AND ${compileWhere({ entity: this.q.entity, where: this.q.where }, params)})`,
+          ].join(' AND ')
+        : '0';
+    const f = quote(ref.mvField);
+    const params: unknown[] = [];
+    const next = (after: string): string => `(SELECT v FROM ${m} WHERE f = ${f}${after} ORDER BY v LIMIT 1)`;
+    const rows = this.exec(
+      `WITH RECURSIVE tv(v) AS (SELECT ${next('')} UNION ALL SELECT ${next(' AND v > tv.v')} FROM tv WHERE tv.v IS NOT NULL LIMIT ${MAX_SEEK_VALUES + 1})` +
+        ` SELECT tv.v AS k0, (SELECT count(*) FROM ${m} a WHERE a.f = ${f} AND a.v = tv.v AND ${sole(params, 'a')})` +
+        ` + (SELECT count(*) FROM ${m} b WHERE b.f = ${f} AND b.v = tv.v AND ${shared(params, 'b')}) AS n FROM tv WHERE tv.v IS NOT NULL`,
+      params,
+    );
+    if (rows.length <= MAX_SEEK_VALUES) return rows;
+    const p2: unknown[] = [];
+    return this.exec(`SELECT c.v AS k0, count(*) AS n FROM ${m} c WHERE c.f = ${f} AND ((${sole(p2, 'c')}) OR (${shared(p2, 'c')})) GROUP BY c.v`, p2);
+  }
+
   /** Bucket counts of a bucketing aggregation, by parent key tuple then bucket key. */
   private countTable(agg: Agg, path: readonly Level[]): Map<string, Map<string, { key: Key; count: number }>> {
     let t = this.tables.get(agg);
     if (t) return t;
     t = new Map();
     const full = [...path, this.levelOf(agg, path)];
-    for (const row of this.select(full, ['count(*) AS n'])) {
+    for (const row of this.sideTableTerms(agg, path) ?? this.select(full, ['count(*) AS n'])) {
       const tup = this.tuple(full, row);
       if (!tup || !Number(row.n)) continue;
       const parent = JSON.stringify(tup.slice(0, -1));
@@ -503,6 +553,30 @@ class AggRunner {
     const r = this.select([], ['count(*) AS n'])[0];
     return Number(r?.n ?? 0);
   }
+}
+
+/** Distinct values `sideTableTerms` enumerates by seeks before it reads the field's rows in one pass instead. */
+const MAX_SEEK_VALUES = 2_000;
+
+/** Top-level conjuncts of `e` (nested `and`s flattened, `true` dropped). */
+function conjuncts(e: Expr): Expr[] {
+  return e.kind === 'and' ? e.items.flatMap(conjuncts) : e.kind === 'true' ? [] : [e];
+}
+
+/**
+ * When `where` is only visibility (at most one node, principals or not) and numeric ranges on
+ * `_createdAt`: the organisations (undefined: no visibility node) and the range, `from`
+ * inclusive, `to` exclusive. Otherwise undefined.
+ */
+export function sideTableScope(where: Expr): { orgs?: readonly string[]; from: number; to: number } | undefined {
+  const items = conjuncts(where);
+  const vis = items.filter((i) => i.kind === 'visible');
+  if (vis.length > 1) return undefined;
+  const rest = items.filter((i) => i.kind !== 'visible');
+  const { rest: left, from, to } = splitRange(rest.length === 1 ? rest[0]! : { kind: 'and', items: rest }, '_createdAt');
+  if (conjuncts(left).length) return undefined;
+  const v = vis[0];
+  return { ...(v?.kind === 'visible' ? { orgs: v.orgIds } : {}), from, to };
 }
 
 function push(params: unknown[], v: unknown): string {

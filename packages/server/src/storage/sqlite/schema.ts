@@ -6,7 +6,8 @@
  *   columns from the document (`columnValues`) with the values `json_extract` would give;
  * - `d_<type>`: the JSON document, keyed by the same `rid`. Queries read it only for the rows
  *   they return (and for filters on fields that have no column);
- * - `m_<type>`: multi-valued values (tags, `_orgs`, custom field values) as (f, v, id) rows.
+ * - `m_<type>`: multi-valued values (tags, `_orgs`, custom field values) as (f, v, o, d, id) rows,
+ *   `o` and `d` being the document's `v_org` ('' for NULL) and `_createdAt` (see `mvScope`).
  * Keeping the documents out of the filtered table keeps scans on small rows (a case document
  * is a few kB, its `e_case` row about 150 bytes) and spares a JSON parse per row and column.
  * Adding an indexed field to the registry rebuilds that type's `e_` table at the next start.
@@ -222,6 +223,21 @@ export function entityIndexes(def: EntityDef): string[] {
 }
 
 /**
+ * The side-table columns every row of a document repeats: `o`, its `v_org` ('' when NULL: primary
+ * key columns of a WITHOUT ROWID table cannot be NULL), and `d`, its `_createdAt` (0 if missing).
+ * With them in the key after (f, v), a count of one value over a period for one organisation
+ * (top tags of the last 30 days, compile-aggs.ts `sideTableTerms`) is one range of the primary key
+ * and never reads `e_<type>`; they cost no extra index entry per row, a few bytes each.
+ */
+export function mvScope(doc: Record<string, unknown>): [string, number] {
+  const at = doc._createdAt;
+  return [soleOrg(doc) ?? '', typeof at === 'number' && Number.isFinite(at) ? Math.trunc(at) : 0];
+}
+
+/** Columns a side table must have (older ones without `o`/`d` are rebuilt at start). */
+export const MV_SCOPE_COLUMNS = ['o', 'd'] as const;
+
+/**
  * The indexes whose definition changed since they were created (a full index that became
  * partial, or back): `existing` maps index names to their `sqlite_master.sql`. They are
  * dropped, then created again from `entityIndexes`.
@@ -242,7 +258,7 @@ export function companionTables(def: EntityDef): string[] {
     `CREATE TABLE IF NOT EXISTS ${docTable(def.name)} (rid INTEGER PRIMARY KEY, doc TEXT NOT NULL)`,
     // `v` has no declared type (BLOB affinity): values keep their type, so the tag "007" stays text
     // and never equals "7" (a declared type such as ANY gives NUMERIC affinity, which converts it)
-    `CREATE TABLE IF NOT EXISTS ${mvTable(def.name)} (f TEXT NOT NULL, v, id TEXT NOT NULL, PRIMARY KEY (f, v, id)) WITHOUT ROWID`,
+    `CREATE TABLE IF NOT EXISTS ${mvTable(def.name)} (f TEXT NOT NULL, v, o TEXT NOT NULL, d INTEGER NOT NULL, id TEXT NOT NULL, PRIMARY KEY (f, v, o, d, id)) WITHOUT ROWID`,
     `CREATE INDEX IF NOT EXISTS "i_m_${def.name}_id" ON ${mvTable(def.name)} (id)`,
   ];
 }

@@ -26,6 +26,7 @@ import {
   createEntityTable,
   docTable,
   entityIndexes,
+  MV_SCOPE_COLUMNS,
   MV_VALUE_UNTYPED,
   mvTable,
   ORG_COLUMN,
@@ -161,11 +162,13 @@ export class SqliteEntityStore implements EntityStore {
 
   /**
    * Side tables created before `v` became untyped had NUMERIC affinity, which turned text such
-   * as "007" or "1e3" into numbers; rebuild them from the documents.
+   * as "007" or "1e3" into numbers, and older ones lack the `o`/`d` columns (schema.ts
+   * `mvScope`); rebuild them from the documents.
    */
   private rebuildTypedSideTable(type: string, writer: SqliteWriter): void {
-    const col = this.db.prepare(`SELECT type FROM pragma_table_info(?) WHERE name = 'v'`).get(`m_${type}`) as { type: string } | undefined;
-    if (!col || col.type === MV_VALUE_UNTYPED) return;
+    const cols = this.db.prepare(`SELECT name, type FROM pragma_table_info(?)`).all(`m_${type}`) as Array<{ name: string; type: string }>;
+    const v = cols.find((c) => c.name === 'v');
+    if (!v || (v.type === MV_VALUE_UNTYPED && MV_SCOPE_COLUMNS.every((n) => cols.some((c) => c.name === n)))) return;
     const mt = mvTable(type);
     this.db.exec(`DROP TABLE ${mt}`);
     for (const stmt of companionTables(entityDef(type)).filter((s) => s.includes(mt))) this.db.exec(stmt);

@@ -12,6 +12,7 @@ import type Database from 'better-sqlite3';
 import type { BatchOp, Doc, NewDoc, Patch, StoreCounters, UniqueClaim } from '../entity-store.js';
 import { entityDef, SYSTEM_MULTI_VALUED, type EntityDef } from '../../entities/registry.js';
 import { ConflictError, NotFoundError } from '../../errors/errors.js';
+import { columnValues, docTable, multiValuedFields, mvScope, mvTable, ORG_COLUMN, soleOrg, table, typedColumns } from './schema.js';
 
 /**
  * An insert whose rows the main thread computed (`prepareInsert`): the writer thread then
@@ -28,6 +29,8 @@ export interface PreparedInsert {
   json: string;
   /** Side-table rows: (field, value). */
   mv: Array<[string, unknown]>;
+  /** The side-table rows' `o` and `d` (`mvScope`). */
+  mvScope: [string, number];
 }
 
 /** What a writer is asked to do: one atomic batch, a non-throwing claim, or a counter step. */
@@ -100,6 +103,7 @@ export function prepareInsert(doc: NewDoc): PreparedInsert {
     cols: columnValues(def, doc).map(wireValue),
     json: serializeDoc(doc),
     mv: mvRows(def, doc).map(([f, v]) => [f, wireValue(v)]),
+    mvScope: mvScope(doc),
   };
 }
 
@@ -172,6 +176,7 @@ export class SqliteWriter {
       s = {
         insert: this.db.prepare(insertSql(def)),
         insertDoc: this.db.prepare(`INSERT INTO ${dt} (rid, doc) VALUES (?, ?)`),
+        insertMv: this.db.prepare(`INSERT OR IGNORE INTO ${mt} (f, v, o, d, id) VALUES (?, ?, ?, ?, ?)`),
         deleteMv: this.db.prepare(`DELETE FROM ${mt} WHERE id = ?`),
         selectForUpdate: this.db.prepare(`SELECT e.rid AS rid, d.doc AS doc, e._version AS v FROM ${t} e JOIN ${dt} d ON d.rid = e.rid WHERE e._id = ?`),
         update: this.db.prepare(`UPDATE ${t} SET _version = ?, ${cols.map((c) => `${c} = ?`).join(', ')} WHERE rid = ?`),
@@ -301,6 +306,8 @@ export class SqliteWriter {
     const def = entityDef(doc._type);
     const s = this.stmts(def);
     if (!fresh) s.deleteMv.run(doc._id);
+    const [o, d] = mvScope(doc);
+    for (const [f, v] of mvRows(def, doc)) s.insertMv.run(f, v, o, d, doc._id);
   }
 
   /** Inserts the rows `prepareInsert` computed; the caller knows the stored document. */
@@ -314,6 +321,8 @@ export class SqliteWriter {
       throw e;
     }
     s.insertDoc.run(rid, p.json);
+    const [o, d] = p.mvScope;
+    for (const [f, v] of p.mv) s.insertMv.run(f, sqlValue(v), o, d, p.id);
   }
 
   /** Inserts a new document; the stored document is `{...newDoc, _version: 1}`. */
