@@ -101,9 +101,10 @@ test('built in the editor, shared, opened by a colleague: server numbers, live c
     await addWidget(page, 'line', 'Per day', async (d) => {
       await d.getByLabel('Period', { exact: true }).selectOption('last7Days');
     });
-    // keyboard layout: Shift + → on the counter's handle makes it one column wider
+    // keyboard layout: Shift + ↓ on the counter's handle makes it one row taller; a button moves the line
     await page.getByRole('button', { name: 'Layout of Case count' }).focus();
-    await page.keyboard.press('Shift+ArrowRight');
+    await page.keyboard.press('Shift+ArrowDown');
+    await page.getByRole('button', { name: 'Move down Per day' }).click();
     await counterShows(page, 'Case count', 3);
     await screenshot(page, 'dashboard-editor');
     await page.getByRole('button', { name: 'Save dashboard' }).click();
@@ -120,7 +121,16 @@ test('built in the editor, shared, opened by a colleague: server numbers, live c
         ['line', 'Per day'],
       ],
     );
-    assert.deepEqual(saved.definition.widgets[0].layout, { x: 0, y: 0, w: 4, h: 2 });
+    // first free places (counter 3×2 at the top left, bar beside it, donut and line below), then the moves
+    assert.deepEqual(
+      saved.definition.widgets.map((x: { layout: unknown }) => x.layout),
+      [
+        { x: 0, y: 0, w: 3, h: 3 },
+        { x: 3, y: 0, w: 6, h: 4 },
+        { x: 0, y: 4, w: 6, h: 4 },
+        { x: 6, y: 5, w: 6, h: 4 },
+      ],
+    );
     assert.deepEqual(saved.definition.widgets[1].aggregation, { kind: 'terms', field: 'status', size: 10 });
     assert.equal(saved.definition.widgets[3].period, 'last7Days');
     assert.deepEqual(alice.trip.pageErrors, []);

@@ -93,13 +93,16 @@ test('widgets with nested aggregations or an "or" filter open as JSON (the form 
   );
 });
 
-test('new widgets get a free id, a working aggregation, and a place below the others', () => {
+test('new widgets get a free id, a working aggregation, and the first free place of the grid', () => {
   const a = newWidget('donut', []);
   assert.equal(a.id, 'w1');
   assert.deepEqual(a.aggregation, { kind: 'terms', field: 'status', size: 10 });
+  assert.deepEqual(a.layout, { x: 0, y: 0, w: 6, h: 4 });
   const b = newWidget('multiline', [a]);
   assert.equal(b.id, 'w2');
-  assert.deepEqual(b.layout, { x: 0, y: 4, w: 6, h: 4 });
+  assert.deepEqual(b.layout, { x: 6, y: 0, w: 6, h: 4 });
+  // the row is full: below, at the left
+  assert.deepEqual(newWidget('counter', [a, b]).layout, { x: 0, y: 4, w: 3, h: 2 });
   assert.equal(b.aggregation?.kind, 'histogram');
   assert.equal(b.aggregation?.aggs?.[0]?.field, 'status');
   assert.equal(newWidget('counter', []).aggregation?.kind, 'count');

@@ -388,14 +388,23 @@ export function formToWidget(f: WidgetForm): Widget {
   };
 }
 
-/** A new widget of `type` with a sensible aggregation, placed below the others. */
+/** The first free place (top to bottom, left to right) for a w × h widget. */
+export function firstFit(widgets: Widget[], w: number, h: number): Layout {
+  for (let y = 0; ; y++) {
+    for (let x = 0; x + w <= COLUMNS; x++) {
+      const l = { x, y, w, h };
+      if (!widgets.some((o) => overlap(o.layout, l))) return l;
+    }
+  }
+}
+
+/** A new widget of `type` with a sensible aggregation, in the first free place of the grid. */
 export function newWidget(type: WidgetType, widgets: Widget[]): Widget {
   const ids = new Set(widgets.map((w) => w.id));
   let n = widgets.length + 1;
   while (ids.has(`w${n}`)) n++;
-  const y = widgets.reduce((m, w) => Math.max(m, w.layout.y + w.layout.h), 0);
   const small = type === 'counter';
-  const layout = { x: 0, y, w: small ? 3 : 6, h: small ? 2 : 4 };
+  const layout = firstFit(widgets, small ? 3 : 6, small ? 2 : 4);
   const base = { id: `w${n}`, type, layout };
   switch (type) {
     case 'text':
