@@ -8,3 +8,4 @@ export { S3BlobStore, type S3BlobStoreOptions } from './s3/s3-blob-store.js';
 export { S3SetupError } from './s3/s3-errors.js';
 export { ClusterCoordinator, type CoordinatorOptions, type CoordinatorCassandra } from './coordination/coordinator.js';
 export { CassandraEventLog, type EventLogOptions } from './stream/cassandra-event-log.js';
+export { clusterStatus, runningMembers, type ClusterStatusOptions, type ClusterStatusReport } from './ops/cluster-status.js';
