@@ -4,6 +4,9 @@ import { loadConfig, ConfigError } from './config/config.js';
 import { createWaggle, openEntityStore } from './server.js';
 import type { WaggleConfig } from './config/config.js';
 import { buildAnalysisApp } from './analysis/http/app.js';
+import { clusterCommand } from './cli/cluster-status.js';
+import { migrateStorage } from './cli/migrate-storage.js';
+import { processIo } from './cli/io.js';
 
 async function main(): Promise<void> {
   const started = process.hrtime.bigint();
@@ -18,6 +21,8 @@ async function main(): Promise<void> {
     throw e;
   }
   if (process.argv[2] === 'reindex') return reindex(config);
+  if (process.argv[2] === 'cluster') process.exit(await clusterCommand(config, process.argv.slice(3), processIo));
+  if (process.argv[2] === 'migrate-storage') process.exit(await migrateStorage(config, process.argv.slice(3), processIo));
   if (config.admin.password === undefined) {
     // production without a configured password: generate one and show it once
     const { randomBytes } = await import('node:crypto');
