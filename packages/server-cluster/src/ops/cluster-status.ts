@@ -195,7 +195,7 @@ async function membersStatus(client: cassandra.Client, opts: ClusterStatusOption
     if (!quorum) problems.push(`${alive} member(s) alive, fewer than cluster.minMembers (${opts.minMembers}): the nodes report not ready`);
     return { list, alive, minMembers: opts.minMembers, quorum };
   } catch (e) {
-    const err = /unconfigured table/i.test(message(e)) ? 'no membership table yet: no Waggle node has joined this cluster' : message(e);
+    const err = /unconfigured table|does not exist/i.test(message(e)) ? 'no membership table yet: no Waggle node has joined this cluster' : message(e);
     problems.push(`members: ${err}`);
     return { error: err };
   }
@@ -211,7 +211,7 @@ async function leasesStatus(client: cassandra.Client, ks: string, problems: stri
       expiresInS: r.ttl === null || r.ttl === undefined ? null : Number(r.ttl),
     }));
   } catch (e) {
-    if (/unconfigured table/i.test(message(e))) return [];
+    if (/unconfigured table|does not exist/i.test(message(e))) return [];
     problems.push(`leases: ${message(e)}`);
     return { error: message(e) };
   }
