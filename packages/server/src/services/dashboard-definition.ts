@@ -147,6 +147,20 @@ function checkField(entity: string, widgetEntity: string, v: unknown, path: stri
   return field;
 }
 
+/**
+ * `checkField`, and the field must hold numbers: an integer, float or date field, a derived
+ * duration, or a custom field (whose type is per value; text values never count). `dates`
+ * accepts date fields (and custom fields) only.
+ */
+function checkNumericField(entity: string, widgetEntity: string, v: unknown, path: string, dates = false): string {
+  const field = checkField(entity, widgetEntity, v, path);
+  const def = entityDef(entity);
+  const type = derivedField(def, field) ? 'integer' : fieldDef(def, field)!.type;
+  const ok = dates ? type === 'date' || type === 'json' : ['integer', 'float', 'date', 'json'].includes(type);
+  if (!ok) fail(path, `${JSON.stringify(field)} of ${widgetEntity} is a ${type} field; ${dates ? 'a date' : 'a numeric or date'} field is needed`);
+  return field;
+}
+
 /** Fields an expression reads. */
 function exprFields(e: Expr, out: string[] = []): string[] {
   switch (e.kind) {
@@ -222,7 +236,7 @@ export function compileAggSpec(
     case 'avg':
     case 'min':
     case 'max': {
-      const field = checkField(entity, widgetEntity, spec.field, `${path}.field`);
+      const field = checkNumericField(entity, widgetEntity, spec.field, `${path}.field`);
       return { kind: 'metric', name: name ?? `${kind}_${field}`, fn: kind, field };
     }
     case 'terms': {
@@ -236,7 +250,7 @@ export function compileAggSpec(
       return { kind: 'terms', name: name ?? field, field, size, order, dir, aggs: subs() };
     }
     case 'histogram': {
-      const field = checkField(entity, widgetEntity, spec.field, `${path}.field`);
+      const field = checkNumericField(entity, widgetEntity, spec.field, `${path}.field`);
       const interval = spec.interval ?? 'day';
       const tz = timeZone(spec.timeZone, `${path}.timeZone`) ?? opts.timeZone ?? 'UTC';
       const base = { kind: 'histogram' as const, name: name ?? field, field, timeZone: tz, ...(opts.bounds ?? {}) };
@@ -276,7 +290,7 @@ export function compileWidgetQuery(
   const ent = widgetEntity(w.entity, `${prefix}entity`);
   const where = parseWidgetFilter(ent.stored, ent.api, w.filter, `${prefix}filter`, limits);
   const period = parsePeriod(w.period, `${prefix}period`) ?? dashboard.period;
-  const dateField = w.dateField === undefined ? '_createdAt' : checkField(ent.stored, ent.api, w.dateField, `${prefix}dateField`);
+  const dateField = w.dateField === undefined ? '_createdAt' : checkNumericField(ent.stored, ent.api, w.dateField, `${prefix}dateField`, true);
   const bounds = periodBounds(period, now);
   const tz = timeZone(w.timeZone, `${prefix}timeZone`) ?? dashboard.timeZone;
   if (w.aggregation === undefined) fail(`${prefix}aggregation`, 'is required');
