@@ -105,6 +105,14 @@ test('built in the editor, shared, opened by a colleague: server numbers, live c
     await page.getByRole('button', { name: 'Layout of Case count' }).focus();
     await page.keyboard.press('Shift+ArrowDown');
     await page.getByRole('button', { name: 'Move down Per day' }).click();
+    // and the mouse: drag the line's handle one row (70 px + 12 px gap) further down
+    const handle = page.getByRole('button', { name: 'Layout of Per day' });
+    const gridBox = await page.locator('.dashboard-grid').boundingBox();
+    const handleBox = await handle.boundingBox();
+    assert.ok(gridBox && handleBox);
+    await handle.dragTo(page.locator('.dashboard-grid'), {
+      targetPosition: { x: handleBox.x + handleBox.width / 2 - gridBox.x, y: handleBox.y + handleBox.height / 2 - gridBox.y + 82 },
+    });
     await counterShows(page, 'Case count', 3);
     await screenshot(page, 'dashboard-editor');
     await page.getByRole('button', { name: 'Save dashboard' }).click();
@@ -121,14 +129,15 @@ test('built in the editor, shared, opened by a colleague: server numbers, live c
         ['line', 'Per day'],
       ],
     );
-    // first free places (counter 3×2 at the top left, bar beside it, donut and line below), then the moves
+    // first free places (counter 3×2 at the top left, bar beside it, donut and line below), then the moves:
+    // counter one row taller, line one row down by button and one by drag
     assert.deepEqual(
       saved.definition.widgets.map((x: { layout: unknown }) => x.layout),
       [
         { x: 0, y: 0, w: 3, h: 3 },
         { x: 3, y: 0, w: 6, h: 4 },
         { x: 0, y: 4, w: 6, h: 4 },
-        { x: 6, y: 5, w: 6, h: 4 },
+        { x: 6, y: 6, w: 6, h: 4 },
       ],
     );
     assert.deepEqual(saved.definition.widgets[1].aggregation, { kind: 'terms', field: 'status', size: 10 });
@@ -309,6 +318,14 @@ test('export as a JSON file, import it back, duplicate, and delete after confirm
     await page.waitForURL(/\/edit$/);
     await page.getByLabel('Title', { exact: true }).waitFor();
     assert.equal(await page.getByLabel('Title', { exact: true }).inputValue(), 'Copy of Portable');
+    // a blank title: the server refuses it and the editor says so next to the title
+    await page.getByLabel('Title', { exact: true }).fill('   ');
+    await page.getByRole('button', { name: 'Save dashboard' }).click();
+    await page
+      .getByTestId('field-error')
+      .getByText(/title: must be a non-empty string/)
+      .waitFor();
+    assert.match(new URL(page.url()).pathname, /\/edit$/);
     await page.getByRole('link', { name: /Back to the dashboard/ }).click();
     await page.getByRole('link', { name: 'All dashboards' }).click();
 
@@ -325,6 +342,40 @@ test('export as a JSON file, import it back, duplicate, and delete after confirm
     assert.ok(!titles.includes('Copy of Portable'));
     assert.equal(titles.filter((t: string) => t === 'Portable').length, 2, 'the source and its import');
     assert.equal((await a('GET', `/api/v1/dashboard/${imported}`)).status, 200);
+    assert.deepEqual(trip.pageErrors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('every default dashboard renders every widget without an error', { skip }, async () => {
+  const defaults = (await w.api(org.analyst).ok('GET', '/api/v1/dashboard')).filter((d: { defaultKey?: string }) => d.defaultKey);
+  assert.ok(defaults.length >= 4, `default dashboards: ${defaults.length}`);
+  const { context, page, trip } = await w.open(org.analyst, '/dashboards');
+  try {
+    for (const d of defaults) {
+      await page.goto(`${w.base}/dashboards/${encodeURIComponent(d._id)}`);
+      await page.getByRole('heading', { name: d.title, exact: true, level: 1 }).waitFor();
+      const widgets = page.getByTestId('widget');
+      await eventually(
+        () => widgets.count(),
+        (n) => n === d.definition.widgets.length,
+        `${d.title}: every widget is on the page`,
+      );
+      // each one ends up showing something: a number, a chart's data table, a text or "No data"
+      await eventually(
+        () =>
+          widgets.evaluateAll(
+            (els) =>
+              els.filter(
+                (el) => !el.querySelector('[data-testid="counter-value"], [data-testid="widget-data"], .widget-empty, .markdown, [data-testid="widget-error"]'),
+              ).length,
+          ),
+        (n) => n === 0,
+        `${d.title}: every widget has loaded`,
+      );
+      assert.equal(await page.getByTestId('widget-error').count(), 0, `${d.title}: no widget failed`);
+    }
     assert.deepEqual(trip.pageErrors, []);
   } finally {
     await context.close();

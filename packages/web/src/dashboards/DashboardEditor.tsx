@@ -2,11 +2,12 @@
  * The dashboard editor (`/dashboards/:id/edit`): title, description, visibility, the default
  * period of the widgets, and the widgets on the 12-column grid, each with a live preview. A
  * widget is added or edited in `WidgetDialog`; it is moved and resized with its layout buttons,
- * or with the arrow keys on its "Layout" handle (Shift + arrows resize); widgets it lands on
+ * with the arrow keys on its "Layout" handle (Shift + arrows resize), or by dragging that handle
+ * to another grid cell with the mouse; widgets it lands on
  * move down. "Save" sends the whole definition (`PATCH /api/v1/dashboard/{id}`); a validation
  * error names the bad field (`widgets[2].aggregation.field: ...`) and shows on that widget.
  */
-import { useState, type KeyboardEvent } from 'react';
+import { useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
 import { api, ApiError } from '../lib/api';
 import { useSession } from '../lib/session';
@@ -15,8 +16,19 @@ import { Empty, ErrorBox, FormError, Loading } from '../components/States';
 import { DashboardFields } from './actions';
 import { Select } from './controls';
 import { WidgetDialog } from './WidgetDialog';
-import { WidgetPanel, widgetTitle } from './WidgetView';
-import { changeLayout, errorTarget, newWidget, WIDGET_TYPES, type Dashboard, type Definition, type Period, type Widget, type WidgetType } from './model';
+import { GAP_PX, ROW_PX, WidgetPanel, widgetTitle } from './WidgetView';
+import {
+  changeLayout,
+  COLUMNS,
+  errorTarget,
+  newWidget,
+  WIDGET_TYPES,
+  type Dashboard,
+  type Definition,
+  type Period,
+  type Widget,
+  type WidgetType,
+} from './model';
 
 const DEFAULT_PERIODS: Array<[string, string]> = [
   ['', 'None (each widget: all time unless it says)'],
@@ -39,7 +51,19 @@ const SHIFT_KEYS: Record<string, { dw?: number; dh?: number }> = {
   ArrowDown: { dh: 1 },
 };
 
-function LayoutTools({ w, onLayout, onEdit, onRemove }: { w: Widget; onLayout: (d: (typeof KEYS)[string]) => void; onEdit: () => void; onRemove: () => void }) {
+function LayoutTools({
+  w,
+  onLayout,
+  onEdit,
+  onRemove,
+  onDragStart,
+}: {
+  w: Widget;
+  onLayout: (d: (typeof KEYS)[string]) => void;
+  onEdit: () => void;
+  onRemove: () => void;
+  onDragStart: (e: DragEvent) => void;
+}) {
   const t = widgetTitle(w);
   const onKey = (e: KeyboardEvent) => {
     const d = (e.shiftKey ? SHIFT_KEYS : KEYS)[e.key];
@@ -54,7 +78,15 @@ function LayoutTools({ w, onLayout, onEdit, onRemove }: { w: Widget; onLayout: (
   );
   return (
     <div className="widget-tools" role="toolbar" aria-label={`Tools of ${t}`}>
-      <button type="button" className="icon small handle" aria-label={`Layout of ${t}`} title="Arrow keys move, Shift + arrow keys resize" onKeyDown={onKey}>
+      <button
+        type="button"
+        className="icon small handle"
+        aria-label={`Layout of ${t}`}
+        title="Drag to move; arrow keys move, Shift + arrow keys resize"
+        onKeyDown={onKey}
+        draggable
+        onDragStart={onDragStart}
+      >
         ✥
       </button>
       {b('Move left', '←', { dx: -1 })}
@@ -120,6 +152,32 @@ function Editor({ dash }: { dash: Dashboard }) {
     setDialog(null);
   };
   const canShare = can('manageDashboard');
+  // drag and drop: the widget keeps the cell offset under the pointer where it was grabbed
+  const grid = useRef<HTMLDivElement>(null);
+  const dragging = useRef<{ id: string; dx: number; dy: number } | null>(null);
+  const cellAt = (clientX: number, clientY: number): { x: number; y: number } | undefined => {
+    const r = grid.current?.getBoundingClientRect();
+    if (!r) return undefined;
+    return { x: Math.floor(((clientX - r.left) * COLUMNS) / (r.width + GAP_PX)), y: Math.floor((clientY - r.top) / (ROW_PX + GAP_PX)) };
+  };
+  const dragStart = (e: DragEvent, w: Widget) => {
+    const c = cellAt(e.clientX, e.clientY);
+    if (!c) return;
+    e.dataTransfer.effectAllowed = 'move';
+    e.dataTransfer.setData('text/plain', w.id);
+    dragging.current = { id: w.id, dx: c.x - w.layout.x, dy: c.y - w.layout.y };
+  };
+  const drop = (e: DragEvent) => {
+    const d = dragging.current;
+    dragging.current = null;
+    const c = cellAt(e.clientX, e.clientY);
+    if (!d || !c) return;
+    e.preventDefault();
+    setWidgets((ws) => {
+      const l = ws.find((x) => x.id === d.id)?.layout;
+      return l ? changeLayout(ws, d.id, { dx: c.x - d.dx - l.x, dy: c.y - d.dy - l.y }) : ws;
+    });
+  };
   return (
     <div className="page dashboard-editor">
       <p>
@@ -149,12 +207,12 @@ function Editor({ dash }: { dash: Dashboard }) {
         <button type="button" onClick={() => setDialog({ w: newWidget(addType, widgets), isNew: true })}>
           Add widget
         </button>
-        <span className="hint">Arrow keys on a widget's ✥ handle move it; Shift + arrow keys resize it.</span>
+        <span className="hint">Drag a widget's ✥ handle to move it, or use the arrow keys on it (Shift + arrow keys resize).</span>
       </div>
       {widgets.length === 0 ? (
         <Empty title="No widgets yet.">Choose a type and click "Add widget".</Empty>
       ) : (
-        <div className="dashboard-grid editing">
+        <div className="dashboard-grid editing" ref={grid} onDragOver={(e) => dragging.current && e.preventDefault()} onDrop={drop}>
           {widgets.map((w) => (
             <WidgetPanel
               key={w.id}
@@ -165,6 +223,7 @@ function Editor({ dash }: { dash: Dashboard }) {
                 <LayoutTools
                   w={w}
                   onLayout={(d) => setWidgets((ws) => changeLayout(ws, w.id, d))}
+                  onDragStart={(e) => dragStart(e, w)}
                   onEdit={() => setDialog({ w, isNew: false })}
                   onRemove={() => setWidgets((ws) => ws.filter((x) => x.id !== w.id))}
                 />

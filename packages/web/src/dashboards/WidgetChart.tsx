@@ -98,29 +98,36 @@ export default function WidgetChart(props: {
   const ref = useRef<HTMLDivElement>(null);
   const chartRef = useRef<echarts.ECharts | undefined>(undefined);
   const { title, type, result, stacked, time, height, onPick } = props;
+  // one ECharts instance for the life of the widget: a live refresh replaces its option (no flicker)
   useEffect(() => {
     if (!ref.current) return;
-    const option = chartOption(type, result, stacked, time);
-    if (!option) return;
     const chart = echarts.init(ref.current, undefined, { renderer: 'canvas' });
-    chart.setOption(option);
     chartRef.current = chart;
-    if (onPick && isBuckets(result)) {
-      chart.on('click', (p) => {
-        const e = p as { dataIndex: number; seriesName?: string; name?: string };
-        const pie = type === 'donut' || type === 'pie';
-        const b = result.buckets[e.dataIndex];
-        if (!b) return;
-        // a series other than the plain "count" one is a nested terms key
-        onPick({ key: b.key, ...(!pie && e.seriesName && e.seriesName !== 'count' ? { series: e.seriesName } : {}) });
-      });
-    }
     const ro = new ResizeObserver(() => chart.resize());
     ro.observe(ref.current);
     return () => {
       ro.disconnect();
       chart.dispose();
       chartRef.current = undefined;
+    };
+  }, []);
+  useEffect(() => {
+    const chart = chartRef.current;
+    const option = chartOption(type, result, stacked, time);
+    if (!chart || !option) return;
+    chart.setOption(option, { notMerge: true });
+    if (!onPick || !isBuckets(result)) return;
+    const onClick = (p: unknown) => {
+      const e = p as { dataIndex: number; seriesName?: string };
+      const b = result.buckets[e.dataIndex];
+      if (!b) return;
+      // a series other than the plain "count" one is a nested terms key (slices have none)
+      const pie = type === 'donut' || type === 'pie';
+      onPick({ key: b.key, ...(!pie && e.seriesName && e.seriesName !== 'count' ? { series: e.seriesName } : {}) });
+    };
+    chart.on('click', onClick);
+    return () => {
+      chart.off('click', onClick);
     };
   }, [type, result, stacked, time, onPick]);
   const file = fileName(title, 'widget');
