@@ -993,6 +993,31 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
     return [...out];
   };
 
+  /**
+   * The ids of rows `[from, from + size)` in `sort` order (which ends with the `_wid` tie-breaker).
+   * A window past the first {@link PAGE} x 2 rows (services ask for "all rows" with `to` in the
+   * millions, beyond `index.max_result_window`) is read in pages with `search_after`.
+   */
+  private async rowIds(entity: string, where: Dsl, sort: Dsl[], from: number, size: number): Promise<string[]> {
+    const idsOf = (r: Record<string, unknown>): Array<{ id: string | undefined; sort: unknown[] }> =>
+      (r.hits as { hits: Array<{ sort: unknown[]; fields?: { _wid?: string[] } }> }).hits.map((h) => ({ id: h.fields?._wid?.[0], sort: h.sort }));
+    const base = { query: where, sort, _source: false, docvalue_fields: ['_wid'], track_total_hits: false };
+    if (from + size <= PAGE * 2) {
+      return idsOf(await this.searchRaw(entity, { ...base, from, size }))
+        .map((h) => h.id)
+        .filter((x): x is string => !!x);
+    }
+    const ids: string[] = [];
+    let after: unknown[] | undefined;
+    for (;;) {
+      const hits = idsOf(await this.searchRaw(entity, { ...base, size: PAGE, ...(after ? { search_after: after } : {}) }));
+      for (const h of hits) if (h.id) ids.push(h.id);
+      if (hits.length < PAGE || ids.length >= from + size) break;
+      after = hits[hits.length - 1]!.sort;
+    }
+    return ids.slice(from, from + size);
+  }
+
   async query(q: Query): Promise<QueryResult> {
     const def = this.def(q.entity);
     const ctx: CompileCtx = { deps: this.deps, resolve: this.resolve };
@@ -1007,9 +1032,7 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
         const from = Math.max(0, Math.trunc(q.output.from));
         const size = Math.max(0, Math.trunc(q.output.to) - from);
         if (size === 0) return { kind: 'rows', rows: [] };
-        const r = await this.searchRaw(def.name, { query: where, from, size, sort, _source: false, docvalue_fields: ['_wid'], track_total_hits: false });
-        const ids = (r.hits as { hits: Array<{ fields?: { _wid?: string[] } }> }).hits.map((h) => h.fields?._wid?.[0]).filter((x): x is string => !!x);
-        return { kind: 'rows', rows: await this.getMany(def.name, ids) };
+        return { kind: 'rows', rows: await this.getMany(def.name, await this.rowIds(def.name, where, sort, from, size)) };
       }
       case 'aggregate': {
         const compiled = await compileAggs(q.output.aggs, def, ctx);
