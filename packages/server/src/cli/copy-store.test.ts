@@ -112,11 +112,11 @@ test('copyStore: an interrupted copy, run again, converges to one copy of everyt
     );
     assert.deepEqual(report.claims, { source: 60, target: 60 });
     assert.deepEqual(report.blobs, { source: 7, copied: 7, present: 0, missing: [] });
-    // one page of at most `batch` documents at a time
-    assert.deepEqual(
-      pages.filter(([t]) => t === 'case').map(([, n]) => n),
-      [16, 32, 48, 60],
-    );
+    // pages of at most `batch` documents, written a few at a time
+    const steps = pages.filter(([t]) => t === 'case').map(([, n]) => n);
+    assert.equal(steps.length, 4);
+    assert.equal(steps[3], 60);
+    steps.forEach((n, i) => assert.ok(n - (steps[i - 1] ?? 0) <= 16 && n > (steps[i - 1] ?? 0)));
     assert.deepEqual(await everything(dst), before);
     assert.deepEqual(await everything(src), before, 'the source is unchanged');
     // new ids and numbers continue above the copied ones

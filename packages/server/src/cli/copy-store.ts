@@ -25,6 +25,8 @@ export interface CopyOptions {
   types: readonly string[];
   /** Documents per page (default 500). */
   batch?: number;
+  /** Pages written at once (default 4): memory holds at most `(parallel + 1) × batch` documents. */
+  parallel?: number;
   progress?: CopyProgress;
 }
 
@@ -44,19 +46,36 @@ export interface CopyReport {
   verified: boolean;
 }
 
-/** Reads every page of a scan, calling `write` on each while the next one is read. */
-async function pipeline<T>(read: (cursor: string | undefined) => Promise<ScanPage<T>>, write: (items: T[]) => Promise<void>): Promise<number> {
+/**
+ * Reads every page of a scan and calls `write` on each, with up to `parallel` writes in flight
+ * while the next pages are read (so at most `parallel + 1` pages are in memory). Writes are
+ * idempotent restores: their order does not matter.
+ */
+async function pipeline<T>(read: (cursor: string | undefined) => Promise<ScanPage<T>>, write: (items: T[]) => Promise<void>, parallel = 1): Promise<number> {
   let n = 0;
-  let page = await read(undefined);
-  for (;;) {
-    const next = page.cursor !== undefined ? read(page.cursor) : undefined;
-    // a rejected read-ahead must not go unhandled while the write fails
-    next?.catch(() => undefined);
-    if (page.items.length) await write(page.items);
-    n += page.items.length;
-    if (!next) return n;
-    page = await next;
-  }
+  const inflight = new Set<Promise<void>>();
+  let failed: { error: unknown } | undefined;
+  let cursor: string | undefined;
+  do {
+    const page = await read(cursor);
+    cursor = page.cursor;
+    if (page.items.length) {
+      const p: Promise<void> = write(page.items).then(
+        () => void inflight.delete(p),
+        (error: unknown) => {
+          failed ??= { error };
+          inflight.delete(p);
+        },
+      );
+      inflight.add(p);
+      n += page.items.length;
+    }
+    while (inflight.size >= parallel && !failed) await Promise.race(inflight);
+    if (failed) break;
+  } while (cursor !== undefined);
+  await Promise.all(inflight);
+  if (failed) throw failed.error;
+  return n;
 }
 
 /** Counts the items of a scan. */
@@ -132,12 +151,14 @@ export async function copyStore(
         copied += docs.length;
         progress?.docs(type, copied, false);
       },
+      opts.parallel ?? 4,
     );
     progress?.docs(type, copied, true);
   }
   const claimsCopied = await pipeline(
     (c) => src.store.scanClaims(c, batch),
     (claims) => dst.store.restoreClaims(claims),
+    opts.parallel ?? 4,
   );
   progress?.step(`uniqueness claims: ${claimsCopied.toLocaleString('en')} copied`);
   const counters = await src.store.counters();
