@@ -42,7 +42,7 @@ async function seed(): Promise<number> {
   while (n < total) {
     const ops: BatchOp[] = [];
     for (let i = 0; i < 1000 && n < total; i++, n++) {
-      const org = orgs[n % orgs.length]!;
+      const org = orgs[n % orgs.length];
       const isCase = n % 10 === 9;
       const base = { _id: store.newId(), _createdAt: Date.UTC(2025, 0, 1) + n * 1000, _createdBy: 'bench@waggle', _orgs: [org], _parents: {} };
       ops.push({
@@ -81,7 +81,7 @@ async function seed(): Promise<number> {
 
 async function cleanup(): Promise<void> {
   const c = new cassandra.Client({
-    contactPoints: [values.cassandra!],
+    contactPoints: [values.cassandra],
     localDataCenter: 'datacenter1',
     credentials: { username: 'cassandra', password: 'cassandra' },
   });
@@ -100,12 +100,12 @@ try {
     WAGGLE_LOG_LEVEL: 'error',
     WAGGLE_DATA_DIR: nodeDir,
     WAGGLE_STORAGE_BACKEND: 'cluster',
-    WAGGLE_CASSANDRA_CONTACT_POINTS: values.cassandra!,
+    WAGGLE_CASSANDRA_CONTACT_POINTS: values.cassandra,
     WAGGLE_CASSANDRA_USERNAME: 'cassandra',
     WAGGLE_CASSANDRA_PASSWORD: 'cassandra',
     WAGGLE_CASSANDRA_KEYSPACE: keyspace,
-    WAGGLE_CASSANDRA_RF: values.rf!,
-    WAGGLE_OPENSEARCH_NODES: values.opensearch!,
+    WAGGLE_CASSANDRA_RF: values.rf,
+    WAGGLE_OPENSEARCH_NODES: values.opensearch,
     WAGGLE_OPENSEARCH_INDEX_PREFIX: prefix,
   };
   const t0 = Date.now();
@@ -125,7 +125,7 @@ try {
       '--data-dir',
       sourceDir,
       '--batch',
-      values.batch!,
+      values.batch,
     ],
     { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
   );
