@@ -30,6 +30,8 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '0' },
     /** Also prints the WAL pages per alert by table or index (reads dbstat: slow on a big file). */
     breakdown: { type: 'boolean', default: false },
+    /** A passive checkpoint after every this many measured groups (0: none), as the checkpointer thread does on a timer. */
+    'checkpoint-every': { type: 'string', default: '0' },
   },
 });
 if (!args.db || !args.org) {
@@ -83,6 +85,16 @@ for (let g = 0; g < Number(args.warmup); g++) {
 }
 db.pragma('wal_checkpoint(TRUNCATE)');
 const groups = Number(args.groups);
+const checkpointEvery = Number(args['checkpoint-every']);
+/** Bytes this process caused to be written to storage so far (Linux /proc/self/io `write_bytes`). */
+const writtenBytes = (): number => {
+  try {
+    return Number(/write_bytes: (\d+)/.exec(readFileSync('/proc/self/io', 'utf8'))?.[1] ?? NaN);
+  } catch {
+    return NaN;
+  }
+};
+const written0 = writtenBytes();
 let applyMs = 0;
 let commitMs = 0;
 let commitCpuUs = 0;
@@ -99,11 +111,13 @@ for (let g = 0; g < groups; g++) {
   const c2 = process.cpuUsage(c1);
   const t2 = performance.now();
   commitCpuUs += c2.user + c2.system;
+  if (checkpointEvery > 0 && g % checkpointEvery === checkpointEvery - 1) db.pragma('wal_checkpoint(PASSIVE)');
   applyMs += t1 - t0;
   commitMs += t2 - t1;
 }
 const alerts = groups * per;
 const walPerAlert = (walBytes() - wal0) / alerts;
+const writtenPerAlert = (writtenBytes() - written0) / alerts;
 const breakdown: Record<string, number> = {};
 if (args.breakdown) {
   // WAL frames: a 32-byte header, then per frame a 24-byte header (page number first) and the page
@@ -133,6 +147,8 @@ process.stdout.write(
     commitUsPerAlert: r((commitMs * 1000) / alerts),
     commitCpuUsPerAlert: r(commitCpuUs / alerts),
     walKBPerAlert: r(walPerAlert / 1024),
+    /** WAL and checkpoint writes together, as the kernel counted them. */
+    writtenKBPerAlert: r(writtenPerAlert / 1024),
     alertsPerSecond: Math.round(alerts / ((applyMs + commitMs) / 1000)),
     ...(args.breakdown ? { walPagesPerAlert: Object.fromEntries(Object.entries(breakdown).sort((a, b) => b[1] - a[1])) } : {}),
   })}\n`,

@@ -330,3 +330,28 @@ describe('partial indexes of sparse columns (parent relations, observable attach
     await s.close();
   });
 });
+
+describe('page size', () => {
+  test('a new database gets 2 kB pages; an existing database keeps its page size and stays usable', async () => {
+    const fresh = join(dir, 'page-new.sqlite');
+    const s = await open(fresh);
+    await s.insert(caseDoc(s, 1));
+    await s.close();
+    const a = new Database(fresh, { readonly: true });
+    assert.equal(a.pragma('page_size', { simple: true }), 2048);
+    a.close();
+
+    const older = join(dir, 'page-old.sqlite');
+    const raw = new Database(older);
+    raw.pragma('page_size = 4096');
+    raw.exec('CREATE TABLE meta (k TEXT PRIMARY KEY, v ANY) WITHOUT ROWID');
+    raw.close();
+    const o = await open(older);
+    const doc = await o.insert(caseDoc(o, 2));
+    assert.equal((await o.get('case', doc._id))?.title, 'case 2');
+    await o.close();
+    const b = new Database(older, { readonly: true });
+    assert.equal(b.pragma('page_size', { simple: true }), 4096);
+    b.close();
+  });
+});

@@ -167,7 +167,12 @@ class Thread {
 export interface WorkerQueueOptions {
   path: string;
   synchronous: 'FULL' | 'NORMAL';
-  /** Passive checkpoint period of the checkpointer thread (default 250 ms). */
+  /**
+   * Passive checkpoint period of the checkpointer thread (default 1 s). A page that several
+   * commits dirtied between two checkpoints is copied to the database once: alert ingestion wrote
+   * 94 kB per alert (WAL and checkpoints) with a checkpoint every 16 group commits (about 250 ms
+   * at 2,000 alerts/s), 80 kB with one every 64 (about 1 s); the WAL grows to about 1 s of writes.
+   */
   checkpointIntervalMs?: number;
 }
 
@@ -187,7 +192,7 @@ export class WorkerWriteQueue implements WriteQueue {
       path: options.path,
       synchronous: options.synchronous,
       backstopCheckpointPages: 100_000,
-      checkpointIntervalMs: options.checkpointIntervalMs ?? 250,
+      checkpointIntervalMs: options.checkpointIntervalMs ?? 1000,
     };
     const onExit = (e: Error): void => q.fail(e);
     q.writer = await Thread.start({ ...base, role: 'writer' }, (m) => q.settle(m), onExit);
