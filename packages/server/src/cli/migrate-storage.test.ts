@@ -2,7 +2,7 @@
  * `waggle migrate-storage` and `waggle cluster status`, run as the real CLI (child processes of
  * `main.ts`) against real engines: Cassandra, OpenSearch and MinIO from the environment
  * (WAGGLE_TEST_CASSANDRA, WAGGLE_TEST_OPENSEARCH, WAGGLE_TEST_S3*: scripts/engines/*.sh), each
- * run with its own keyspace, index prefix and bucket, removed afterwards.
+ * run with its own keyspace (replication factor WAGGLE_TEST_CASSANDRA_RF, default 1), index prefix and bucket, removed afterwards.
  *
  * A seeded embedded installation (organisations, users, custom fields, cases with tasks, logs,
  * observables and attachments, alerts, dashboards) is copied into the cluster, copied back into a
@@ -40,7 +40,7 @@ const prefix = `waggle_mig_${run}_`;
 const bucket = `waggle-mig-${run}`;
 const user = process.env.WAGGLE_TEST_CASSANDRA_USER ?? 'cassandra';
 const password = process.env.WAGGLE_TEST_CASSANDRA_PASSWORD ?? 'cassandra';
-const RF = process.env.WAGGLE_TEST_CASSANDRA_RF ?? '3';
+const RF = process.env.WAGGLE_TEST_CASSANDRA_RF ?? '1';
 
 /** The cluster configuration of this run (the env a node and the CLI read). */
 const clusterEnv = (): Record<string, string> => ({
