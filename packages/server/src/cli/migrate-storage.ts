@@ -121,8 +121,8 @@ async function open(config: WaggleConfig, readOnly: boolean): Promise<Opened> {
   await store.init();
   try {
     const blobs = await openBlobStore(config);
-    // a read-only local source must not even create its folder
-    if (!readOnly || config.storage.s3) await blobs.init();
+    // a source is only listed and read: its init would create a folder or a bucket and clear stale uploads
+    if (!readOnly) await blobs.init();
     return { store, blobs };
   } catch (e) {
     await store.close().catch(() => undefined);
