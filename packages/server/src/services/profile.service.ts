@@ -6,7 +6,6 @@ import { ALL_ORGS } from '../entities/registry.js';
 import { ALL_PERMISSIONS, BUILTIN_PROFILE_NAMES, ADMIN_PERMISSIONS } from '../auth/permissions.js';
 import { AuthorizationError, BadRequestError, CreateError, NotFoundError } from '../errors/errors.js';
 import { requireAdmin } from './policy.js';
-import { q } from '../query/ir.js';
 import { systemFields } from './render.js';
 
 export class ProfileService {
@@ -15,9 +14,14 @@ export class ProfileService {
     private readonly audit: AuditService,
   ) {}
 
+  /**
+   * The profile named `name`, through its `profile.name` claim (taken by bootstrap, create and
+   * rename), not through a query: every authenticated request looks its profile up, and on the
+   * cluster store a query needs OpenSearch, whose outage must not stop reads and writes by id.
+   */
   async findByName(name: string): Promise<Doc | undefined> {
-    const r = await this.store.query({ entity: 'profile', where: q.eq('name', name), sort: [], output: { kind: 'rows', from: 0, to: 1 } });
-    return r.kind === 'rows' ? r.rows[0] : undefined;
+    const owner = await this.store.uniqueOwner('profile.name', name);
+    return owner ? this.store.get('profile', owner) : undefined;
   }
 
   async get(idOrName: string): Promise<Doc> {
