@@ -178,7 +178,8 @@ export const COVERING_INDEXES: Readonly<Record<string, ReadonlyArray<readonly st
     ['source', '_createdAt', 'stage'],
   ],
   case: [
-    ['status', '_createdAt', 'stage'],
+    // impactStatus: the "closed cases by impact over time" widget groups the period's closed cases by it
+    ['status', '_createdAt', 'stage', 'impactStatus'],
     ['assignee', 'stage', '_createdAt'],
   ],
 };
@@ -240,10 +241,12 @@ export const MV_SCOPE_COLUMNS = ['o', 'd'] as const;
 /**
  * The indexes whose definition changed since they were created (a full index that became
  * partial, or back): `existing` maps index names to their `sqlite_master.sql`. They are
- * dropped, then created again from `entityIndexes`.
+ * dropped, then created again from `entityIndexes`. Covering indexes no longer in
+ * `COVERING_INDEXES` (their name lists their fields) are dropped too.
  */
 export function changedIndexes(def: EntityDef, existing: ReadonlyMap<string, string | null>): string[] {
-  const out: string[] = [];
+  const covering = new Set(coveringIndexes(def).map((c) => c.index.slice(1, -1)));
+  const out: string[] = [...existing.keys()].filter((n) => n.startsWith(`i_${def.name}_cov_`) && !covering.has(n));
   for (const ddl of entityIndexes(def)) {
     const name = /^CREATE INDEX IF NOT EXISTS "([^"]+)"/.exec(ddl)![1]!;
     const sql = existing.get(name);
