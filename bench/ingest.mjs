@@ -3,6 +3,7 @@
 //
 //   node bench/ingest.mjs                      # 60 s, 32 clients, 20 observables per alert, on the 1M-observable seed
 //   node bench/ingest.mjs --scale 0.01 --seconds 10   # smoke run
+//   node bench/ingest.mjs --cpu-prof /tmp/prof          # also CPU profiles of the server's threads
 //
 // In one run, on a copy of the seeded store (bench/seed.ts, cached):
 //  1. HTTP limit: the same server answering a bare authenticated POST of the same payload
@@ -34,6 +35,8 @@ const { values: cli } = parseArgs({
     observables: { type: 'string', default: '20' },
     'skip-build': { type: 'boolean', default: false },
     reseed: { type: 'boolean', default: false },
+    /** Writes CPU profiles of the server's threads (main, SQLite writer, checkpointer) into this directory. */
+    'cpu-prof': { type: 'string' },
   },
 });
 const SECONDS = Number(cli.seconds);
@@ -55,7 +58,13 @@ rmSync(runDir, { recursive: true, force: true });
 cpSync(seeded.dir, runDir, { recursive: true });
 
 const port = await freePort();
-const server = await startBuiltServer(root, { dataDir: runDir, port, adminPassword: seeded.info.bench.adminPassword, env: { WAGGLE_BENCH_ENDPOINTS: '1' } });
+const server = await startBuiltServer(root, {
+  dataDir: runDir,
+  port,
+  adminPassword: seeded.info.bench.adminPassword,
+  env: { WAGGLE_BENCH_ENDPOINTS: '1' },
+  nodeArgs: cli['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', cli['cpu-prof']] : [],
+});
 log(`server ready in ${Math.round(server.readyMs)} ms`);
 const target = { host: '127.0.0.1', port };
 const headers = { authorization: `Bearer ${seeded.info.bench.apiKey}` };
