@@ -18,8 +18,9 @@ export function fullTopologySkip(): string | false {
   }
   if (!process.env.WAGGLE_TEST_CASSANDRA || !process.env.WAGGLE_TEST_OPENSEARCH) return 'needs WAGGLE_TEST_CASSANDRA and WAGGLE_TEST_OPENSEARCH';
   const nodesFile = join(ROOT, '.engines/run/cassandra/nodes');
-  if (!existsSync(nodesFile) || readFileSync(nodesFile, 'utf8').trim() !== '3')
+  if (!existsSync(nodesFile) || readFileSync(nodesFile, 'utf8').trim() !== '3') {
     return 'Cassandra does not run as 3 nodes here (scripts/engines/cassandra.sh start --nodes 3)';
+  }
   if (spawnSync('sh', ['-c', 'command -v haproxy']).status !== 0) return 'haproxy is not installed (scripts/engines/haproxy.sh install)';
   let minio = false;
   try {

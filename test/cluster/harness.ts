@@ -211,6 +211,29 @@ export class ClusterHarness {
     }
   }
 
+  /**
+   * The errors the Waggle nodes logged so far (pino level 50 and above: what a 500 hides behind
+   * "see the server log"), one line each with the node, the message and the error's first stack
+   * lines; the same error is listed once, at most `max` in all.
+   */
+  nodeErrors(max = 20): string[] {
+    const seen = new Set<string>();
+    this.nodes.forEach((n, i) => {
+      for (const line of n.output().split('\n')) {
+        if (!line.startsWith('{') || seen.size >= max) continue;
+        try {
+          const e = JSON.parse(line) as { level?: number; msg?: string; err?: { type?: string; message?: string; stack?: string } };
+          if ((e.level ?? 0) < 50) continue;
+          const stack = (e.err?.stack ?? '').split('\n').slice(1, 4).map((l) => l.trim()).join(' < ');
+          seen.add(`waggle${i + 1}: ${e.msg ?? ''}: ${e.err?.type ?? ''} ${e.err?.message ?? ''} ${stack}`);
+        } catch {
+          /* not a log line */
+        }
+      }
+    });
+    return [...seen];
+  }
+
   /** kill -9 of Waggle node i (0-based); resolves once it is gone. */
   async killNode(i: number): Promise<void> {
     await this.nodes[i]!.stop('SIGKILL');
