@@ -97,7 +97,12 @@ test('built in the editor, shared, opened by a colleague: server numbers, live c
       assert.match(await err.innerText(), /aggregation\.field: unknown field "sevrity" of case/);
       await d.getByLabel('Aggregation field').fill('status');
     });
-    await addWidget(page, 'donut', 'Status share');
+    await addWidget(page, 'donut', 'Status share', async (d) => {
+      await d.getByRole('button', { name: 'Add condition' }).click();
+      await d.getByLabel('Filter field 1').fill('status');
+      await d.getByLabel('Operator 1').selectOption('_ne');
+      await d.getByLabel('Value 1').fill('Duplicated');
+    });
     await addWidget(page, 'line', 'Per day', async (d) => {
       await d.getByLabel('Period', { exact: true }).selectOption('last7Days');
     });
@@ -107,13 +112,18 @@ test('built in the editor, shared, opened by a colleague: server numbers, live c
     await page.getByRole('button', { name: 'Move down Per day' }).click();
     // and the mouse: drag the line's handle one row (70 px + 12 px gap) further down
     const handle = page.getByRole('button', { name: 'Layout of Per day' });
-    const gridBox = await page.locator('.dashboard-grid').boundingBox();
-    const handleBox = await handle.boundingBox();
-    assert.ok(gridBox && handleBox);
-    await handle.dragTo(page.locator('.dashboard-grid'), {
-      targetPosition: { x: handleBox.x + handleBox.width / 2 - gridBox.x, y: handleBox.y + handleBox.height / 2 - gridBox.y + 82 },
-    });
+    await handle.evaluate((el) => el.scrollIntoView({ block: 'center' })); // source and target both in the viewport
+    const box = await handle.boundingBox();
+    assert.ok(box);
+    const [hx, hy] = [box.x + box.width / 2, box.y + box.height / 2];
+    await page.mouse.move(hx, hy);
+    await page.mouse.down();
+    await page.mouse.move(hx, hy + 41, { steps: 5 });
+    await page.mouse.move(hx, hy + 82, { steps: 5 });
+    await page.mouse.up();
     await counterShows(page, 'Case count', 3);
+    await page.getByLabel('Time zone of the histograms').fill('Europe/Paris');
+    await page.evaluate(() => window.scrollTo(0, 0));
     await screenshot(page, 'dashboard-editor');
     await page.getByRole('button', { name: 'Save dashboard' }).click();
     await page.waitForURL((u) => u.pathname === `/dashboards/${id}`);
@@ -142,6 +152,8 @@ test('built in the editor, shared, opened by a colleague: server numbers, live c
     );
     assert.deepEqual(saved.definition.widgets[1].aggregation, { kind: 'terms', field: 'status', size: 10 });
     assert.equal(saved.definition.widgets[3].period, 'last7Days');
+    assert.deepEqual(saved.definition.widgets[2].filter, { _ne: { _field: 'status', _value: 'Duplicated' } });
+    assert.equal(saved.definition.timeZone, 'Europe/Paris');
     assert.deepEqual(alice.trip.pageErrors, []);
   } finally {
     await alice.context.close();

@@ -1,6 +1,6 @@
 /**
  * The dashboard editor (`/dashboards/:id/edit`): title, description, visibility, the default
- * period of the widgets, and the widgets on the 12-column grid, each with a live preview. A
+ * period and time zone of the widgets, and the widgets on the 12-column grid, each with a live preview. A
  * widget is added or edited in `WidgetDialog`; it is moved and resized with its layout buttons,
  * with the arrow keys on its "Layout" handle (Shift + arrows resize), or by dragging that handle
  * to another grid cell with the mouse; widgets it lands on
@@ -37,6 +37,9 @@ const DEFAULT_PERIODS: Array<[string, string]> = [
   ['last90Days', 'Last 90 days'],
   ['all', 'All time'],
 ];
+
+/** The browser's time zone (days of histograms start at its midnight when chosen). */
+const LOCAL_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
 const KEYS: Record<string, { dx?: number; dy?: number; dw?: number; dh?: number }> = {
   ArrowLeft: { dx: -1 },
@@ -120,8 +123,12 @@ function Editor({ dash }: { dash: Dashboard }) {
   const [widgetErrors, setWidgetErrors] = useState<Record<string, string>>({});
   const [saving, setSaving] = useState(false);
   useTitle(`Edit ${dash.title}`);
-  const def: Definition = { ...dash.definition, ...(period !== undefined ? { period } : {}), widgets };
+  const [timeZone, setTimeZone] = useState(dash.definition.timeZone ?? '');
+  const def: Definition = { ...dash.definition, widgets };
   if (period === undefined) delete def.period;
+  else def.period = period;
+  if (timeZone.trim()) def.timeZone = timeZone.trim();
+  else delete def.timeZone;
 
   const save = async () => {
     setError(null);
@@ -142,7 +149,7 @@ function Editor({ dash }: { dash: Dashboard }) {
       const t = errorTarget(e.message);
       const w = t.widget !== undefined ? widgets[t.widget] : undefined;
       if (w) setWidgetErrors({ [w.id]: e.message });
-      else if (t.field === 'title' || t.field === 'description' || t.field === 'status') setFieldErrors({ [t.field]: t.text });
+      else if (t.field === 'title' || t.field === 'description' || t.field === 'status' || t.field === 'timeZone') setFieldErrors({ [t.field]: t.text });
       else setError(e);
     }
   };
@@ -200,6 +207,21 @@ function Editor({ dash }: { dash: Dashboard }) {
           options={DEFAULT_PERIODS}
           onChange={(v) => setPeriod(v ? (v as Period) : undefined)}
         />
+        <label>
+          Time zone of the histograms
+          <input aria-label="Time zone of the histograms" list="time-zones" value={timeZone} placeholder="UTC" onChange={(e) => setTimeZone(e.target.value)} />
+          <datalist id="time-zones">
+            {Intl.supportedValuesOf('timeZone').map((z) => (
+              <option key={z} value={z} />
+            ))}
+          </datalist>
+          {timeZone !== LOCAL_ZONE ? (
+            <button type="button" className="link" onClick={() => setTimeZone(LOCAL_ZONE)}>
+              Use mine ({LOCAL_ZONE})
+            </button>
+          ) : null}
+          {fieldErrors.timeZone ? <span className="field-error" data-testid="field-error">{`timeZone: ${fieldErrors.timeZone}`}</span> : null}
+        </label>
       </form>
       <FormError error={error} />
       <div className="row add-widget" role="group" aria-label="Add a widget">

@@ -23,13 +23,34 @@ export interface Bucket {
 type Result = { buckets: Bucket[] };
 
 const isBuckets = (v: unknown): v is Result => typeof v === 'object' && v !== null && Array.isArray((v as Result).buckets);
-const label = (k: Bucket['key'], time: boolean): string => (time && typeof k === 'number' ? new Date(k).toISOString().slice(0, 10) : String(k));
+/** How histogram keys (epoch ms) read: dates in the time zone the server bucketed in, with the hour for sub-day intervals. */
+export type TimeAxis = boolean | { timeZone?: string; hours?: boolean };
+
+const formats = new Map<string, Intl.DateTimeFormat>();
+function label(k: Bucket['key'], time: TimeAxis): string {
+  if (!time || typeof k !== 'number') return String(k);
+  const { timeZone = 'UTC', hours = false } = time === true ? {} : time;
+  const id = `${timeZone}|${hours}`;
+  let f = formats.get(id);
+  if (!f) {
+    // en-CA writes dates as YYYY-MM-DD
+    f = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      ...(hours ? { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' } : {}),
+    });
+    formats.set(id, f);
+  }
+  return f.format(k).replace(',', '');
+}
 
 /**
  * The numbers a chart draws as rows (label, count): one per bucket, or one per bucket and nested
  * key (`2024-03-31 / New`). The chart's accessible table: canvas pixels say nothing to a screen reader.
  */
-export function dataRows(result: unknown, time: boolean): Array<[string, number]> {
+export function dataRows(result: unknown, time: TimeAxis): Array<[string, number]> {
   if (!isBuckets(result)) return [];
   return result.buckets.flatMap((b): Array<[string, number]> => {
     const nested = Object.values(b.aggs ?? {}).filter(isBuckets)[0];
@@ -39,7 +60,7 @@ export function dataRows(result: unknown, time: boolean): Array<[string, number]
 }
 
 /** The ECharts option of a widget, or undefined when the result is not a bucket list. */
-export function chartOption(type: string, result: unknown, stacked: boolean, time: boolean): echarts.EChartsCoreOption | undefined {
+export function chartOption(type: string, result: unknown, stacked: boolean, time: TimeAxis): echarts.EChartsCoreOption | undefined {
   if (!isBuckets(result)) return undefined;
   const buckets = result.buckets;
   const labels = buckets.map((b) => label(b.key, time));
@@ -91,7 +112,7 @@ export default function WidgetChart(props: {
   type: string;
   result: unknown;
   stacked: boolean;
-  time: boolean;
+  time: TimeAxis;
   height: number;
   onPick?: (p: Pick) => void;
 }) {

@@ -47,6 +47,20 @@ function retype(f: WidgetForm, type: WidgetType): WidgetForm {
   return next;
 }
 
+/** Another entity: an aggregation field it lacks becomes its first field of the right kind. */
+function reentity(f: WidgetForm, entity: string): WidgetForm {
+  const fields = FIELDS[entity] ?? [];
+  const has = (x: string) => x === '' || fields.includes(x) || x.startsWith('customFields.');
+  const next = { ...f, entity };
+  if (!has(f.field)) {
+    const fit = f.kind === 'histogram' ? '_createdAt' : METRICS.has(f.kind) ? fields.find((x) => fieldType(x) === 'number') : fields[0];
+    next.field = fit ?? '';
+  }
+  if (!has(f.splitField)) next.splitField = '';
+  if (f.dateField && !has(f.dateField)) next.dateField = '';
+  return next;
+}
+
 function rekind(f: WidgetForm, kind: string): WidgetForm {
   const field = kind === 'terms' ? 'status' : kind === 'histogram' ? '_createdAt' : kind === 'count' ? '' : METRICS.has(f.kind) ? f.field : '';
   return { ...f, kind, field, ...(kind === 'terms' || kind === 'histogram' ? {} : { splitField: '' }) };
@@ -119,7 +133,7 @@ function FilterRows({ rows, entity, onChange }: { rows: FilterRow[]; entity: str
               aria-label={`Value ${i + 1}`}
               value={r.value}
               onChange={(e) => set(i, { value: e.target.value })}
-              placeholder={r.op === '_in' ? 'a, b, c' : 'value'}
+              placeholder={r.op === '_in' ? 'a, b, c' : r.op === '_between' ? 'from, to' : 'value'}
             />
           )}
           <button type="button" className="icon" aria-label={`Remove condition ${i + 1}`} onClick={() => onChange(rows.filter((_, j) => j !== i))}>
@@ -170,7 +184,7 @@ function TheForm({ f, set, errors }: { f: WidgetForm; set: (c: Partial<WidgetFor
       ) : (
         <>
           <div className="form-grid">
-            <Select label="Entity" value={f.entity} options={ENTITIES} onChange={(entity) => set({ entity })}>
+            <Select label="Entity" value={f.entity} options={ENTITIES} onChange={(entity) => set(reentity(f, entity))}>
               <FieldError errors={errors} at={['entity']} />
             </Select>
             <Select label="Period" value={f.period} options={PERIODS} onChange={(v) => set({ period: v as WidgetForm['period'] })}>
@@ -312,7 +326,7 @@ export function WidgetDialog({
         {unshown.length ? <FormError error={new Error(unshown.map(([, m]) => m).join('; '))} /> : null}
         {preview && preview.w.type !== 'text' ? (
           <div className="widget-preview" aria-label="Preview" role="region" data-testid="widget-preview">
-            <WidgetBody w={preview.w} stats={{ result: preview.result }} height={chartHeight(3)} />
+            <WidgetBody w={preview.w} stats={{ result: preview.result }} height={chartHeight(3)} {...(def.timeZone ? { timeZone: def.timeZone } : {})} />
           </div>
         ) : null}
         <div className="dialog-actions">

@@ -51,7 +51,7 @@ function Counter({ w, value }: { w: Widget; value: unknown }) {
 const isBuckets = (v: unknown): v is { buckets: unknown[] } => typeof v === 'object' && v !== null && Array.isArray((v as { buckets?: unknown }).buckets);
 
 /** The body of a widget: what it shows for its stats. */
-export function WidgetBody({ w, stats, height }: { w: Widget; stats: Stats | undefined; height: number }) {
+export function WidgetBody({ w, stats, height, timeZone }: { w: Widget; stats: Stats | undefined; height: number; timeZone?: string }) {
   const navigate = useNavigate();
   const title = widgetTitle(w);
   const onPick = useCallback(
@@ -76,7 +76,7 @@ export function WidgetBody({ w, stats, height }: { w: Widget; stats: Stats | und
         type={w.type}
         result={r}
         stacked={Boolean(w.stacked)}
-        time={w.aggregation?.kind === 'histogram'}
+        time={w.aggregation?.kind === 'histogram' && { timeZone: w.timeZone ?? timeZone ?? 'UTC', hours: /^\d+[mh]$/.test(w.aggregation.interval ?? '') }}
         height={height}
         {...(clickable ? { onPick } : {})}
       />
@@ -112,7 +112,7 @@ export function WidgetPanel({ w, def, tick, tools, children }: { w: Widget; def:
           <ErrorBox error={stats.error} retry={stats.reload} />
         </div>
       ) : (
-        <WidgetBody w={w} stats={stats.data} height={chartHeight(w.layout.h)} />
+        <WidgetBody w={w} stats={stats.data} height={chartHeight(w.layout.h)} {...(def.timeZone ? { timeZone: def.timeZone } : {})} />
       )}
       {children}
     </section>

@@ -25,6 +25,8 @@ test('filter rows become Query API filters with typed values, and come back', ()
     { field: 'tags', op: '_in', value: 'phishing, malware' },
     { field: 'assignee', op: 'missing', value: '' },
     { field: '_createdAt', op: '_lt', value: '2024-03-01T00:00:00.000Z' },
+    { field: 'severity', op: '_between', value: '2, 4' },
+    { field: 'title', op: '_match', value: 'phishing wave' },
     { field: '', op: '_eq', value: 'ignored: no field' },
   ];
   const filter = rowsToFilter(rows);
@@ -36,6 +38,8 @@ test('filter rows become Query API filters with typed values, and come back', ()
       { _in: { _field: 'tags', _values: ['phishing', 'malware'] } },
       { _not: { _has: 'assignee' } },
       { _lt: { _field: '_createdAt', _value: Date.UTC(2024, 2, 1) } },
+      { _between: { _field: 'severity', _from: 2, _to: 4 } },
+      { _match: { _field: 'title', _value: 'phishing wave' } },
     ],
   });
   // back to the same rows (the one without a field was dropped)

@@ -137,7 +137,7 @@ export const isDurationField = (field: string | undefined): boolean =>
 
 // ---- Filters ---------------------------------------------------------------------------------
 
-/** The Query API operators a filter row can use (`_has`/`missing` take no value; `_in` takes a comma-separated list). */
+/** The Query API operators a filter row can use (`_has`/`missing` take no value; `_in` a comma-separated list, `_between` "from, to"). */
 export const OPERATORS: Array<[string, string]> = [
   ['_eq', '='],
   ['_ne', '≠'],
@@ -149,6 +149,8 @@ export const OPERATORS: Array<[string, string]> = [
   ['_like', 'like (* wildcards)'],
   ['_startsWith', 'starts with'],
   ['_endsWith', 'ends with'],
+  ['_match', 'matches the words'],
+  ['_between', 'between (from, to)'],
   ['_has', 'is set'],
   ['missing', 'is not set'],
 ];
@@ -198,9 +200,14 @@ function rowFilter(r: FilterRow): Record<string, unknown> {
             .map((x) => typedValue(field, x)),
         },
       };
+    case '_between': {
+      const [from = '', to = ''] = r.value.split(',').map((x) => x.trim());
+      return { _between: { _field: field, _from: typedValue(field, from), _to: typedValue(field, to) } };
+    }
     case '_like':
     case '_startsWith':
     case '_endsWith':
+    case '_match':
       return { [r.op]: { _field: field, _value: r.value } };
     default:
       return { [r.op]: { _field: field, _value: typedValue(field, r.value) } };
@@ -225,6 +232,9 @@ function filterRow(e: unknown): FilterRow | undefined {
   if (op === '_has' && typeof arg === 'string') return { field: arg, op: '_has', value: '' };
   if (op === '_not' && isObj(arg) && Object.keys(arg).length === 1 && typeof arg._has === 'string') return { field: arg._has, op: 'missing', value: '' };
   if (!isObj(arg) || typeof arg._field !== 'string') return undefined;
+  if (op === '_between' && '_from' in arg && '_to' in arg && Object.keys(arg).length === 3) {
+    return { field: arg._field, op, value: `${valueText(arg._field, arg._from)}, ${valueText(arg._field, arg._to)}` };
+  }
   if (op === '_in' && Array.isArray(arg._values)) {
     return { field: arg._field, op, value: arg._values.map((v) => valueText(arg._field as string, v)).join(', ') };
   }

@@ -70,3 +70,11 @@ test("the chart's data table lists each bucket, or each bucket and nested key", 
   ]);
   assert.deepEqual(dataRows(7, false), []);
 });
+
+test('time buckets read in the time zone the server bucketed in, with hours for sub-day intervals', () => {
+  // midnight in Paris is 23:00 UTC the day before
+  const paris = { buckets: [{ key: Date.UTC(2024, 2, 30, 23), count: 1 }] };
+  assert.deepEqual(dataRows(paris, true), [['2024-03-30', 1]]);
+  assert.deepEqual(dataRows(paris, { timeZone: 'Europe/Paris' }), [['2024-03-31', 1]]);
+  assert.deepEqual(dataRows(paris, { timeZone: 'Europe/Paris', hours: true }), [['2024-03-31 00:00', 1]]);
+});
