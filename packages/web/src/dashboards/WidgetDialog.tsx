@@ -202,7 +202,7 @@ function TheForm({ f, set, errors }: { f: WidgetForm; set: (c: Partial<WidgetFor
                 </label>
               </>
             ) : null}
-            {f.period && f.period !== 'all' ? (
+            {f.period !== 'all' ? (
               <label>
                 Period applies to
                 <FieldInput label="Period date field" value={f.dateField} entity={f.entity} onChange={(dateField) => set({ dateField })} />
