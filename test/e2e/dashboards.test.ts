@@ -87,7 +87,7 @@ test('built in the editor, shared, opened by a colleague: server numbers, live c
     id = decodeURIComponent(new URL(page.url()).pathname.split('/')[2]!);
     await page.getByText('No widgets yet.').waitFor();
 
-    await addWidget(page, 'counter', 'Case count');
+    await addWidget(page, 'counter', 'Count');
     // a misspelt field: the server's message names it, shown next to the field, the dialog stays open
     await addWidget(page, 'bar', 'By status', async (d) => {
       await d.getByLabel('Aggregation field').fill('sevrity');
@@ -96,6 +96,11 @@ test('built in the editor, shared, opened by a colleague: server numbers, live c
       await err.waitFor();
       assert.match(await err.innerText(), /aggregation\.field: unknown field "sevrity" of case/);
       await d.getByLabel('Aggregation field').fill('status');
+      // the preview is the server's answer for the widget as it stands
+      await d.getByRole('button', { name: 'Preview' }).click();
+      await d.getByTestId('widget-preview').getByTestId('widget-data').locator('tr').nth(1).waitFor({ state: 'attached' });
+      const rows = await d.getByTestId('widget-preview').getByTestId('widget-data').locator('tr').allTextContents();
+      assert.deepEqual(rows, ['New2', 'InProgress1']);
     });
     await addWidget(page, 'donut', 'Status share', async (d) => {
       await d.getByRole('button', { name: 'Add condition' }).click();
@@ -106,6 +111,12 @@ test('built in the editor, shared, opened by a colleague: server numbers, live c
     await addWidget(page, 'line', 'Per day', async (d) => {
       await d.getByLabel('Period', { exact: true }).selectOption('last7Days');
     });
+    // edit a widget: the counter gets a better title
+    await page.getByRole('button', { name: 'Edit widget Count' }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit widget Count' });
+    await edit.getByLabel('Widget title').fill('Case count');
+    await edit.getByRole('button', { name: 'Apply' }).click();
+    await edit.waitFor({ state: 'detached' });
     // keyboard layout: Shift + ↓ on the counter's handle makes it one row taller; a button moves the line
     await page.getByRole('button', { name: 'Layout of Case count' }).focus();
     await page.keyboard.press('Shift+ArrowDown');
