@@ -207,6 +207,10 @@ test('built in the editor, shared, opened by a colleague: server numbers, live c
     );
     assert.equal(live.result, 4);
 
+    // live: Alice saves the dashboard again, Bob's page shows it without a reload
+    await w.api(org.analyst).ok('PATCH', `/api/v1/dashboard/${id}`, { description: 'Changed by Alice' });
+    await p.getByText('Changed by Alice').waitFor();
+
     // PNG: signature, IHDR first, non-zero size
     const bar = p.getByRole('region', { name: 'By status' });
     const png = await downloadOf(p, bar.getByRole('button', { name: 'Download By status as PNG' }));

@@ -1,6 +1,7 @@
 /**
  * One dashboard: its widgets on the 12-column grid, each refreshed live on stream events of its
- * entity, plus an optional refresh interval (`?refresh=<seconds>` in the URL). Edit and delete
+ * entity, plus an optional refresh interval (`?refresh=<seconds>` in the URL); the page reloads
+ * the dashboard when someone saves it. Edit and delete
  * are offered when the server says the dashboard is `writable`; anyone who sees it may export or
  * duplicate it.
  */
@@ -8,6 +9,7 @@ import { useEffect, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { api } from '../lib/api';
 import { useResource, useTitle } from '../lib/hooks';
+import { useLiveUpdates } from '../lib/stream';
 import { Empty, ErrorBox, FormError, Loading } from '../components/States';
 import { Select } from './controls';
 import { DeleteDashboardDialog, duplicateDashboard, exportDashboard } from './actions';
@@ -42,6 +44,8 @@ export function DashboardView({ id }: { id: string }) {
   const [deleting, setDeleting] = useState(false);
   const [error, setError] = useState<unknown>(null);
   useTitle(d.data?.title);
+  // a colleague saved the dashboard: show the new widgets
+  useLiveUpdates((e) => e.objectType === 'Dashboard' && e.objectId === id, d.reload, 500);
   if (d.error) return <ErrorBox error={d.error} retry={d.reload} />;
   if (!d.data) return <Loading what="Loading dashboard" />;
   const dash = d.data;
