@@ -179,7 +179,9 @@ export class ClusterHarness {
         180_000,
         listening,
       );
-    this.nodes = [await start(0)];
+    // On a loaded machine the first start can outrun Cassandra's schema agreement (a table created
+    // through one coordinator, then "keyspace ... does not exist" through another): started again once.
+    this.nodes = [await start(0).catch((e: Error) => (/does not exist|schema/i.test(e.message) ? start(0) : Promise.reject(e)))];
     const results = await Promise.allSettled(Array.from({ length: n - 1 }, (_, i) => start(i + 1)));
     this.nodes.push(...results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : [])));
     const failed = results.find((r) => r.status === 'rejected');
@@ -224,7 +226,11 @@ export class ClusterHarness {
         try {
           const e = JSON.parse(line) as { level?: number; msg?: string; err?: { type?: string; message?: string; stack?: string } };
           if ((e.level ?? 0) < 50) continue;
-          const stack = (e.err?.stack ?? '').split('\n').slice(1, 4).map((l) => l.trim()).join(' < ');
+          const stack = (e.err?.stack ?? '')
+            .split('\n')
+            .slice(1, 4)
+            .map((l) => l.trim())
+            .join(' < ');
           seen.add(`waggle${i + 1}: ${e.msg ?? ''}: ${e.err?.type ?? ''} ${e.err?.message ?? ''} ${stack}`);
         } catch {
           /* not a log line */
@@ -245,9 +251,41 @@ export class ClusterHarness {
     if (pid) process.kill(pid, 'SIGKILL');
   }
 
-  /** Starts Cassandra node n again (after {@link killCassandraNode}); resolves once it accepts CQL. */
+  /**
+   * Starts Cassandra node n again (after {@link killCassandraNode}); resolves once it accepts CQL
+   * and the nodes agree on the schema. A node that missed schema changes while it was down can
+   * stay on its old schema version (seen with 5.0.8 after a kill -9: tables created meanwhile were
+   * then "Unknown CF" through it); a clean restart makes it pull the schema, so it gets one.
+   */
   async startCassandraNode(n: 1 | 2 | 3): Promise<void> {
     await mustScriptAsync('cassandra.sh', 'start-node', String(n));
+    if (await this.schemaAgreement(60_000)) return;
+    const pid = pidOf(`cassandra/node${n}/pid`);
+    if (pid) process.kill(pid, 'SIGTERM');
+    for (let i = 0; i < 600 && pid && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+    await mustScriptAsync('cassandra.sh', 'start-node', String(n));
+    if (!(await this.schemaAgreement(60_000))) throw new Error(`Cassandra node ${n} does not agree on the schema after a restart`);
+  }
+
+  /** Whether the Cassandra nodes agree on the schema within `ms`. */
+  private async schemaAgreement(ms: number): Promise<boolean> {
+    const client = new cassandra.Client({
+      contactPoints: (this.clusterEnv.WAGGLE_CASSANDRA_CONTACT_POINTS ?? '127.0.0.1').split(','),
+      localDataCenter: 'datacenter1',
+      credentials: { username: 'cassandra', password: 'cassandra' },
+    });
+    try {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        // in the driver (lib/metadata), not in its typings
+        const metadata = client.metadata as unknown as { checkSchemaAgreement(): Promise<boolean> };
+        if (await metadata.checkSchemaAgreement().catch(() => false)) return true;
+        if (Date.now() > deadline) return false;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    } finally {
+      await client.shutdown();
+    }
   }
 
   /** Stops one distributed MinIO server n (1-based), by the pid its script recorded; resolves once it is gone. */
