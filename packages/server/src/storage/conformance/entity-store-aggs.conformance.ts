@@ -331,6 +331,11 @@ const GENERATED_AGGS: Record<string, Agg[]> = {
     },
     { kind: 'filter', name: 'tagged', where: q.in('tags', ['apt', '7']), aggs: [terms('team', 'customFields.team', 10, 'count', 'desc')] },
   ],
+  'parents counted from a child terms on a field some documents lack (impactStatus, pap)': [
+    hist('weeks', '_createdAt', 'week', 'Europe/Paris', { aggs: [terms('impact', 'impactStatus', 1, 'count', 'desc'), { kind: 'count', name: 'n' }] }),
+    terms('tags', 'tags', 4, 'count', 'desc', [terms('pap', 'pap', 2, 'key', 'asc'), metric('sev', 'sum', 'severity')]),
+    terms('team', 'customFields.team', 10, 'key', 'asc', [terms('impact', 'impactStatus', 10, 'count', 'asc')]),
+  ],
   'histograms: calendar intervals in several zones, fixed intervals, bounds and sub-aggregations': [
     hist('dayParis', '_createdAt', 'day', 'Europe/Paris'),
     hist('dayKolkata', '_createdAt', 'day', 'Asia/Kolkata'),
