@@ -116,9 +116,23 @@ interface Opened {
   blobs: BlobStore;
 }
 
+/** Schema changes not yet seen by every Cassandra node (a fresh keyspace on a loaded cluster): the store's init is idempotent, so it is run again. */
+const SCHEMA_NOT_AGREED = /Unknown CF|unconfigured table|table \S+ does not exist/i;
+
 async function open(config: WaggleConfig, readOnly: boolean): Promise<Opened> {
   const store = await openEntityStore(config, { readOnly });
-  await store.init();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await store.init();
+      break;
+    } catch (e) {
+      if (readOnly || attempt >= 3 || !SCHEMA_NOT_AGREED.test(describeError(e))) {
+        await store.close().catch(() => undefined);
+        throw e;
+      }
+      await new Promise((r) => setTimeout(r, 5000));
+    }
+  }
   try {
     const blobs = await openBlobStore(config);
     // a source is only listed and read: its init would create a folder or a bucket and clear stale uploads
