@@ -74,12 +74,31 @@ export async function openBlobStore(config: WaggleConfig): Promise<BlobStore> {
  */
 async function startCoordination(
   config: WaggleConfig,
+  onError: (what: string, e: unknown) => void,
 ): Promise<(Readiness & Singletons & { events?: EventRelay | undefined; stop(): Promise<void> }) | undefined> {
   const node = config.cluster;
   const cassandra = config.storage.cluster?.cassandra;
   if (!node || !cassandra) return undefined;
   const { ClusterCoordinator } = await import('@waggle/server-cluster');
-  return ClusterCoordinator.connect(cassandra, { ...node, version: VERSION });
+  return ClusterCoordinator.connect(cassandra, { ...node, version: VERSION, onError });
+}
+
+/**
+ * Failures of background cluster work (heartbeats, lease renewals, singleton runs, the stream's
+ * event log): logged once the app's logger exists, each kind at most every 30 s (they retry often).
+ */
+function coordinationErrors(): { onError: (what: string, e: unknown) => void; useLogger: (log: FastifyInstance['log']) => void } {
+  let log: FastifyInstance['log'] | undefined;
+  const last = new Map<string, number>();
+  return {
+    onError: (what, e) => {
+      const now = Date.now();
+      if (!log || now - (last.get(what) ?? 0) < 30_000) return;
+      last.set(what, now);
+      log.warn({ err: e }, `cluster: ${what} failed (retrying)`);
+    },
+    useLogger: (l) => (log = l),
+  };
 }
 
 /**
@@ -98,13 +117,14 @@ export async function createWaggle(config: WaggleConfig, opts: { logger?: boolea
   const store = await openEntityStore(config);
   await store.init();
   let coordination: Awaited<ReturnType<typeof startCoordination>>;
+  const errors = coordinationErrors();
   let services: Services;
   let boot: BootstrapResult;
   try {
     const blobs = await openBlobStore(config);
     await blobs.init();
     // after the store's init, which creates the keyspace the coordination tables go to
-    coordination = await startCoordination(config);
+    coordination = await startCoordination(config, errors.onError);
     services = createServices(
       config,
       store,
@@ -123,6 +143,7 @@ export async function createWaggle(config: WaggleConfig, opts: { logger?: boolea
     throw e;
   }
   const app = await buildApp(services, opts);
+  errors.useLogger(app.log);
   await services.analysis?.start();
   return {
     app,
