@@ -90,6 +90,7 @@ test('built in the editor, shared, opened by a colleague: server numbers, live c
     await addWidget(page, 'counter', 'Count');
     // a misspelt field: the server's message names it, shown next to the field, the dialog stays open
     await addWidget(page, 'bar', 'By status', async (d) => {
+      await d.getByLabel('Period', { exact: true }).selectOption('last30Days');
       await d.getByLabel('Aggregation field').fill('sevrity');
       await d.getByRole('button', { name: 'Add to dashboard' }).click();
       const err = d.getByTestId('field-error');
@@ -244,7 +245,15 @@ test('built in the editor, shared, opened by a colleague: server numbers, live c
     const i = Object.keys(bars).indexOf('New');
     await p.mouse.click(box.x + 40 + ((i + 0.5) * (box.width - 50)) / 3, box.y + box.height * 0.6);
     await p.waitForURL(/\/cases\?status=/);
-    assert.equal(new URL(p.url()).searchParams.get('status'), 'New');
+    const clicked = new URL(p.url()).searchParams;
+    assert.equal(clicked.get('status'), 'New');
+    // the widget's period travels too, as a Query API condition the list shows a note for
+    const extra = JSON.parse(clicked.get('where') ?? '[]') as Array<Record<string, { _field?: string }>>;
+    assert.ok(
+      extra.some((c) => c._between?._field === '_createdAt'),
+      `the period is among the extra conditions: ${clicked.get('where')}`,
+    );
+    await p.getByTestId('list-where').waitFor({ timeout: UI_TIMEOUT });
     const rows = p.getByTestId('case-row');
     await eventually(
       () => rows.count(),

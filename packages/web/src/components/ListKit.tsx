@@ -1,6 +1,7 @@
 /** What the case and alert lists share: URL-held filters, sort and page, sortable headers, row selection. */
 import { useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
+import { whereOf } from '../lib/filters';
 
 export interface ListParams {
   params: URLSearchParams;
@@ -40,7 +41,7 @@ export function useListParams(defaultSort: string, filterKeys: string[]): ListPa
       setParams(new URLSearchParams());
       setSelected(new Set());
     },
-    hasFilter: filterKeys.some((k) => params.get(k)),
+    hasFilter: [...filterKeys, 'where'].some((k) => params.get(k)),
     selected,
     setSelected,
   };
@@ -110,5 +111,26 @@ export function ParamSelect({
         ))}
       </select>
     </label>
+  );
+}
+
+/**
+ * The note above a list whose URL carries extra conditions (`where`, e.g. from a dashboard
+ * click-through: the widget's period, a time bucket): where they come from, and a button that
+ * removes them. Shown as text, never as markup.
+ */
+export function WhereNote({ list }: { list: ListParams }) {
+  const { params, set } = list;
+  if (!params.get('where')) return null;
+  const { conds, error } = whereOf(params);
+  const from = params.get('whereLabel');
+  return (
+    <p className={error ? 'notice error' : 'notice'} role="status" data-testid="list-where">
+      {error ??
+        `Also filtered by ${conds.length} condition${conds.length === 1 ? '' : 's'}${from ? ` from the dashboard widget "${from}"` : ''} (its period, time bucket or other conditions).`}{' '}
+      <button type="button" className="link" onClick={() => set({ where: null, whereLabel: null })}>
+        Remove
+      </button>
+    </p>
   );
 }

@@ -12,7 +12,7 @@ import { useLiveUpdates } from '../lib/stream';
 import { Markdown } from '../components/Markdown';
 import { ErrorBox, Loading } from '../components/States';
 import type { Pick as ChartPick } from './WidgetChart';
-import { clickThrough, formatDuration, isDurationField, STREAM_TYPES, statsBody, type Definition, type Widget } from './model';
+import { clickThrough, formatDuration, type PickContext, isDurationField, STREAM_TYPES, statsBody, type Definition, type Widget } from './model';
 
 const WidgetChart = lazy(() => import('./WidgetChart'));
 
@@ -50,16 +50,32 @@ function Counter({ w, value }: { w: Widget; value: unknown }) {
 
 const isBuckets = (v: unknown): v is { buckets: unknown[] } => typeof v === 'object' && v !== null && Array.isArray((v as { buckets?: unknown }).buckets);
 
+/** The period the server answered for, the end of a clicked time bucket (the next bucket's start, or the period's end) and a label for the list. */
+function pickContext(w: Widget, stats: Stats | undefined, p: ChartPick): PickContext {
+  const period = stats?.period;
+  const buckets = isBuckets(stats?.result) ? (stats.result.buckets as Array<{ key?: unknown }>) : [];
+  const i = buckets.findIndex((b) => b.key === p.key);
+  const next = i >= 0 ? buckets[i + 1]?.key : undefined;
+  const bucketEnd = typeof next === 'number' ? next : i >= 0 ? period?.to : undefined;
+  const at =
+    typeof p.key === 'number' && w.aggregation?.kind === 'histogram' ? `${new Date(p.key).toISOString().slice(0, 16).replace('T', ' ')} UTC` : String(p.key);
+  return {
+    ...(period ? { period } : {}),
+    ...(bucketEnd !== undefined ? { bucketEnd } : {}),
+    label: [widgetTitle(w), at, p.series].filter((x) => x !== undefined && x !== '').join(' · '),
+  };
+}
+
 /** The body of a widget: what it shows for its stats. */
 export function WidgetBody({ w, stats, height, timeZone }: { w: Widget; stats: Stats | undefined; height: number; timeZone?: string }) {
   const navigate = useNavigate();
   const title = widgetTitle(w);
   const onPick = useCallback(
     (p: ChartPick) => {
-      const url = clickThrough(w, p);
+      const url = clickThrough(w, p, pickContext(w, stats, p));
       if (url) void navigate(url);
     },
-    [navigate, w],
+    [navigate, w, stats],
   );
   if (w.type === 'text') return <Markdown text={w.markdown ?? ''} />;
   if (!stats) return <Loading what="Loading" />;

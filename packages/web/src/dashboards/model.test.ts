@@ -128,24 +128,58 @@ test('the stats body of a widget takes the dashboard period and time zone unless
   });
 });
 
-test('click-through opens the list the lists understand, with the widget filter', () => {
+test('click-through opens the list on exactly what the bucket counted', () => {
   const bar: Widget = { id: 'b', type: 'bar', entity: 'case', aggregation: { kind: 'terms', field: 'status' }, layout: { x: 0, y: 0, w: 6, h: 4 } };
+  const where = (url: string | undefined): unknown => JSON.parse(new URL(url!, 'http://x').searchParams.get('where') ?? 'null');
+  // what the list's filter form shows goes in its own parameters
   assert.equal(clickThrough(bar, { key: 'New' }), '/cases?status=New');
   assert.equal(clickThrough({ ...bar, aggregation: { kind: 'terms', field: 'assignee' } }, { key: null }), '/cases?assignee=-');
   assert.equal(clickThrough({ ...bar, aggregation: { kind: 'terms', field: 'flag' } }, { key: true }), '/cases?flag=1');
+  // other operators of the widget filter, and its period, go in `where` (Query API conditions)
   const alerts: Widget = {
     ...bar,
+    title: 'Phishing by status',
     entity: 'alert',
     filter: { _and: [{ _eq: { _field: 'source', _value: 'misp' } }, { _gt: { _field: 'severity', _value: 1 } }] },
     aggregation: { kind: 'terms', field: 'type', aggs: [{ kind: 'terms', field: 'status' }] },
   };
-  assert.equal(clickThrough(alerts, { key: 'phishing', series: 'New' }), '/alerts?source=misp&type=phishing&status=New');
-  // a time bucket alone cannot be shown by the lists (no date filter in their URL); a series can
-  const time: Widget = { ...bar, aggregation: { kind: 'histogram', field: '_createdAt', aggs: [{ kind: 'terms', field: 'severity' }] } };
+  const url = clickThrough(alerts, { key: 'phishing', series: 'New' }, { period: { from: 1000, to: 2000 } });
+  const u = new URL(url!, 'http://x');
+  assert.equal(u.pathname, '/alerts');
+  assert.deepEqual(
+    [...u.searchParams].filter(([k]) => !k.startsWith('where')),
+    [
+      ['source', 'misp'],
+      ['type', 'phishing'],
+      ['status', 'New'],
+    ],
+  );
+  assert.deepEqual(where(url), [{ _gt: { _field: 'severity', _value: 1 } }, { _between: { _field: '_createdAt', _from: 1000, _to: 2000 } }]);
+  assert.equal(u.searchParams.get('whereLabel'), 'Phishing by status');
+  // a filter that is not a list of conditions is carried whole
+  const orFilter = { _or: [{ _eq: { _field: 'severity', _value: 3 } }, { _eq: { _field: 'flag', _value: true } }] };
+  assert.deepEqual(where(clickThrough({ ...bar, filter: orFilter }, { key: 'New' })), [orFilter]);
+  // a time bucket: its range on the histogram's field, when the view knows where it ends
+  const time: Widget = { ...bar, dateField: 'startDate', aggregation: { kind: 'histogram', field: 'startDate', aggs: [{ kind: 'terms', field: 'severity' }] } };
   assert.equal(clickThrough(time, { key: 1700000000000 }), undefined);
-  assert.equal(clickThrough(time, { key: 1700000000000, series: '3' }), '/cases?severity=3');
-  // fields the list does not filter on, and entities without a list
-  assert.equal(clickThrough({ ...bar, aggregation: { kind: 'terms', field: 'impactStatus' } }, { key: 'NoImpact' }), undefined);
+  const bucket = clickThrough(
+    time,
+    { key: 1700000000000, series: '3' },
+    { bucketEnd: 1700086400000, period: { from: 1690000000000, to: 1710000000000 }, label: 'Per day · 2023-11-14' },
+  );
+  assert.equal(new URL(bucket!, 'http://x').searchParams.get('severity'), '3');
+  assert.deepEqual(where(bucket), [
+    { _between: { _field: 'startDate', _from: 1700000000000, _to: 1700086400000 } },
+    { _between: { _field: 'startDate', _from: 1690000000000, _to: 1710000000000 } },
+  ]);
+  // fields the list's form lacks are conditions too; a missing value is "has no such field"
+  assert.deepEqual(where(clickThrough({ ...bar, aggregation: { kind: 'terms', field: 'impactStatus' } }, { key: 'NoImpact' })), [
+    { _eq: { _field: 'impactStatus', _value: 'NoImpact' } },
+  ]);
+  assert.deepEqual(where(clickThrough({ ...bar, aggregation: { kind: 'terms', field: 'resolutionStatus' } }, { key: null })), [
+    { _not: { _has: 'resolutionStatus' } },
+  ]);
+  // entities without a list
   assert.equal(clickThrough({ ...bar, entity: 'observable', aggregation: { kind: 'terms', field: 'dataType' } }, { key: 'ip' }), undefined);
 });
 

@@ -468,34 +468,66 @@ export function pickFields(a: AggSpec | undefined): { outer?: string; inner?: st
   return { ...(a?.kind === 'terms' && a.field ? { outer: a.field } : {}), ...(sub?.field ? { inner: sub.field } : {}) };
 }
 
+/** What the view knows of a click beyond the chart: the period the server answered for, and the end of a clicked time bucket. */
+export interface PickContext {
+  period?: { from: number; to: number };
+  /** The start of the next time bucket (or the period's end) when a histogram bucket was clicked. */
+  bucketEnd?: number;
+  /** A label for the list's "filtered from a dashboard" note (widget title and bucket). */
+  label?: string;
+}
+
+/** A condition on `field` equal to a bucket key (`null`: the field is missing). */
+const keyCondition = (field: string, key: Key): unknown => (key === null ? { _not: { _has: field } } : { _eq: { _field: field, _value: key } });
+
 /**
- * The filtered list a click on a bar, slice or point opens: the clicked bucket key (terms) and
- * series name (nested terms), plus the widget filter's `=` conditions that the list takes.
- * Undefined when the list cannot show what was clicked (other entities, fields the list does not
- * filter on, a time bucket without a series).
+ * The filtered list a click on a bar, slice or point opens, showing exactly the documents the
+ * bucket counted: the clicked bucket key (terms, or a time bucket of a histogram) and series
+ * (nested terms), the widget's filter and its period. What the list's filter form shows goes in
+ * its own URL parameters (`status=New`); the rest (the period, other operators and fields, a time
+ * bucket) goes in `where`, a JSON array of Query API conditions the list ANDs with its own, and
+ * `whereLabel` names where they came from. Undefined for entities without a list, and for a time
+ * bucket whose end is unknown.
  */
-export function clickThrough(w: Widget, pick: { key?: Key; series?: string }): string | undefined {
+export function clickThrough(w: Widget, pick: { key?: Key; series?: string }, ctx: PickContext = {}): string | undefined {
   const list = w.entity ? LISTS[w.entity] : undefined;
   if (!list) return undefined;
-  const { outer, inner } = pickFields(w.aggregation);
+  const a = w.aggregation;
+  const { outer, inner } = pickFields(a);
   const params = new URLSearchParams();
-  for (const r of filterToRows(w.filter) ?? []) {
-    const p = list.params[r.field];
-    if (p && r.op === '_eq') params.set(p, r.field === 'flag' ? (r.value === 'true' ? '1' : '') : r.value);
+  const where: unknown[] = [];
+  const rows = filterToRows(w.filter);
+  if (rows === undefined) where.push(w.filter);
+  else {
+    const parts = rows.length > 1 && isObj(w.filter) && Array.isArray(w.filter._and) ? (w.filter._and as unknown[]) : [w.filter];
+    rows.forEach((r, i) => {
+      const p = list.params[r.field];
+      // the list's flag box only says "flagged"; "not flagged" stays a condition
+      if (p && r.op === '_eq' && r.value !== '' && (r.field !== 'flag' || r.value === 'true')) params.set(p, r.field === 'flag' ? '1' : r.value);
+      else if (parts[i] !== undefined) where.push(parts[i]);
+    });
   }
   let picked = false;
   const add = (field: string | undefined, key: Key | undefined) => {
     if (!field || key === undefined) return;
     const p = list.params[field];
     const v = p ? paramValue(field, key) : undefined;
-    if (!p || v === undefined) return;
-    params.set(p, v);
+    if (p && v !== undefined) params.set(p, v);
+    else where.push(keyCondition(field, key));
     picked = true;
   };
-  add(outer, pick.key);
+  if (a?.kind === 'histogram' && a.field && typeof pick.key === 'number' && ctx.bucketEnd !== undefined) {
+    where.push({ _between: { _field: a.field, _from: pick.key, _to: ctx.bucketEnd } });
+    picked = true;
+  } else if (a?.kind !== 'histogram') add(outer, pick.key);
   add(inner, pick.series);
   if (!picked) return undefined;
+  if (ctx.period) where.push({ _between: { _field: w.dateField ?? '_createdAt', _from: ctx.period.from, _to: ctx.period.to } });
   for (const [k, v] of [...params]) if (v === '') params.delete(k);
+  if (where.length) {
+    params.set('where', JSON.stringify(where));
+    params.set('whereLabel', ctx.label ?? (w.title || w.id));
+  }
   return `${list.path}?${params.toString()}`;
 }
 

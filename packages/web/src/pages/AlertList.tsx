@@ -1,14 +1,14 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
 import { api, queryPage } from '../lib/api';
-import { f, filterStep, sortStep, type Filter } from '../lib/filters';
+import { f, filterStep, sortStep, whereOf, type Filter } from '../lib/filters';
 import { useResource, useTitle } from '../lib/hooks';
 import { useLiveUpdates } from '../lib/stream';
 import { ALERT_STATUSES } from '../lib/options';
 import type { Alert, Case } from '../lib/types';
 import { Severity, Status, Tags, formatDate, SEVERITIES } from '../components/Badges';
 import { Pager, toggle } from '../components/Pager';
-import { ListHeader, ParamSelect, useListParams } from '../components/ListKit';
+import { ListHeader, ParamSelect, useListParams, WhereNote } from '../components/ListKit';
 import { Empty, ErrorBox, FormError, Loading } from '../components/States';
 import { ConfirmDialog, splitTags } from '../components/CaseDialogs';
 import { CasePickerDialog } from '../components/CasePicker';
@@ -43,6 +43,7 @@ function filtersOf(p: URLSearchParams): Filter[] {
   for (const tag of splitTags(p.get('tags') ?? '')) out.push(f.eq('tags', tag));
   const q = p.get('q')?.trim();
   if (q) out.push(f.or(f.contains('title', q), f.eq('sourceRef', q)));
+  out.push(...whereOf(p).conds);
   return out;
 }
 
@@ -119,6 +120,7 @@ export function AlertList() {
           </button>
         ) : null}
       </form>
+      <WhereNote list={list0} />
 
       {selected.size > 0 ? (
         <div className="bulk" role="toolbar" aria-label="Bulk actions">

@@ -1,14 +1,14 @@
 import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router-dom';
 import { api, queryPage } from '../lib/api';
-import { f, filterStep, sortStep, type Filter } from '../lib/filters';
+import { f, filterStep, sortStep, whereOf, type Filter } from '../lib/filters';
 import { useResource, useTitle } from '../lib/hooks';
 import { useLiveUpdates } from '../lib/stream';
 import { CASE_STATUSES, customFieldValue, listCustomFields, listUsers } from '../lib/options';
 import type { Case } from '../lib/types';
 import { Severity, Status, Tags, Tlp, formatDate, SEVERITIES } from '../components/Badges';
 import { Pager, toggle } from '../components/Pager';
-import { ListHeader, ParamSelect, useListParams } from '../components/ListKit';
+import { ListHeader, ParamSelect, useListParams, WhereNote } from '../components/ListKit';
 import { Empty, ErrorBox, FormError, Loading } from '../components/States';
 import { CloseCaseDialog, ConfirmDialog, NewCaseDialog, splitTags } from '../components/CaseDialogs';
 import { Dialog } from '../components/Dialog';
@@ -46,6 +46,7 @@ function filtersOf(p: URLSearchParams, cfType: (name: string) => ReturnType<type
   const q = p.get('q')?.trim();
   if (q) out.push(/^#?\d+$/.test(q) ? f.or(f.eq('number', Number(q.replace('#', ''))), f.contains('title', q)) : f.contains('title', q));
   if (p.get('flag') === '1') out.push(f.eq('flag', true));
+  out.push(...whereOf(p).conds);
   return out;
 }
 
@@ -168,6 +169,7 @@ export function CaseList() {
           </button>
         ) : null}
       </form>
+      <WhereNote list={list0} />
 
       {selected.size > 0 ? (
         <div className="bulk" role="toolbar" aria-label="Bulk actions">
