@@ -122,6 +122,21 @@ describe('CassandraEventLog', { skip: skipWithoutCassandra }, () => {
     await stopAll();
   });
 
+  test('large records in a burst (60 × 100 kB) are written in several batches and all arrive, in order', async () => {
+    const reader = await node('r');
+    const writer = await node('w');
+    const big = 'x'.repeat(100_000);
+    writer.log.send(Array.from({ length: 60 }, (_, i) => ({ ...audit(`big-${i}`, 'w'), details: { big } })));
+    const mine = (): Doc[] => reader.got.filter((d) => d._id.startsWith('big-'));
+    await waitFor('the reader got all 60', () => mine().length === 60);
+    assert.deepEqual(
+      mine().map((d) => d._id),
+      Array.from({ length: 60 }, (_, i) => `big-${i}`),
+    );
+    assert.equal((mine()[59]!.details as { big: string }).big.length, 100_000);
+    await stopAll();
+  });
+
   test('stop writes what is queued before it resolves', async () => {
     const reader = await node('r');
     const writer = await node('w');

@@ -126,7 +126,10 @@ export class CassandraEventLog implements EventRelay {
   /** Writes the queue in order, one batch at a time; a failed batch is retried (for about 30 s) before being dropped. */
   private async drain(): Promise<void> {
     while (this.queue.length) {
-      const take = this.queue.splice(0, 200);
+      // one partition per batch is one mutation: no batch size limit, but keep it well under the mutation size limit
+      let n = 0;
+      for (let bytes = 0; n < this.queue.length && n < 200 && bytes < 1_000_000; n++) bytes += this.queue[n]!.doc.length;
+      const take = this.queue.splice(0, n);
       const rows = take.map((p) => ({ ...p, ts: this.nextTimeUuid() }));
       const byBucket = new Map<number, typeof rows>();
       for (const r of rows) {
