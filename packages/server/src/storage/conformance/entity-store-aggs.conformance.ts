@@ -390,7 +390,8 @@ function registerGeneratedAggregations(ctx: SuiteCtx): void {
           _createdAt: at,
           _orgs: [rnd.bool(0.8) ? 'oa' : 'ob'],
           title: `alert ${i}`,
-          type: rnd.pick(['misp', 'email', 'edr']),
+          // some without a type: histograms count them, per-type sub-aggregations do not
+          ...(rnd.bool(0.9) ? { type: rnd.pick(['misp', 'email', 'edr']) } : {}),
           source: rnd.pick(['s1', 's2', 's3', 's4']),
           sourceRef: `r${i}`,
           stage: rnd.pick(['New', 'InProgress', 'Closed']),

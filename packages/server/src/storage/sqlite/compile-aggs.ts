@@ -247,6 +247,8 @@ class AggRunner {
   private readonly levels = new Map<Agg, Level>();
   /** Rows of a child `terms` already read while counting its parent (`childRows`), for the child's own table. */
   private readonly readAhead = new Map<Agg, Array<Record<string, unknown>>>();
+  /** The values of the first column of a covering index (`pieceGroups`), null when too many. */
+  private readonly groupValues = new Map<string, readonly unknown[] | null>();
 
   constructor(
     private readonly q: Pick<Query, 'entity' | 'where'>,
@@ -288,7 +290,8 @@ class AggRunner {
     // (wider) period instead and filter the piece row by row: the query's top-level range on the
     // field is taken out of its filter and intersected with each piece.
     const split = pw < 0 ? { rest: this.q.where, from: -Infinity, to: Infinity } : splitRange(this.q.where, path[pw]!.fields![0]!);
-    const run = (piece?: { at: number; next: number }): Array<Record<string, unknown>> => {
+    const groups = pw < 0 ? undefined : this.pieceGroups(path, pw, select, joins, fields);
+    const run = (piece?: { at: number; next: number }, groupCond?: (params: unknown[]) => string): Array<Record<string, unknown>> => {
       const params: unknown[] = [];
       const keys = path.flatMap((l, i) => (i === pw ? [`${push(params, piece!.at)} AS k${i}`] : l.key ? [`${l.key} AS k${i}`] : []));
       const where = [compileWhere({ entity: this.q.entity, where: split.rest }, params)];
@@ -305,9 +308,10 @@ class AggRunner {
         where.push(`${raw} >= ${push(params, lo)}`);
         if (hi !== Infinity) where.push(`${raw} < ${push(params, hi)}`);
       }
+      if (groupCond) where.push(groupCond(params));
       const groupBy = path.flatMap((l, i) => (l.key && i !== pw ? [`k${i}`] : []));
       const sql =
-        `SELECT ${[...keys, ...select].join(', ')} FROM ${table(this.def.name)} t0${index ? ` INDEXED BY ${index}` : ''}` +
+        `SELECT ${[...keys, ...select].join(', ')} FROM ${table(this.def.name)} t0${(groups?.index ?? index) ? ` INDEXED BY ${groups?.index ?? index}` : ''}` +
         `${[...path.flatMap((l) => l.joins), ...joins].map((j) => ` ${j}`).join('')}` +
         ` WHERE ${where.join(' AND ')}${groupBy.length ? ` GROUP BY ${groupBy.join(', ')}` : ''}`;
       return this.exec(sql, params);
@@ -315,7 +319,53 @@ class AggRunner {
     if (pw < 0) return run();
     const { starts, end } = path[pw]!.pieces!;
     // a piece's query without GROUP BY answers one row even when nothing matches (count 0: callers skip it)
-    return starts.flatMap((at, i) => run({ at, next: starts[i + 1] ?? end ?? Infinity }));
+    if (!groups) return starts.flatMap((at, i) => run({ at, next: starts[i + 1] ?? end ?? Infinity }));
+    const { column, values } = groups;
+    return starts.flatMap((at, i) => {
+      const piece = { at, next: starts[i + 1] ?? end ?? Infinity };
+      return [
+        ...(values.length ? run(piece, (params) => `${column} IN (${values.map((v) => push(params, v)).join(', ')})`) : []),
+        ...run(piece, () => `${column} IS NULL`),
+      ];
+    });
+  }
+
+  /**
+   * A piecewise histogram's count grouped by one column `g` below it (per-day counts by type) is
+   * read, per piece, through a covering index that leads with `g` then the histogram's field, with
+   * `g IN (its values)`: SQLite seeks the piece within each value and gets the rows in group order,
+   * where grouping the piece's rows of the date-led index sorts them. The values (at most
+   * `MAX_IN_VALUES`, else undefined) are enumerated by seeks in that index; NULL is counted apart.
+   */
+  private pieceGroups(
+    path: readonly Level[],
+    pw: number,
+    select: readonly string[],
+    joins: readonly string[],
+    fields: string[] | undefined,
+  ): { index: string; column: string; values: readonly unknown[] } | undefined {
+    if (path.length !== 2 || select.length !== 1 || select[0] !== 'count(*) AS n' || joins.length || !fields || fields.length) return undefined;
+    const g = path[1 - pw]!;
+    const pieceField = path[pw]!.fields?.[0];
+    const base = exprFields(this.q.where);
+    if (!g.key || g.pieces || g.joins.length || g.fields?.length !== 1 || !pieceField || !base) return undefined;
+    const gf = g.fields[0]!;
+    const need = [...base, gf, pieceField];
+    const c = coveringIndexes(this.def).find((x) => x.fields[0] === gf && x.fields[1] === pieceField && need.every((f) => f === '_id' || x.fields.includes(f)));
+    if (!c) return undefined;
+    let values = this.groupValues.get(c.index);
+    if (values === undefined) {
+      const t = `${table(this.def.name)} t0 INDEXED BY ${c.index}`;
+      const next = (cond: string): string => `(SELECT ${g.key} FROM ${t} WHERE ${cond} ORDER BY ${g.key} LIMIT 1)`;
+      const rows = this.exec(
+        `WITH RECURSIVE tv(v) AS (SELECT ${next(`${g.key} IS NOT NULL`)} UNION ALL SELECT ${next(`${g.key} > tv.v`)} FROM tv WHERE tv.v IS NOT NULL LIMIT ${MAX_IN_VALUES + 1})` +
+          ` SELECT v FROM tv WHERE v IS NOT NULL`,
+        [],
+      );
+      values = rows.length > MAX_IN_VALUES ? null : rows.map((r) => r.v);
+      this.groupValues.set(c.index, values);
+    }
+    return values ? { index: c.index, column: g.key, values } : undefined;
   }
 
   /** The bucket keys of a row along `path` (`true` for filters), or undefined when a key is missing. */
@@ -573,6 +623,9 @@ class AggRunner {
     return Number(r?.n ?? 0);
   }
 }
+
+/** Values of a column `pieceGroups` lists in an IN before it lets SQLite group (and sort) the rows instead. */
+const MAX_IN_VALUES = 64;
 
 /** Distinct values `sideTableTerms` enumerates by seeks before it reads the field's rows in one pass instead. */
 const MAX_SEEK_VALUES = 2_000;
