@@ -180,42 +180,81 @@ export class CassandraEventLog implements EventRelay {
     this.pollTimer.unref();
   }
 
-  /** Reads the log from the previous read minus the overlap, and delivers the records not seen yet. */
+  /**
+   * Reads the log from the previous read minus the overlap, and delivers the records not seen
+   * yet. The overlap (already read once) is read without the documents: a record found there for
+   * the first time (a late write, a writer whose clock is behind) is then fetched by its key.
+   */
   async poll(): Promise<void> {
     const started = this.now();
     // after a long outage, no further back than the rows can live
-    const from = Math.max(this.lastRead - this.overlapMs, started - 590_000);
+    const mark = Math.max(this.lastRead, started - 590_000);
+    const from = mark - this.overlapMs;
     const to = started + this.overlapMs;
-    const out: Doc[] = [];
+    const late: Doc[] = [];
+    const fresh: Doc[] = [];
     try {
-      for (let b = Math.floor(from / BUCKET_MS); b <= Math.floor(to / BUCKET_MS); b++) {
-        let pageState: string | undefined;
-        do {
+      for (let b = Math.floor(from / BUCKET_MS); b <= Math.floor(mark / BUCKET_MS); b++) {
+        const bucket = cassandra.types.Long.fromNumber(b);
+        const missed: CqlRow[] = [];
+        await this.scan(
+          'SELECT ts, id, node FROM cluster_events WHERE bucket = ? AND ts > minTimeuuid(?) AND ts < minTimeuuid(?)',
+          [bucket, new Date(from), new Date(mark)],
+          (row) => {
+            // another node's record is marked seen only once its document is fetched
+            if (row.get('node') !== this.opts.nodeId) {
+              if (!this.seen.has(String(row.get('id')))) missed.push(row);
+            } else this.firstSight(row);
+          },
+        );
+        for (const row of missed) {
           const rs = await this.client.execute(
-            'SELECT ts, id, node, doc FROM cluster_events WHERE bucket = ? AND ts > minTimeuuid(?)',
-            [cassandra.types.Long.fromNumber(b), new Date(from)],
-            { ...QUERY, fetchSize: 2000, ...(pageState ? { pageState } : {}) },
+            'SELECT doc FROM cluster_events WHERE bucket = ? AND ts = ? AND id = ?',
+            [bucket, row.get('ts'), row.get('id')],
+            QUERY,
           );
-          for (const row of rs.rows) {
-            const id = String(row.get('id'));
-            if (this.seen.has(id)) continue;
-            this.seen.set(id, (row.get('ts') as cassandra.types.TimeUuid).getDate().getTime());
-            if (row.get('node') !== this.opts.nodeId) out.push(JSON.parse(String(row.get('doc'))) as Doc);
-          }
-          pageState = rs.pageState ?? undefined;
-        } while (pageState && !this.stopped);
+          const doc = rs.rows[0]?.get('doc');
+          if (this.firstSight(row) && typeof doc === 'string') late.push(JSON.parse(doc) as Doc);
+        }
+      }
+      for (let b = Math.floor(mark / BUCKET_MS); b <= Math.floor(to / BUCKET_MS); b++) {
+        await this.scan(
+          'SELECT ts, id, node, doc FROM cluster_events WHERE bucket = ? AND ts >= minTimeuuid(?)',
+          [cassandra.types.Long.fromNumber(b), new Date(mark)],
+          (row) => {
+            if (this.firstSight(row)) fresh.push(JSON.parse(String(row.get('doc'))) as Doc);
+          },
+        );
       }
     } catch (e) {
       // delivered what was read; the next poll starts from the same point and skips it
       this.opts.onError?.('event log read', e);
-      this.emit(out);
+      this.emit([...late, ...fresh]);
       return;
     }
     this.lastRead = started;
-    this.emit(out);
+    this.emit([...late, ...fresh]);
     // ids older than any future read's lower bound can be forgotten
     const floor = started - 2 * this.overlapMs;
     for (const [id, at] of this.seen) if (at < floor) this.seen.delete(id);
+  }
+
+  /** Records a row as seen; true when it is another node's record not delivered yet. */
+  private firstSight(row: CqlRow): boolean {
+    const id = String(row.get('id'));
+    if (this.seen.has(id)) return false;
+    this.seen.set(id, (row.get('ts') as cassandra.types.TimeUuid).getDate().getTime());
+    return row.get('node') !== this.opts.nodeId;
+  }
+
+  /** Runs a read over every page, in clustering order. */
+  private async scan(query: string, params: unknown[], onRow: (row: CqlRow) => void): Promise<void> {
+    let pageState: string | undefined;
+    do {
+      const rs = await this.client.execute(query, params, { ...QUERY, fetchSize: 2000, ...(pageState ? { pageState } : {}) });
+      for (const row of rs.rows) onRow(row);
+      pageState = rs.pageState ?? undefined;
+    } while (pageState && !this.stopped);
   }
 
   private emit(out: Doc[]): void {
