@@ -689,7 +689,7 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
   // ---------------------------------------------------------------- index writes and repair
 
   /** Indexes (or removes) documents after Cassandra has them; failures go to the outbox. */
-  private async indexDocs(items: readonly Prepared[], refresh: 'wait_for' | false = 'wait_for'): Promise<void> {
+  private async indexDocs(items: readonly Prepared[]): Promise<void> {
     if (items.length === 0) return;
     const body: unknown[] = [];
     for (const it of items) {
@@ -703,7 +703,7 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
     }
     const failed: Prepared[] = [];
     try {
-      const res = await this.search.request({ method: 'POST', path: '/_bulk', bulkBody: body, querystring: refresh ? { refresh } : {} });
+      const res = await this.search.request({ method: 'POST', path: '/_bulk', bulkBody: body, querystring: { refresh: 'wait_for' } });
       const r = res.body as { errors?: boolean; items?: Array<Record<string, { status?: number }>> };
       if (r.errors) {
         r.items?.forEach((item, i) => {
@@ -853,11 +853,8 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
       { concurrencyLevel: 32, raiseOnFirstError: true },
     );
     if (r.errors.length) throw r.errors[0]!;
-    // indexed without waiting for a refresh (a bulk copy, like reindex); failures go to the outbox
-    await this.indexDocs(
-      docs.map((doc) => ({ doc, prevVersion: undefined })),
-      false,
-    );
+    // like every write: indexed with refresh=wait_for (queries see them once this resolves); failures go to the outbox
+    await this.indexDocs(docs.map((doc) => ({ doc, prevVersion: undefined })));
   }
 
   async scanClaims(cursor: string | undefined, limit: number): Promise<ScanPage<UniqueClaim>> {

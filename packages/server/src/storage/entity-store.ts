@@ -120,7 +120,8 @@ export interface EntityStore {
   scan(type: string, cursor: string | undefined, limit: number): Promise<ScanPage<Doc>>;
   /**
    * Writes documents exactly as given (ids, `_version`, dates, `_orgs`, `_parents`), replacing any
-   * document of the same type and id; no version, uniqueness or audit checks. Idempotent.
+   * document of the same type and id; no version, uniqueness or audit checks. Idempotent. Like
+   * every write, queries see them once it resolves.
    */
   restore(docs: readonly Doc[]): Promise<void>;
   /** Up to `limit` uniqueness claims from `cursor`, as `scan` pages documents. */
