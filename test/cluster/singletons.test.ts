@@ -194,9 +194,9 @@ describe('the Cortex connector poller on two Waggle nodes', { skip: skipServer, 
     const cortex = r.services.cortex!;
     let polls = 0;
     const pollOnce = cortex.pollOnce.bind(cortex);
-    cortex.pollOnce = (waitMs?: number) => {
+    cortex.pollOnce = (waitMs?: number, signal?: AbortSignal) => {
       polls++;
-      return pollOnce(waitMs);
+      return pollOnce(waitMs, signal);
     };
     return { r, polls: () => polls };
   }

@@ -306,8 +306,11 @@ export class CortexConnectorService {
     }
   }
 
-  /** Polls engines for jobs still running; local jobs also end through `onLocalJobDone`. */
-  async pollOnce(waitMs = 0): Promise<void> {
+  /**
+   * Polls engines for jobs still running; local jobs also end through `onLocalJobDone`. Stops
+   * between two jobs once `signal` aborts (this node lost the poller's lease: another polls now).
+   */
+  async pollOnce(waitMs = 0, signal?: AbortSignal): Promise<void> {
     if (this.polling) return;
     this.polling = true;
     try {
@@ -318,6 +321,7 @@ export class CortexConnectorService {
         output: { kind: 'rows', from: 0, to: 500 },
       });
       for (const job of r.kind === 'rows' ? r.rows : []) {
+        if (signal?.aborted) return;
         const engine = this.engine(String(job.cortexId));
         if (!engine || !job.cortexJobId) continue;
         try {
@@ -335,6 +339,7 @@ export class CortexConnectorService {
         output: { kind: 'rows', from: 0, to: 500 },
       });
       for (const action of actions.kind === 'rows' ? actions.rows : []) {
+        if (signal?.aborted) return;
         const engine = this.engine(String(action.cortexId));
         if (!engine || !action.cortexJobId) continue;
         try {
@@ -407,7 +412,7 @@ export class CortexConnectorService {
    */
   startPolling(seconds: number, singletons: Singletons = new LocalSingletons()): void {
     if (this.poller || !this.engines.some((e) => e.kind === 'cortex')) return;
-    this.poller = singletons.runSingleton('cortex-poller', () => this.pollOnce(), { everyMs: seconds * 1000 });
+    this.poller = singletons.runSingleton('cortex-poller', (signal) => this.pollOnce(0, signal), { everyMs: seconds * 1000 });
   }
 
   /** Stops polling (waits for a poll in progress). */
