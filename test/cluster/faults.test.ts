@@ -45,13 +45,13 @@ after(async () => {
  * read can time out while the failure detector has not yet marked a killed node down). The first
  * tries that failed are returned for the report.
  */
-async function probeReads(url: string, auth: string, l: FaultLoad, n: number): Promise<{ failed: string[]; retried: string[] }> {
+async function probeReads(url: string, auth: string, l: FaultLoad, n: number, casesOnly = false): Promise<{ failed: string[]; retried: string[] }> {
   const cases = [...l.cases].slice(-200);
   const alerts = [...l.alerts].slice(-200);
   const failed: string[] = [];
   const retried: string[] = [];
   for (let i = 0; i < n; i++) {
-    const isCase = i % 2 === 0;
+    const isCase = casesOnly || i % 2 === 0;
     const [id, want] = isCase ? cases[Math.floor(Math.random() * cases.length)]! : alerts[Math.floor(Math.random() * alerts.length)]!;
     const title = typeof want === 'string' ? want : want.title;
     for (let attempt = 0; attempt < 2; attempt++) {
@@ -129,7 +129,9 @@ test('faults under a write load: a Waggle node, a Cassandra node, OpenSearch, a 
   console.log(`faults (c) OpenSearch stopped in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   t0 = Date.now();
   await sleep(5_000);
-  const c = await probeReads(url, auth, l, 30);
+  // an alert is rendered with its observable count, a query: alert reads fail with the outage's
+  // 503 (counted in the stage's figures); cases are read by id from Cassandra alone
+  const c = await probeReads(url, auth, l, 30, true);
   await sleep(Math.max(0, 30_000 - (Date.now() - t0)));
   const outage = l.nextStage();
   console.log(`faults (c) OpenSearch down 30 s: ${outage.summary()}`);
