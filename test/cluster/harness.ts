@@ -330,7 +330,15 @@ export class ClusterHarness {
       this.haproxy.kill('SIGTERM');
       await gone;
     }
-    await Promise.all(this.nodes.map((n) => n.stop('SIGTERM')));
+    // a node that has not exited 20 s after SIGTERM is killed (seen once after the OpenSearch
+    // restart of the fault suite: one node never exited and held the run)
+    await Promise.all(
+      this.nodes.map(async (n) => {
+        const timer = setTimeout(() => void n.stop('SIGKILL'), 20_000);
+        await n.stop('SIGTERM');
+        clearTimeout(timer);
+      }),
+    );
     await this.dropData();
     for (const args of this.started.reverse()) script(args[0]!, ...args.slice(1));
     this.started.length = 0;
