@@ -109,6 +109,28 @@ if (SKIP) {
       assert.deepEqual(afterRepair, { kind: 'count', count: 1 });
     });
 
+    test('repairIndex() drains an outbox of more than one bulk request (200 entries each)', async () => {
+      const ns = `${run}-outbox-many`;
+      const s = await open(ns);
+      const s2 = await open(ns);
+      stores.push(s, s2);
+      // as above: this second store's index writes fail (a stand-in for an OpenSearch outage)
+      (s2 as unknown as { search: { request(): Promise<never> } }).search = {
+        request: () => Promise.reject(new Error('connect ECONNREFUSED (simulated OpenSearch outage)')),
+      };
+      const docs = await Promise.all(
+        Array.from({ length: 205 }, (_, i) =>
+          s2.insert({ _id: s2.newId(), _type: 'case', _createdAt: i, _createdBy: 't', _orgs: ['o'], _parents: {}, title: 'queued many' }),
+        ),
+      );
+      await s.delete('case', docs[0]!._id);
+      assert.equal(await s.outboxSize(), 205);
+      assert.equal(await s.repairIndex(), 205);
+      assert.equal(await s.outboxSize(), 0);
+      const count = await s.query({ entity: 'case', where: q.eq('title', 'queued many'), sort: [], output: { kind: 'count' } });
+      assert.deepEqual(count, { kind: 'count', count: 204 }, 'every queued document indexed, the deleted one not');
+    });
+
     test('reindex rebuilds missing index entries from Cassandra, with progress', async () => {
       const ns = `${run}-reindex`;
       const s = await open(ns);

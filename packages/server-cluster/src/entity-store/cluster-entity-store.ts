@@ -737,30 +737,42 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
 
   /**
    * Drains the outbox: each listed document is indexed from Cassandra's current copy, or
-   * removed from the index when Cassandra no longer has it. Resolves the number repaired.
+   * removed from the index when Cassandra no longer has it, 200 entries per bulk request (one
+   * refresh wait per request: one request per entry took about 1 s each, 20 minutes for the 1,300
+   * entries of a 30 s outage under load). Resolves the number repaired.
    * Meant to run as a singleton job (one node holding the lease).
    */
   async repairIndex(): Promise<number> {
     const ks = this.opts.cassandra.keyspace;
     const rs = await this.cql.execute(`SELECT type, id FROM ${ks}.outbox WHERE ns = ?`, [this.ns], { ...EXEC, fetchSize: PAGE });
+    const entries = rs.rows.map((r) => ({ type: String(r.type), id: String(r.id) }));
     let repaired = 0;
-    for (const r of rs.rows) {
-      const type = String(r.type);
-      const id = String(r.id);
-      const doc = await this.get(type, id);
-      const body: unknown[] = doc
-        ? [
-            { index: { _index: this.index(type), _id: `${this.ns}:${id}`, version: doc._version, version_type: 'external_gte' } },
-            project(doc, this.ns, this.def(type), this.deps),
-          ]
-        : [{ delete: { _index: this.index(type), _id: `${this.ns}:${id}` } }];
-      const res = await this.search.request({ method: 'POST', path: '/_bulk', bulkBody: body, querystring: { refresh: 'wait_for' } });
-      const item = (res.body as { items?: Array<Record<string, { status?: number }>> }).items?.[0];
-      const status = item ? (Object.values(item)[0]?.status ?? 500) : 500;
-      if (status < 300 || status === 409 || status === 404) {
-        await this.cql.execute(`DELETE FROM ${ks}.outbox WHERE ns = ? AND type = ? AND id = ?`, [this.ns, type, id], EXEC);
-        repaired++;
+    for (let i = 0; i < entries.length; i += 200) {
+      const chunk = entries.slice(i, i + 200);
+      const docs = new Map<string, Doc>();
+      for (const type of new Set(chunk.map((e) => e.type))) {
+        const ids = chunk.filter((e) => e.type === type).map((e) => e.id);
+        for (const d of await this.getMany(type, ids)) docs.set(`${type}\0${d._id}`, d);
       }
+      const body = chunk.flatMap(({ type, id }) => {
+        const doc = docs.get(`${type}\0${id}`);
+        return doc
+          ? [
+              { index: { _index: this.index(type), _id: `${this.ns}:${id}`, version: doc._version, version_type: 'external_gte' } },
+              project(doc, this.ns, this.def(type), this.deps),
+            ]
+          : [{ delete: { _index: this.index(type), _id: `${this.ns}:${id}` } }];
+      });
+      const res = await this.search.request({ method: 'POST', path: '/_bulk', bulkBody: body, querystring: { refresh: 'wait_for' } });
+      const items = (res.body as { items?: Array<Record<string, { status?: number }>> }).items ?? [];
+      const done = chunk.filter((_, k) => {
+        const status = items[k] ? (Object.values(items[k])[0]?.status ?? 500) : 500;
+        return status < 300 || status === 409 || status === 404;
+      });
+      await Promise.all(
+        done.map(({ type, id }) => this.cql.execute(`DELETE FROM ${ks}.outbox WHERE ns = ? AND type = ? AND id = ?`, [this.ns, type, id], EXEC)),
+      );
+      repaired += done.length;
     }
     return repaired;
   }
