@@ -54,8 +54,10 @@ try {
   const port = Number(new URL(h.url).port);
   const target = { host: '127.0.0.1', port };
   const agent = new http.Agent({ keepAlive: true });
-  const call = async (req: Req): Promise<Record<string, unknown> & { _id?: string }> => {
+  // set-up requests: a 5xx (a Cassandra timeout on this loaded machine) is tried again, twice at most
+  const call = async (req: Req, attempt = 0): Promise<Record<string, unknown> & { _id?: string }> => {
     const r = await request(agent, target, req);
+    if (r.status >= 500 && attempt < 2) return call(req, attempt + 1);
     if (r.status < 200 || r.status >= 300) throw new Error(`${req.method} ${req.path}: HTTP ${r.status} ${r.body.slice(0, 300)}`);
     return r.body ? JSON.parse(r.body) : {};
   };
