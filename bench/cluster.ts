@@ -131,8 +131,9 @@ try {
     ['similar cases of an alert', similar],
   ];
   const queries = [];
-  for (const [name, req] of scenarios)
+  for (const [name, req] of scenarios) {
     queries.push(await runLoad({ name, target, concurrency: 1, requests: QUERIES, warmup: 10, make: () => req, check: undefined }));
+  }
   const probe = JSON.parse((await request(agent, target, similar)).body) as Array<{ extraData?: { similarCases?: unknown[] } }>;
   const similarCases = probe[0]?.extraData?.similarCases?.length ?? 0;
   agent.destroy();
