@@ -9,3 +9,4 @@ export { S3SetupError } from './s3/s3-errors.js';
 export { ClusterCoordinator, type CoordinatorOptions, type CoordinatorCassandra } from './coordination/coordinator.js';
 export { CassandraEventLog, type EventLogOptions } from './stream/cassandra-event-log.js';
 export { clusterStatus, runningMembers, type ClusterStatusOptions, type ClusterStatusReport } from './ops/cluster-status.js';
+export { cassandraUnavailable } from './cassandra/cassandra-errors.js';

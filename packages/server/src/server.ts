@@ -10,7 +10,7 @@ import type { WaggleConfig } from './config/config.js';
 import { SqliteEntityStore } from './storage/sqlite/sqlite-entity-store.js';
 import type { EntityStore } from './storage/entity-store.js';
 import { ALL_ORGS, ENTITIES, RESTRICTED_TO, SYSTEM_FIELDS, entityDef, fieldDef } from './entities/registry.js';
-import { ConflictError, NotFoundError, SearchError, ServiceUnavailableError } from './errors/errors.js';
+import { ConflictError, NotFoundError, registerUnavailableClassifier, SearchError, ServiceUnavailableError } from './errors/errors.js';
 import { DERIVED_FIELDS } from './query/derived-fields.js';
 import { bucketStart } from './query/aggregate-docs.js';
 import { LocalFsBlobStore } from './storage/localfs/localfs-blob-store.js';
@@ -49,7 +49,9 @@ export async function openEntityStore(config: WaggleConfig, opts: { readOnly?: b
   if (config.storage.backend !== 'cluster' || !cluster) {
     return new SqliteEntityStore({ path: join(config.dataDir, 'waggle.db'), synchronous: config.storage.sqlite.synchronous, ...readOnly });
   }
-  const { CassandraOpenSearchEntityStore } = await import('@waggle/server-cluster');
+  const { CassandraOpenSearchEntityStore, cassandraUnavailable } = await import('@waggle/server-cluster');
+  // Cassandra nodes down or timing out answer 503 ServiceUnavailable, not 500
+  registerUnavailableClassifier(cassandraUnavailable);
   return new CassandraOpenSearchEntityStore(
     { cassandra: cluster.cassandra, opensearch: cluster.opensearch, ...readOnly },
     {

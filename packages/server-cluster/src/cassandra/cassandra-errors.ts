@@ -58,3 +58,29 @@ export function isRetryableLwt(e: unknown): boolean {
   }
   return false;
 }
+
+/** Cassandra's error codes that mean the cluster cannot serve this request now (native protocol spec §9). */
+const UNAVAILABLE_CODES: Readonly<Record<number, string>> = {
+  0x1000: 'not enough Cassandra replicas are up for this request',
+  0x1001: 'a Cassandra node is overloaded',
+  0x1002: 'a Cassandra node is still starting',
+  0x1100: 'Cassandra timed out on a write; it may or may not have been applied, so check before repeating it',
+  0x1200: 'Cassandra timed out on a read',
+  0x1300: 'Cassandra replicas failed a read',
+  0x1500: 'Cassandra replicas failed a write; it may or may not have been applied, so check before repeating it',
+};
+
+/**
+ * The message of a driver error that means "Cassandra cannot serve this now" (nodes down or
+ * timing out), for the API's 503; undefined for anything else (a bug, a bad query, a conflict).
+ * Registered with the server's error handler when the cluster store is used.
+ */
+export function cassandraUnavailable(e: unknown): string | undefined {
+  if (e instanceof cassandra.errors.NoHostAvailableError) return 'Storage unavailable: no Cassandra node answered; retry shortly';
+  if (e instanceof cassandra.errors.OperationTimedOutError) return 'Storage unavailable: a Cassandra node did not answer in time; retry shortly';
+  if (e instanceof cassandra.errors.ResponseError) {
+    const why = UNAVAILABLE_CODES[e.code];
+    if (why) return `Storage unavailable: ${why}; retry shortly`;
+  }
+  return undefined;
+}

@@ -83,6 +83,30 @@ export class ServiceUnavailableError extends WaggleError {
   readonly status = 503;
 }
 
+/**
+ * Failures of a storage engine that mean "try again later" (a Cassandra node timing out or down),
+ * told apart by the adapter in use: it registers a classifier that returns a message for such an
+ * error, and the HTTP error handler answers them 503 ServiceUnavailable instead of a 500. The
+ * embedded store registers none.
+ */
+type UnavailableClassifier = (e: unknown) => string | undefined;
+const unavailableClassifiers = new Set<UnavailableClassifier>();
+
+/** Registers a classifier of engine failures (see {@link unavailableReason}); returns its removal. */
+export function registerUnavailableClassifier(f: UnavailableClassifier): () => void {
+  unavailableClassifiers.add(f);
+  return () => unavailableClassifiers.delete(f);
+}
+
+/** The message of an engine failure worth a 503, or undefined. */
+export function unavailableReason(e: unknown): string | undefined {
+  for (const f of unavailableClassifiers) {
+    const why = f(e);
+    if (why) return why;
+  }
+  return undefined;
+}
+
 /** Every error type the API can answer with, for docs and the docs test. */
 export const ERROR_TYPES = [
   'AuthenticationError',

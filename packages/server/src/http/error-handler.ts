@@ -1,10 +1,11 @@
 /**
  * The one place where errors become HTTP responses `{type, message}`. Typed errors keep
  * their status; Fastify's own client errors (bad JSON, body too large, validation) become
- * 4xx; anything else is logged and answered with a generic 500.
+ * 4xx; a storage engine's passing failure (as the adapter in use classifies it) is a 503;
+ * anything else is logged and answered with a generic 500.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { WaggleError } from '../errors/errors.js';
+import { unavailableReason, WaggleError } from '../errors/errors.js';
 
 type FastifyValidationError = FastifyError;
 
@@ -47,6 +48,8 @@ export function toErrorBody(error: unknown): { status: number; body: Record<stri
     const message = fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe instanceof SyntaxError ? `Invalid JSON: ${jsonErrorMessage(fe)}` : fe.message;
     return { status: fe.statusCode, body: { type, message } };
   }
+  const unavailable = unavailableReason(error);
+  if (unavailable) return { status: 503, body: { type: 'ServiceUnavailable', message: unavailable } };
   return { status: 500, body: { type: 'InternalError', message: 'Internal error; see the server log' } };
 }
 
