@@ -15,27 +15,19 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import cassandra from 'cassandra-driver';
 import { ROOT } from '../support/server-process.js';
+import { CASSANDRA, cassandraAdmin, clusterNodeEnv, dropTestData, nodeSkip, OPENSEARCH } from './cluster-test-env.js';
 import { loadConfig } from '../../packages/server/src/config/config.js';
 import { createWaggle, type Running } from '../../packages/server/src/server.js';
 
-const CASSANDRA = process.env.WAGGLE_TEST_CASSANDRA;
-const OPENSEARCH = process.env.WAGGLE_TEST_OPENSEARCH;
 const RF = process.env.WAGGLE_TEST_CASSANDRA_RF ?? '1';
 const DC = process.env.WAGGLE_TEST_CASSANDRA_DC ?? 'datacenter1';
 const skipCassandra = CASSANDRA ? false : 'needs WAGGLE_TEST_CASSANDRA (scripts/engines/with-engines.sh cassandra -- ...)';
-const skipServer =
-  skipCassandra ||
-  (!OPENSEARCH
-    ? 'needs WAGGLE_TEST_OPENSEARCH (scripts/engines/with-engines.sh cassandra opensearch -- ...)'
-    : !existsSync(join(ROOT, 'packages/server-cluster/dist/index.js'))
-      ? 'the cluster package is not built (npm run build -w @waggle/server-cluster)'
-      : false);
+const skipServer = skipCassandra || nodeSkip;
 
 const suffix = randomBytes(4).toString('hex');
 const keyspaces: string[] = [];
@@ -43,23 +35,12 @@ const children: ChildProcess[] = [];
 const running: Running[] = [];
 const dirs: string[] = [];
 
-function admin(): cassandra.Client {
-  return new cassandra.Client({
-    contactPoints: (CASSANDRA ?? '').split(','),
-    localDataCenter: DC,
-    credentials: { username: process.env.WAGGLE_TEST_CASSANDRA_USER ?? 'cassandra', password: process.env.WAGGLE_TEST_CASSANDRA_PASSWORD ?? 'cassandra' },
-  });
-}
-
 after(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   for (const r of running) await r.close().catch(() => undefined);
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
   if (skipCassandra) return;
-  const a = admin();
-  for (const ks of keyspaces) await a.execute(`DROP KEYSPACE IF EXISTS ${ks}`);
-  await a.shutdown();
-  if (OPENSEARCH) await fetch(`${OPENSEARCH}/waggle_single_${suffix}_*`, { method: 'DELETE' }).catch(() => undefined);
+  await dropTestData(keyspaces, OPENSEARCH ? `waggle_single_${suffix}_` : undefined);
 });
 
 async function waitFor(what: string, cond: () => boolean, timeoutMs = 60_000): Promise<void> {
@@ -122,7 +103,7 @@ describe('a singleton job over three node processes', { skip: skipCassandra, tim
   const ended = (): Run[] => runs.filter((r) => r.end !== undefined);
 
   test('one node runs the job; kill -9 of the holder moves it to one other node; a clean stop to the last', async () => {
-    const a = admin();
+    const a = cassandraAdmin();
     await a.execute(`CREATE KEYSPACE ${keyspace} WITH replication = {'class': 'NetworkTopologyStrategy', '${DC}': ${RF}}`);
     await a.shutdown();
     keyspaces.push(keyspace);
@@ -164,28 +145,16 @@ describe('the Cortex connector poller on two Waggle nodes', { skip: skipServer, 
     const dataDir = mkdtempSync(join(tmpdir(), `waggle-${id}-`));
     dirs.push(dataDir);
     const config = loadConfig(
-      {
-        WAGGLE_MODE: 'test',
-        WAGGLE_DATA_DIR: dataDir,
-        WAGGLE_ADMIN_PASSWORD: 'secret',
-        WAGGLE_LOG_LEVEL: 'error',
-        WAGGLE_STORAGE_BACKEND: 'cluster',
-        WAGGLE_CASSANDRA_CONTACT_POINTS: CASSANDRA!,
-        WAGGLE_CASSANDRA_KEYSPACE: keyspace,
-        WAGGLE_CASSANDRA_RF: RF,
-        WAGGLE_CASSANDRA_USERNAME: process.env.WAGGLE_TEST_CASSANDRA_USER ?? 'cassandra',
-        WAGGLE_CASSANDRA_PASSWORD: process.env.WAGGLE_TEST_CASSANDRA_PASSWORD ?? 'cassandra',
-        WAGGLE_OPENSEARCH_NODES: OPENSEARCH!,
-        WAGGLE_OPENSEARCH_INDEX_PREFIX: `waggle_single_${suffix}_`,
-        WAGGLE_CLUSTER_NODE_ID: id,
-        WAGGLE_CLUSTER_ADDRESS: `${id}:9000`,
-        WAGGLE_CLUSTER_MIN_MEMBERS: '1',
-        // no in-process engine (two nodes in one process would share its port); a remote Cortex
-        // engine, which is what the poller polls (nothing answers there: no job is waiting on it)
-        WAGGLE_ANALYSIS_ENABLED: 'false',
-        WAGGLE_ANALYSIS_ENGINES: JSON.stringify([{ name: 'remote', type: 'cortex', url: 'http://127.0.0.1:9/', key: 'k' }]),
-        WAGGLE_ANALYSIS_POLL_SECONDS: '1',
-      },
+      clusterNodeEnv(
+        { id, dataDir, keyspace, indexPrefix: `waggle_single_${suffix}_`, rf: RF, minMembers: 1 },
+        {
+          // no in-process engine (two nodes in one process would share its port); a remote Cortex
+          // engine, which is what the poller polls (nothing answers there: no job is waiting on it)
+          WAGGLE_ANALYSIS_ENABLED: 'false',
+          WAGGLE_ANALYSIS_ENGINES: JSON.stringify([{ name: 'remote', type: 'cortex', url: 'http://127.0.0.1:9/', key: 'k' }]),
+          WAGGLE_ANALYSIS_POLL_SECONDS: '1',
+        },
+      ),
       dataDir,
     );
     const r = await createWaggle(config, { logger: false });
@@ -209,7 +178,7 @@ describe('the Cortex connector poller on two Waggle nodes', { skip: skipServer, 
     alpha = await node('alpha');
     bravo = await node('bravo');
     // an index write that failed for a case since deleted: the repair removes it from the index and the outbox
-    const a = admin();
+    const a = cassandraAdmin();
     // a Cassandra node restarted by the fault tests may not know the new table for a moment
     for (let attempt = 1; ; attempt++) {
       try {

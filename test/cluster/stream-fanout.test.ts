@@ -12,21 +12,12 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import cassandra from 'cassandra-driver';
-import { ROOT, call, startServer, type ServerProcess } from '../support/server-process.js';
-
-const CASSANDRA = process.env.WAGGLE_TEST_CASSANDRA;
-const OPENSEARCH = process.env.WAGGLE_TEST_OPENSEARCH;
-const skip =
-  !CASSANDRA || !OPENSEARCH
-    ? 'needs WAGGLE_TEST_CASSANDRA and WAGGLE_TEST_OPENSEARCH (scripts/engines/with-engines.sh cassandra opensearch -- ...)'
-    : !existsSync(join(ROOT, 'packages/server-cluster/dist/index.js'))
-      ? 'the cluster package is not built (npm run build -w @waggle/server-cluster)'
-      : false;
+import { call, startServer, type ServerProcess } from '../support/server-process.js';
+import { clusterNodeEnv, dropTestData, nodeSkip as skip } from './cluster-test-env.js';
 
 const suffix = randomBytes(4).toString('hex');
 const keyspace = `waggle_fanout_${suffix}`;
@@ -37,39 +28,13 @@ after(async () => {
   for (const s of servers) await s.stop();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
   if (skip) return;
-  const admin = new cassandra.Client({
-    contactPoints: CASSANDRA!.split(','),
-    localDataCenter: process.env.WAGGLE_TEST_CASSANDRA_DC ?? 'datacenter1',
-    credentials: { username: process.env.WAGGLE_TEST_CASSANDRA_USER ?? 'cassandra', password: process.env.WAGGLE_TEST_CASSANDRA_PASSWORD ?? 'cassandra' },
-  });
-  await admin.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);
-  await admin.shutdown();
-  await fetch(`${OPENSEARCH}/waggle_fanout_${suffix}_*`, { method: 'DELETE' }).catch(() => undefined);
+  await dropTestData([keyspace], `waggle_fanout_${suffix}_`);
 });
 
 async function node(id: string): Promise<ServerProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), `waggle-${id}-`));
   dirs.push(dataDir);
-  const s = await startServer(
-    {
-      WAGGLE_MODE: 'test',
-      WAGGLE_DATA_DIR: dataDir,
-      WAGGLE_ADMIN_PASSWORD: 'secret',
-      WAGGLE_LOG_LEVEL: 'error',
-      WAGGLE_STORAGE_BACKEND: 'cluster',
-      WAGGLE_CASSANDRA_CONTACT_POINTS: CASSANDRA!,
-      WAGGLE_CASSANDRA_KEYSPACE: keyspace,
-      WAGGLE_CASSANDRA_RF: process.env.WAGGLE_TEST_CASSANDRA_RF ?? '1',
-      WAGGLE_CASSANDRA_USERNAME: process.env.WAGGLE_TEST_CASSANDRA_USER ?? 'cassandra',
-      WAGGLE_CASSANDRA_PASSWORD: process.env.WAGGLE_TEST_CASSANDRA_PASSWORD ?? 'cassandra',
-      WAGGLE_OPENSEARCH_NODES: OPENSEARCH!,
-      WAGGLE_OPENSEARCH_INDEX_PREFIX: `waggle_fanout_${suffix}_`,
-      WAGGLE_CLUSTER_NODE_ID: id,
-      WAGGLE_CLUSTER_ADDRESS: `${id}:9000`,
-      WAGGLE_CLUSTER_MIN_MEMBERS: '1',
-    },
-    120_000,
-  );
+  const s = await startServer(clusterNodeEnv({ id, dataDir, keyspace, indexPrefix: `waggle_fanout_${suffix}_`, minMembers: 1 }), 120_000);
   servers.push(s);
   return s;
 }
