@@ -1,7 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { AttributeCheckingError } from '../../../errors/errors.js';
-import { CustomFieldsInput, InputCasePage, InputShare, InputTask } from '../case/schema.js';
+import { CustomFieldsInput, InputCase } from '../case/schema.js';
 import { InputObservable } from '../observable/schema.js';
 import { InputProcedure } from '../procedure/schema.js';
 
@@ -65,28 +65,8 @@ export const BulkUpdateAlert = Type.Intersect([InputUpdateAlert, Type.Object({ i
 
 export const BulkDeleteAlert = Type.Object({ ids: Type.Array(Id, { minItems: 1, maxItems: 10_000 }) });
 
-/** InputPromoteAlert: case fields overriding the alert's. */
-export const InputPromoteAlert = Type.Object({
-  title: Type.Optional(Short),
-  description: Type.Optional(Type.String({ maxLength: 10_000_000 })),
-  severity: Type.Optional(Severity),
-  startDate: Type.Optional(Date),
-  endDate: Type.Optional(Date),
-  tags: Type.Optional(Tags),
-  flag: Type.Optional(Type.Boolean()),
-  tlp: Type.Optional(Tlp),
-  pap: Type.Optional(Pap),
-  status: Type.Optional(Type.String({ maxLength: 64 })),
-  summary: Type.Optional(Type.String({ maxLength: 1_000_000 })),
-  assignee: Type.Optional(Type.String({ maxLength: 256 })),
-  customFields: Type.Optional(CustomFieldsInput),
-  caseTemplate: Type.Optional(Type.String({ maxLength: 256 })),
-  tasks: Type.Optional(Type.Array(InputTask, { maxItems: 1000 })),
-  pages: Type.Optional(Type.Array(InputCasePage, { maxItems: 1000 })),
-  sharingParameters: Type.Optional(Type.Array(InputShare, { maxItems: 100 })),
-  taskRule: Type.Optional(Type.String({ maxLength: 128 })),
-  observableRule: Type.Optional(Type.String({ maxLength: 128 })),
-});
+/** InputPromoteAlert: case fields overriding the alert's (every field of a new case but `access`, all optional). */
+export const InputPromoteAlert = Type.Partial(Type.Omit(InputCase, ['access']));
 
 /** `{caseId, alertIds}`; the number of alerts is bounded by `alert.maxBulkMerge`, checked by the service. */
 export const BulkMergeAlert = Type.Object({ caseId: Id, alertIds: Type.Array(Id, { minItems: 1 }) });
