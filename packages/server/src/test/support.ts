@@ -57,6 +57,8 @@ export interface TestWaggle {
   as(creds: Creds): Client;
   /** Creates an organisation with an org-admin, an analyst and a read-only user (password "secret"). */
   org(name: string): Promise<TestOrg>;
+  /** Creates a case as `creds` (title "case", description "d", then `fields`); asserts the 201 and returns the case. */
+  newCase(creds: Creds, fields?: Record<string, unknown>): Promise<{ _id: string; number: number } & Record<string, any>>;
   close(): Promise<void>;
 }
 
@@ -132,6 +134,11 @@ export async function testWaggle(env: Record<string, string> = {}): Promise<Test
     admin,
     as,
     org,
+    newCase: async (creds, fields = {}) => {
+      const r = await as(creds).post('/api/v1/case', { title: 'case', description: 'd', ...fields });
+      if (r.status !== 201) throw new Error(`case creation answered ${r.status}: ${r.text}`);
+      return r.body;
+    },
     close: async () => {
       await running.close();
       rmSync(dataDir, { recursive: true, force: true });

@@ -24,11 +24,7 @@ interface Att {
   hashes: string[];
 }
 
-async function newCase(creds: Creds): Promise<string> {
-  const c = await t.as(creds).post('/api/v1/case', { title: 'attachment case', description: 'd' });
-  assert.equal(c.status, 201, c.text);
-  return c.body._id as string;
-}
+const newCase = async (creds: Creds): Promise<string> => (await t.newCase(creds, { title: 'attachment case' }))._id;
 
 function attachmentsOf(r: { status: number; json: unknown; bytes: Buffer }): Att[] {
   assert.equal(r.status, 201, r.bytes.toString());

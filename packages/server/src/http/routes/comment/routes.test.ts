@@ -15,11 +15,7 @@ before(async () => {
 });
 after(async () => t.close());
 
-async function newCase(org: TestOrg): Promise<string> {
-  const r = await t.as(org.analyst).post('/api/v1/case', { title: 'comment case', description: 'd' });
-  assert.equal(r.status, 201, r.text);
-  return r.body._id;
-}
+const newCase = async (org: TestOrg): Promise<string> => (await t.newCase(org.analyst, { title: 'comment case' }))._id;
 
 function actorFor(org: TestOrg, login: string, permissions: string[]): Actor {
   return {

@@ -20,11 +20,7 @@ before(async () => {
 });
 after(async () => t.close());
 
-async function newCase(creds: Creds, title = 'observable case'): Promise<string> {
-  const c = await t.as(creds).post('/api/v1/case', { title, description: 'd' });
-  assert.equal(c.status, 201, c.text);
-  return c.body._id as string;
-}
+const newCase = async (creds: Creds, title = 'observable case'): Promise<string> => (await t.newCase(creds, { title }))._id;
 
 /** Opens a ZIP with Python's zipfile: entry names and the content of `name` (utf8). */
 function pythonUnzip(zip: Buffer, name: string, password: string): { names: string[]; content: string } {

@@ -15,11 +15,7 @@ before(async () => {
 });
 after(async () => t.close());
 
-async function newCase(org: TestOrg, title = 'case'): Promise<{ _id: string; number: number }> {
-  const r = await t.as(org.analyst).post('/api/v1/case', { title, description: 'd' });
-  assert.equal(r.status, 201, r.text);
-  return r.body;
-}
+const newCase = (org: TestOrg, title = 'case') => t.newCase(org.analyst, { title });
 
 void test('the ATT&CK catalog is loaded once, visible to every organisation, and reloading is a no-op', async () => {
   const n = await t.as(a.readonly).query([{ _name: 'listPattern' }, { _name: 'count' }]);

@@ -13,11 +13,7 @@ before(async () => {
 });
 after(async () => t.close());
 
-async function newCase(org: TestOrg, title = 'case'): Promise<{ _id: string; number: number }> {
-  const r = await t.as(org.analyst).post('/api/v1/case', { title, description: 'd' });
-  assert.equal(r.status, 201, r.text);
-  return r.body;
-}
+const newCase = (org: TestOrg, title = 'case') => t.newCase(org.analyst, { title });
 
 void test('create a task: defaults, and create == GET == query', async () => {
   const c = await newCase(a);

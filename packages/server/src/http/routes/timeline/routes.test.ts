@@ -22,11 +22,7 @@ interface Ev {
   endDate?: number;
 }
 
-async function newCase(org: TestOrg): Promise<string> {
-  const r = await t.as(org.analyst).post('/api/v1/case', { title: 'timeline case', description: 'd' });
-  assert.equal(r.status, 201, r.text);
-  return r.body._id;
-}
+const newCase = async (org: TestOrg): Promise<string> => (await t.newCase(org.analyst, { title: 'timeline case' }))._id;
 
 async function events(caseId: string, org: TestOrg = a): Promise<Ev[]> {
   const r = await t.as(org.analyst).get(`/api/v1/case/${caseId}/timeline`);
