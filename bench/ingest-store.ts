@@ -13,9 +13,12 @@
  */
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { SqliteEntityStore } from '../packages/server/src/storage/sqlite/sqlite-entity-store.js';
 import type { BatchOp, EntityStore } from '../packages/server/src/storage/entity-store.js';
 import { alertOps as sharedAlertOps } from './ingest-ops.js';
+import { cpuDelta, perAlert, readRoles, snapshot } from './lib/proc-cpu.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -66,6 +69,9 @@ async function openStore(): Promise<EntityStore> {
   );
 }
 
+// the SQLite writer and checkpointer threads write "role tid" here, to tell them apart in /proc
+const threadsFile = join(tmpdir(), `waggle-ingest-store-${process.pid}.threads`);
+process.env.WAGGLE_BENCH_THREADS_FILE = threadsFile;
 const store = await openStore();
 await store.init();
 const seconds = Number(args.seconds);
@@ -84,10 +90,13 @@ async function batchMode(): Promise<{ alertsPerSecond: number; alerts: number }>
   return { alerts, alertsPerSecond: Math.round(alerts / ((performance.now() - t0) / 1000)) };
 }
 
+let cpuPerAlert: ReturnType<typeof perAlert> | undefined;
+
 async function inflightMode(): Promise<{ alertsPerSecond: number; alerts: number }> {
   const end = performance.now() + seconds * 1000;
   const t0 = performance.now();
   let alerts = 0;
+  const before = snapshot(process.pid);
   const worker = async (): Promise<void> => {
     while (performance.now() < end) {
       await store.batch(alertOps(store));
@@ -95,12 +104,16 @@ async function inflightMode(): Promise<{ alertsPerSecond: number; alerts: number
     }
   };
   await Promise.all(Array.from({ length: Number(args.inflight) }, worker));
-  return { alerts, alertsPerSecond: Math.round(alerts / ((performance.now() - t0) / 1000)) };
+  const alertsPerSecond = Math.round(alerts / ((performance.now() - t0) / 1000));
+  // CPU per alert by thread of this process (the store's own work: no HTTP, no load generator)
+  cpuPerAlert = perAlert(cpuDelta(process.pid, before, snapshot(process.pid), readRoles(threadsFile)), Math.max(1, alerts));
+  return { alerts, alertsPerSecond };
 }
 
 const batch = await batchMode();
 const inflight = await inflightMode();
 await store.close();
+rmSync(threadsFile, { force: true });
 process.stdout.write(
-  `${JSON.stringify({ batch: { ...batch, alertsPerBatch: Number(args.batch) }, inflight: { ...inflight, inflight: Number(args.inflight) }, observablesPerAlert: OBS })}\n`,
+  `${JSON.stringify({ batch: { ...batch, alertsPerBatch: Number(args.batch) }, inflight: { ...inflight, inflight: Number(args.inflight) }, observablesPerAlert: OBS, cpuPerAlert })}\n`,
 );

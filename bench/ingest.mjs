@@ -24,6 +24,7 @@ import { freePort, rssOf, startBuiltServer } from './lib/server.mjs';
 import { runFor } from './lib/load-for.mjs';
 import { runLoad, request } from './lib/load.mjs';
 import { alertPayload } from './lib/alert-payload.mjs';
+import { cpuDelta, perAlert, readRoles, snapshot } from './lib/proc-cpu.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const { values: cli } = parseArgs({
@@ -58,16 +59,37 @@ rmSync(runDir, { recursive: true, force: true });
 cpSync(seeded.dir, runDir, { recursive: true });
 
 const port = await freePort();
+// the SQLite writer and checkpointer threads write "role tid" here, to tell them apart in /proc
+const threadsFile = join(runDir, 'threads.txt');
 const server = await startBuiltServer(root, {
   dataDir: runDir,
   port,
   adminPassword: seeded.info.bench.adminPassword,
-  env: { WAGGLE_BENCH_ENDPOINTS: '1' },
+  env: { WAGGLE_BENCH_ENDPOINTS: '1', WAGGLE_BENCH_THREADS_FILE: threadsFile },
   nodeArgs: cli['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', cli['cpu-prof']] : [],
 });
 log(`server ready in ${Math.round(server.readyMs)} ms`);
 const target = { host: '127.0.0.1', port };
 const headers = { authorization: `Bearer ${seeded.info.bench.apiKey}` };
+/**
+ * CPU per request over a measured phase, independent of the machine's load: the server's
+ * threads (main, SQLite writer, checkpointer, others) from /proc, the load generator (this
+ * process) from process.cpuUsage(), and the server's bytes written.
+ */
+const cpuMeter = () => {
+  let before;
+  let client;
+  return (when, requests) => {
+    if (when === 'start') {
+      before = snapshot(server.child.pid);
+      client = process.cpuUsage();
+      return undefined;
+    }
+    const c = process.cpuUsage(client);
+    const delta = cpuDelta(server.child.pid, before, snapshot(server.child.pid), readRoles(threadsFile));
+    return { cpuPerRequest: perAlert(delta, Math.max(1, requests), c.user + c.system), busiestOtherThreads: delta.others.slice(0, 4) };
+  };
+};
 const payloadBytes = Buffer.byteLength(JSON.stringify(alertPayload('x'.repeat(12), OBS, 1)));
 
 log(`1/4 HTTP limit: bare POST of the same ${payloadBytes}-byte payload, ${CLIENTS} clients, ${Math.min(SECONDS, 20)} s`);
@@ -77,6 +99,7 @@ const httpLimit = await runFor({
   concurrency: CLIENTS,
   seconds: Math.min(SECONDS, 20),
   make: (i) => ({ method: 'POST', path: '/api/v1/_bench/noop', headers, body: alertPayload(`noop-${i}`, OBS, i) }),
+  onMeasure: cpuMeter(),
 });
 
 log(`2/4 ingestion: POST /api/v1/alert with ${OBS} observables, ${CLIENTS} clients, ${SECONDS} s`);
@@ -87,6 +110,7 @@ const ingest = await runFor({
   concurrency: CLIENTS,
   seconds: SECONDS,
   make: (i) => ({ method: 'POST', path: '/api/v1/alert', headers, body: alertPayload(`${runId}-${i}`, OBS, i) }),
+  onMeasure: cpuMeter(),
   check: (res) => {
     if (res.status !== 201) throw new Error(`HTTP ${res.status}: ${res.body.slice(0, 300)}`);
   },
@@ -185,6 +209,18 @@ for (const s of [httpLimit, ingest, similarity])
 console.log(
   `storage limit: ${storage.batch.alertsPerSecond}/s (${storage.batch.alertsPerBatch} alerts per batch), ${storage.inflight.alertsPerSecond}/s (${storage.inflight.inflight} single-alert batches in flight)`,
 );
+const cpuLine = (label, m) => {
+  if (!m) return;
+  const c = m.cpuPerRequest;
+  const parts = Object.entries(c.serverUs).map(([k, v]) => `${k} ${v}`);
+  console.log(
+    `CPU µs per request, ${label}: server ${parts.join(', ')}; load generator ${c.loadGeneratorUs}; total ${c.totalUs}` +
+      (c.writeBytes !== undefined ? `; server wrote ${Math.round(c.writeBytes / 1024)} kB in ${c.writeCalls} write calls` : ''),
+  );
+};
+cpuLine('bare POST', httpLimit.measured);
+cpuLine('alert create', ingest.measured);
+if (storage.cpuPerAlert) console.log(`CPU µs per alert, storage limit (32 in flight): ${JSON.stringify(storage.cpuPerAlert)}`);
 console.log(`load average (1, 5, 15 min) before ${loadBefore.join(' ')}, after ${result.loadAverage.after.join(' ')} on ${cpus().length} cores`);
 console.log(`ingestion / lower limit (${Math.round(lower)}/s): ${(ratio * 100).toFixed(1)}%; server RSS ${rss.rssMB} MB; similar cases found: ${similarCases}`);
 for (const g of goals) console.log(`${g.met ? 'met ' : 'MISS'}  ${g.what}: ${g.value} (goal ${g.goal})`);

@@ -3,7 +3,9 @@
 import http from 'node:http';
 import { percentile, request } from './load.mjs';
 
-export async function runFor({ name, target, concurrency, seconds, make, check, warmupSeconds = 3 }) {
+// `onMeasure` (optional): called with 'start' and 'end' around the measured phase (after the warm-up),
+// e.g. to read CPU counters; whatever it returns at 'end' is reported as `measured`.
+export async function runFor({ name, target, concurrency, seconds, make, check, warmupSeconds = 3, onMeasure = () => undefined }) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const ok =
     check ??
@@ -34,7 +36,9 @@ export async function runFor({ name, target, concurrency, seconds, make, check, 
     return { lat, errors, firstError, seconds: (performance.now() - started) / 1000 };
   };
   if (warmupSeconds > 0) await phase(warmupSeconds, false);
+  await onMeasure('start');
   const { lat, errors, firstError, seconds: secs } = await phase(seconds, true);
+  const measured = await onMeasure('end', lat.length);
   agent.destroy();
   lat.sort((a, b) => a - b);
   const round = (x) => Math.round(x * 100) / 100;
@@ -50,5 +54,6 @@ export async function runFor({ name, target, concurrency, seconds, make, check, 
     p95: round(percentile(lat, 95)),
     p99: round(percentile(lat, 99)),
     max: round(lat[lat.length - 1] ?? NaN),
+    ...(measured !== undefined ? { measured } : {}),
   };
 }

@@ -7,6 +7,7 @@
  */
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
+import { appendFileSync, readlinkSync } from 'node:fs';
 import { SqliteWriter, type WriteRequest } from './sqlite-writer.js';
 import { errorToWire, type FromWorker, type ToWorker, type WorkerConfig } from './write-queue.js';
 
@@ -100,7 +101,22 @@ function runCheckpointer(): void {
   post({ kind: 'ready' });
 }
 
+/**
+ * Benchmarks (`bench/ingest.mjs`) tell the threads apart in /proc by their thread ids: with
+ * `WAGGLE_BENCH_THREADS_FILE` set, this thread appends "<role> <tid>" to that file.
+ */
+function recordThreadId(): void {
+  const file = process.env.WAGGLE_BENCH_THREADS_FILE;
+  if (!file) return;
+  try {
+    appendFileSync(file, `${config.role} ${readlinkSync('/proc/thread-self').split('/').pop()}\n`);
+  } catch {
+    /* not Linux, or not writable: the benchmark counts this thread as "other" */
+  }
+}
+
 try {
+  recordThreadId();
   if (config.role === 'writer') runWriter();
   else runCheckpointer();
 } catch (error) {
