@@ -2,8 +2,9 @@
  * The write side of the SQLite adapter: applies write requests on one connection and commits
  * them together (group commit). Each request runs in its own savepoint inside one transaction,
  * so a failing request (duplicate claim, version conflict, missing document) rolls back alone;
- * the outcomes are known only after COMMIT, and with `synchronous=FULL` a committed group
- * survives `kill -9` and power loss.
+ * the outcomes are known only after COMMIT. The writer thread commits with `synchronous=NORMAL`
+ * and answers a group only after an fsync of the WAL covering it (`durable-acks.ts`), so an
+ * acknowledged group survives `kill -9` and power loss; `:memory:` uses `synchronous` as given.
  *
  * The same class serves the writer thread (`sqlite-writer.worker.ts`, file databases) and the
  * main thread (`:memory:` databases, and the start-up migration that rewrites side tables).

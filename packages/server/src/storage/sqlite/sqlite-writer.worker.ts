@@ -1,13 +1,15 @@
 /**
  * The SQLite writer thread (`node:worker_threads`). Role `writer`: its own connection runs the
  * write requests the main thread posts, group-committed (every request that arrived while the
- * previous COMMIT and its fsync ran goes into the next transaction), and answers each request
- * only after COMMIT. Role `checkpointer`: copies the WAL back into the database with passive
+ * previous COMMIT ran goes into the next transaction), and answers each request only once its
+ * group is durable: after an fsync of the WAL that started after the group's COMMIT, which runs
+ * on the libuv pool while this thread applies the next group (`durable-acks.ts`). Role `checkpointer`: copies the WAL back into the database with passive
  * checkpoints, so that no COMMIT pays for a checkpoint. See `write-queue.ts` for the protocol.
  */
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
-import { appendFileSync, readlinkSync } from 'node:fs';
+import { appendFileSync, closeSync, fdatasync, openSync, readlinkSync } from 'node:fs';
+import { DurableAcks } from './durable-acks.js';
 import { SqliteWriter, type WriteRequest } from './sqlite-writer.js';
 import { errorToWire, type FromWorker, type ToWorker, type WorkerConfig } from './write-queue.js';
 
@@ -15,21 +17,66 @@ const config = workerData as WorkerConfig;
 const port = parentPort!;
 const post = (m: FromWorker): void => port.postMessage(m);
 
-function open(): Database.Database {
+/**
+ * The writer's COMMITs never fsync (`synchronous=NORMAL`): with `FULL` asked of the store, the
+ * writer fsyncs the WAL itself, off its critical path (`DurableAcks`), and answers a group only
+ * after that. The checkpointer keeps the store's setting: with NORMAL or FULL alike, a WAL
+ * checkpoint fsyncs the WAL before copying frames and the database before the WAL may restart,
+ * so a restart never overwrites frames that are not durable in the database file.
+ */
+function open(synchronous: 'FULL' | 'NORMAL'): Database.Database {
   const db = new Database(config.path);
   db.pragma('journal_mode = WAL');
-  db.pragma(`synchronous = ${config.synchronous}`);
+  db.pragma(`synchronous = ${synchronous}`);
   db.pragma('busy_timeout = 5000');
   db.pragma('cache_size = -65536');
   db.pragma('temp_store = MEMORY');
   return db;
 }
 
+/**
+ * `fdatasync` of the WAL file on the libuv pool. The descriptor is opened at the first call (the
+ * WAL exists once the writer has committed) and kept: while this connection is open SQLite never
+ * deletes or replaces the WAL file (a restart after a checkpoint rewrites it in place), and no
+ * SQLite lock lives on it, so this descriptor cannot release one when it is closed.
+ */
+function walSync(): { sync: () => Promise<void>; close: () => void } {
+  let fd: number | undefined;
+  return {
+    sync: () =>
+      new Promise<void>((resolve, reject) => {
+        try {
+          fd ??= openSync(`${config.path}-wal`, 'r');
+        } catch (e) {
+          reject(e);
+          return;
+        }
+        fdatasync(fd, (e) => (e ? reject(e) : resolve()));
+      }),
+    close: () => {
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
+    },
+  };
+}
+
+type Answer = [number, 1 | 0, string];
+
 function runWriter(): void {
-  const db = open();
+  const durable = config.synchronous === 'FULL';
+  const db = open(durable ? 'NORMAL' : config.synchronous);
   // the checkpointer thread keeps the WAL short; this is only a backstop should it fall behind
   db.pragma(`wal_autocheckpoint = ${config.backstopCheckpointPages}`);
   const writer = new SqliteWriter(db);
+  const wal = walSync();
+  const acks = new DurableAcks<Answer[]>(
+    durable ? wal.sync : () => Promise.resolve(),
+    (groups) => post({ kind: 'done', done: groups.flat() }),
+    (groups, error) => {
+      const wire = JSON.stringify(errorToWire(error));
+      post({ kind: 'done', done: groups.flat().map(([id]) => [id, 0, wire]) });
+    },
+  );
   let pending: Array<{ id: number; req: string }> = [];
   let scheduled = false;
 
@@ -38,6 +85,12 @@ function runWriter(): void {
     const work = pending;
     pending = [];
     if (work.length === 0) return;
+    if (acks.failed) {
+      // after a failed fsync nothing more is applied: it could not be made durable
+      const wire = JSON.stringify(errorToWire(acks.failed));
+      post({ kind: 'done', done: work.map((w) => [w.id, 0, wire]) });
+      return;
+    }
     const requests: WriteRequest[] = [];
     const parsed: Array<{ id: number; index: number } | { id: number; error: unknown }> = [];
     for (const w of work) {
@@ -49,12 +102,13 @@ function runWriter(): void {
       }
     }
     const outcomes = writer.commitGroup(requests);
-    const done: Array<[number, 1 | 0, string]> = parsed.map((p) => {
+    const done: Answer[] = parsed.map((p) => {
       if ('error' in p) return [p.id, 0, JSON.stringify(errorToWire(p.error))];
       const o = outcomes[p.index]!;
       return o.ok ? [p.id, 1, JSON.stringify(compact(requests[p.index]!, o.value))] : [p.id, 0, JSON.stringify(errorToWire(o.error))];
     });
-    post({ kind: 'done', done });
+    // failures too wait for the fsync: they may have read a commit that is not yet durable
+    acks.committed(done);
   };
 
   port.on('message', (m: ToWorker) => {
@@ -66,9 +120,12 @@ function runWriter(): void {
       }
     } else {
       flush();
-      db.close();
-      post({ kind: 'closed' });
-      port.close();
+      void acks.drained().then(() => {
+        wal.close();
+        db.close();
+        post({ kind: 'closed' });
+        port.close();
+      });
     }
   });
   post({ kind: 'ready' });
@@ -81,7 +138,7 @@ function compact(req: WriteRequest, value: unknown): unknown {
 }
 
 function runCheckpointer(): void {
-  const db = open();
+  const db = open(config.synchronous);
   db.pragma('wal_autocheckpoint = 0');
   const tick = (): void => {
     try {

@@ -3,9 +3,15 @@
  * write's promise only after COMMIT.
  *
  * - `WorkerWriteQueue` (file databases): a writer thread with its own connection does the
- *   inserts, COMMITs and fsyncs, so the main thread keeps serving requests meanwhile; a second
- *   thread runs passive WAL checkpoints, so no COMMIT waits for one. The main thread's
- *   connection reads: in WAL mode it sees every commit the writer acknowledged.
+ *   inserts and COMMITs, so the main thread keeps serving requests meanwhile; a second thread
+ *   runs passive WAL checkpoints, so no COMMIT waits for one. With `synchronous: 'FULL'` the
+ *   writer's COMMIT does not fsync: an `fdatasync` of the WAL runs on the libuv pool while the
+ *   writer applies the next group, and a group is answered only once an fsync that started after
+ *   its COMMIT has returned (`durable-acks.ts`). Trade-off: a reader (the main thread's
+ *   connection) may see a commit about one fsync (~2 ms) before it is durable, so a request
+ *   could be refused as a duplicate of an alert that a power loss then takes away; nobody is
+ *   *acknowledged* before their write is durable. The main thread's connection reads: in WAL
+ *   mode it sees every commit the writer acknowledged.
  * - `InThreadWriteQueue` (`:memory:`, which another connection cannot open): the same group
  *   commit on the main connection.
  *
@@ -18,7 +24,7 @@ import { ConflictError, NotFoundError } from '../../errors/errors.js';
 import { prepareInsert, type SqliteWriter, type WriteOutcome, type WriteRequest } from './sqlite-writer.js';
 
 export interface WriteQueue {
-  /** Queues a request; resolves with its value once committed durably, rejects with its error. */
+  /** Queues a request; resolves with its value once committed durably, rejects with its error (a failed fsync included). */
   submit(req: WriteRequest): Promise<unknown>;
   /** Commits what is queued and stops. */
   close(): Promise<void>;
