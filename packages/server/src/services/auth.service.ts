@@ -12,12 +12,25 @@ import { UserService } from './user.service.js';
 import { AuthenticationError, AuthorizationError, RateLimitExceededError } from '../errors/errors.js';
 import { hashApiKey, verifyPassword } from '../auth/password.js';
 import { ADMIN_ORG, ADMIN_PERMISSIONS, expandPermissions } from '../auth/permissions.js';
+import type { EventBus } from './events.js';
 
 export type Credentials = { kind: 'key'; key: string } | { kind: 'basic'; login: string; password: string } | { kind: 'session'; token: string };
 
 const FAIL_WINDOW_MS = 15 * 60 * 1000;
 const MAX_FAILS = 10;
 const SESSION_TTL_MS = 8 * 3600 * 1000;
+/**
+ * How long a resolved API key or actor is reused. On this node every change to a user,
+ * profile or organisation clears the caches at once (`watch`); in a cluster the other nodes
+ * hear of it through the event relay, and this TTL bounds how long they may still use the
+ * old rights should a relayed event be late or lost.
+ */
+export const AUTH_CACHE_TTL_MS = 2000;
+const AUTH_CACHE_MAX = 10_000;
+/** The audit object types whose changes can change who a credential is or what they may do. */
+const AUTH_OBJECTS: ReadonlySet<string> = new Set(['User', 'Profile', 'Organisation']);
+
+type ActorParts = Omit<Actor, 'via' | 'requestId'>;
 
 export interface Session {
   userId: string;
@@ -29,6 +42,11 @@ export class AuthService {
   private readonly failures = new Map<string, { count: number; first: number }>();
   /** Recently verified login+password pairs (keyed by HMAC), valid while the stored hash is unchanged. */
   private readonly verified = new Map<string, { hash: string; expires: number }>();
+  /** API key hash → its user, and (user, version, organisation header) → actor, each for AUTH_CACHE_TTL_MS. */
+  private readonly keyUsers = new Map<string, { user: Doc; at: number }>();
+  private readonly actors = new Map<string, { actor: ActorParts; at: number }>();
+  /** Bumped by every invalidation: a lookup that started before one does not fill the caches. */
+  private generation = 0;
 
   constructor(
     private readonly store: EntityStore,
@@ -37,6 +55,36 @@ export class AuthService {
     private readonly profiles: ProfileService,
     private readonly secret: string,
   ) {}
+
+  /** Forgets every cached key and actor: the next request resolves them from the store. */
+  invalidate(): void {
+    this.generation++;
+    this.keyUsers.clear();
+    this.actors.clear();
+  }
+
+  /**
+   * Clears the caches on every user, profile or organisation change, this node's (at once,
+   * before the change's answer is sent: the audit record is published when its batch commits)
+   * and, in a cluster, the other nodes' (through the relay). Returns the unsubscribe function.
+   */
+  watch(bus: EventBus): () => void {
+    return bus.subscribe(
+      (audit) => {
+        if (AUTH_OBJECTS.has(String(audit.objectType))) this.invalidate();
+      },
+      { scope: 'cluster' },
+    );
+  }
+
+  private static fresh<T extends { at: number }>(entry: T | undefined): T | undefined {
+    return entry && Date.now() - entry.at < AUTH_CACHE_TTL_MS ? entry : undefined;
+  }
+
+  private static remember<V>(cache: Map<string, V>, key: string, value: V): void {
+    if (cache.size >= AUTH_CACHE_MAX) cache.clear();
+    cache.set(key, value);
+  }
 
   /**
    * Throttle keys, each with its limit of failures per window: the (login, address) pair (10),
@@ -100,9 +148,14 @@ export class AuthService {
       throw new AuthenticationError('Authentication failure');
     };
     if (creds.kind === 'key') {
-      const owner = await this.store.uniqueOwner('user.key', hashApiKey(creds.key));
+      const hash = hashApiKey(creds.key);
+      const cached = AuthService.fresh(this.keyUsers.get(hash))?.user;
+      if (cached) return cached.locked === true ? fail() : cached;
+      const generation = this.generation;
+      const owner = await this.store.uniqueOwner('user.key', hash);
       const user = owner ? await this.store.get('user', owner) : undefined;
       if (!user || user.locked === true) return fail();
+      if (generation === this.generation) AuthService.remember(this.keyUsers, hash, { user, at: Date.now() });
       return user;
     }
     if (creds.kind === 'session') {
@@ -131,6 +184,16 @@ export class AuthService {
 
   /** The actor for `user` in `orgHeader` (name or id), or in their default organisation. */
   async actorFor(user: Doc, orgHeader: string | undefined, via: Actor['via'], requestId: string): Promise<Actor> {
+    const key = `${user._id}\0${user._version}\0${orgHeader ?? ''}`;
+    const cached = AuthService.fresh(this.actors.get(key))?.actor;
+    if (cached) return { ...cached, via, requestId };
+    const generation = this.generation;
+    const actor = await this.resolveActor(user, orgHeader);
+    if (generation === this.generation) AuthService.remember(this.actors, key, { actor, at: Date.now() });
+    return { ...actor, via, requestId };
+  }
+
+  private async resolveActor(user: Doc, orgHeader: string | undefined): Promise<ActorParts> {
     const ms = UserService.memberships(user);
     let membership;
     if (orgHeader) {
@@ -164,8 +227,6 @@ export class AuthService {
         ? expandPermissions(((adminProfile.permissions as string[]) ?? []).filter((p) => (ADMIN_PERMISSIONS as readonly string[]).includes(p)))
         : new Set<string>(),
       inAdminOrg: org.name === ADMIN_ORG,
-      via,
-      requestId,
     };
   }
 
