@@ -116,6 +116,7 @@ export function createServices(config: WaggleConfig, store: EntityStore, blobs: 
   const profiles = new ProfileService(store, audit);
   const users = new UserService(store, audit, orgs, profiles, new SecretBox(secret));
   const auth = new AuthService(store, users, orgs, profiles, secret);
+  auth.watch(bus);
   const cases = new CaseService(store, audit);
   const query = new QueryService(store, { maxDepth: config.query.maxFilterDepth, maxPageSize: config.query.maxPageSize });
   const attachments = new AttachmentService(store, blobs, audit);
