@@ -59,6 +59,17 @@ export function isRetryableLwt(e: unknown): boolean {
   return false;
 }
 
+/**
+ * A logged batch whose batchlog write timed out (write type `BATCH_LOG`): the coordinator had not
+ * sent the batch's mutations yet. In a 3-node data center the batchlog goes to both other nodes
+ * (consistency TWO), so every logged batch times out this way until the coordinators convict a dead
+ * node (`phi_convict_threshold`). Repeating the very same batch, with the same write timestamp, is
+ * safe: a batchlog entry that did land is replayed later with identical cells.
+ */
+export function isBatchlogTimeout(e: unknown): boolean {
+  return e instanceof cassandra.errors.ResponseError && e.code === 0x1100 && (e as { writeType?: unknown }).writeType === 'BATCH_LOG';
+}
+
 /** Cassandra's error codes that mean the cluster cannot serve this request now (native protocol spec §9). */
 const UNAVAILABLE_CODES: Readonly<Record<number, string>> = {
   0x1000: 'not enough Cassandra replicas are up for this request',

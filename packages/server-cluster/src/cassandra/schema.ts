@@ -7,6 +7,9 @@
  * - `uniques`: `claimUnique` keys (LWT insert-if-not-exists);
  * - `sequences`: named counters (LWT compare-and-set loop); `id_blocks`: reserved id ranges for `newId`;
  * - `outbox`: documents whose index write failed, drained by `repairIndex()`;
+ * - `children`: (parent id) -> the ids of the documents whose `_parents` name it, per type, so that
+ *   an entity's children are read from Cassandra while OpenSearch is down (a superset: readers
+ *   check each document's `_parents`; rows are written before the document and removed after it);
  * - `migrations`: the applied schema versions.
  */
 import type { EntityDef } from '@waggle/server/src/entities/registry.js';
@@ -23,6 +26,8 @@ export interface Migration {
   version: number;
   name: string;
   statements: (entities: readonly EntityDef[]) => string[];
+  /** Data written after the statements, before the version is recorded (idempotent). */
+  backfill?: 'children';
 }
 
 /** Applied in order; a new schema change is a new entry, never an edit of an applied one. */
@@ -37,6 +42,12 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE TABLE IF NOT EXISTS id_blocks (ns text, next bigint, PRIMARY KEY (ns))',
       'CREATE TABLE IF NOT EXISTS outbox (ns text, type text, id text, at timestamp, PRIMARY KEY ((ns), type, id))',
     ],
+  },
+  {
+    version: 2,
+    name: 'children relation (reads of children without OpenSearch)',
+    statements: () => ['CREATE TABLE IF NOT EXISTS children (ns text, parent text, type text, id text, PRIMARY KEY ((ns, parent), type, id))'],
+    backfill: 'children',
   },
 ];
 

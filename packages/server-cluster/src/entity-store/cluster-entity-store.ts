@@ -22,7 +22,10 @@
  * client/coordinator microseconds here, so a later release wins).
  *
  * Reads: `get`/`getMany` read Cassandra. `query` rows come from OpenSearch ids, then Cassandra
- * documents (queries never return an index's stale copy).
+ * documents (queries never return an index's stale copy). While OpenSearch does not answer, the
+ * queries of the create, read-by-id and update paths (children of given parents, small definition
+ * types) are answered from Cassandra (`source-queries.ts`, through the `children` relation table
+ * every write maintains); the others answer 503.
  */
 import cassandra from 'cassandra-driver';
 import { Client as OpenSearchClient } from '@opensearch-project/opensearch';
@@ -30,12 +33,13 @@ import type { BatchOp, Doc, EntityStore, NewDoc, Patch, ScanPage, StoreCounters,
 import type { Query, QueryResult } from '@waggle/server/src/query/ir.js';
 import type { EntityDef } from '@waggle/server/src/entities/registry.js';
 import type { ClusterDeps } from '../deps.js';
-import { connectError, isRetryableLwt, replicationError, ClusterStoreError } from '../cassandra/cassandra-errors.js';
+import { connectError, isBatchlogTimeout, isRetryableLwt, replicationError, ClusterStoreError } from '../cassandra/cassandra-errors.js';
 import { MIGRATIONS, entityTable, entityTableStatements, quoteIdent } from '../cassandra/schema.js';
 import { indexBody, project } from '../opensearch/projection.js';
 import { compileExpr, compileSort, type CompileCtx, type Dsl } from '../opensearch/compile.js';
 import { compileAggs } from '../opensearch/aggs.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { MAX_SOURCE_CANDIDATES, answerFromDocs, sourcePlan } from './source-queries.js';
 
 export type { ClusterDeps } from '../deps.js';
 
@@ -102,6 +106,25 @@ interface Row {
   version: number;
 }
 
+type Stmt = { query: string; params: unknown[] };
+
+/** How long a logged batch whose batchlog write timed out is tried again (see `loggedBatch`). */
+const BATCHLOG_RETRY_MS = 15_000;
+
+/** How long after OpenSearch failed to answer the queries Cassandra can answer go to Cassandra first. */
+const SEARCH_DOWN_MS = 5_000;
+
+/** The distinct parent ids a document names in `_parents`. */
+function parentIds(doc: { _parents?: unknown } | undefined): string[] {
+  const p = doc?._parents;
+  if (!p || typeof p !== 'object') return [];
+  const out = new Set<string>();
+  for (const v of Object.values(p as Record<string, unknown>)) {
+    for (const x of Array.isArray(v) ? v : [v]) if (typeof x === 'string' && x !== '') out.add(x);
+  }
+  return [...out];
+}
+
 type Prepared = { doc: Doc; prevVersion: number | undefined; deleted?: false } | { deleted: true; type: string; id: string; prevVersion: number };
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -120,6 +143,8 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
   private ahead: { start: number; end: number } | undefined;
   private refill: Promise<void> | undefined;
   private readonly entities: EntityDef[];
+  /** Until then, queries Cassandra can answer skip OpenSearch (it failed to answer just before). */
+  private searchDownUntil = 0;
 
   constructor(
     private readonly opts: ClusterEntityStoreOptions,
@@ -189,6 +214,7 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
     for (const m of MIGRATIONS) {
       if (applied.has(m.version)) continue;
       for (const stmt of m.statements(this.entities)) await this.cql.execute(stmt.replace(/ TABLE IF NOT EXISTS /, ` TABLE IF NOT EXISTS ${ks}.`));
+      if (m.backfill === 'children') await this.backfillChildren();
       await this.cql.execute(`INSERT INTO ${ks}.migrations (version, name, applied_at) VALUES (?, ?, ?) IF NOT EXISTS`, [m.version, m.name, new Date()], EXEC);
     }
     // entity types registered after the migrations ran
@@ -361,9 +387,24 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
     return this.locks.run([`u\0${scope}\0${key}`], async () => (await this.claimRaw(scope, key, owner)).ok);
   }
 
+  /**
+   * At LOCAL_QUORUM: every request reads claims (the API key's owner, profiles and organisations
+   * by name) and a claim is written once by a lightweight transaction whose commit is itself at
+   * LOCAL_QUORUM, so a completed claim or release is seen without a Paxos round (a SERIAL read costs
+   * one on every replica). Only a claim still in flight may be missed, as it may be by any reader
+   * that comes a moment earlier; `batch()` reads at LOCAL_SERIAL, where that matters.
+   */
   async uniqueOwner(scope: string, key: string): Promise<string | undefined> {
+    return this.ownerOf(scope, key, false);
+  }
+
+  private async ownerOf(scope: string, key: string, serial: boolean): Promise<string | undefined> {
     const ks = this.opts.cassandra.keyspace;
-    const rs = await this.cql.execute(`SELECT owner FROM ${ks}.uniques WHERE ns = ? AND scope = ? AND key = ?`, [this.ns, scope, key], SERIAL_READ);
+    const rs = await this.cql.execute(
+      `SELECT owner FROM ${ks}.uniques WHERE ns = ? AND scope = ? AND key = ?`,
+      [this.ns, scope, key],
+      serial ? SERIAL_READ : EXEC,
+    );
     return (rs.rows[0]?.owner as string | undefined) ?? undefined;
   }
 
@@ -381,6 +422,84 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
 
   private def(type: string): EntityDef {
     return this.deps.registry.entityDef(type);
+  }
+
+  // ---------------------------------------------------------------- the children relation
+
+  private childRows(type: string, id: string, parents: readonly string[], ns = this.ns): Stmt[] {
+    const table = `${this.opts.cassandra.keyspace}.children`;
+    return parents.map((p) => ({ query: `INSERT INTO ${table} (ns, parent, type, id) VALUES (?, ?, ?, ?)`, params: [ns, p, type, id] }));
+  }
+
+  private childDeletes(type: string, id: string, parents: readonly string[]): Stmt[] {
+    const table = `${this.opts.cassandra.keyspace}.children`;
+    return parents.map((p) => ({ query: `DELETE FROM ${table} WHERE ns = ? AND parent = ? AND type = ? AND id = ?`, params: [this.ns, p, type, id] }));
+  }
+
+  /** Runs independent writes (one partition each): one request, or an unlogged batch. */
+  private async runAll(stmts: readonly Stmt[]): Promise<void> {
+    if (stmts.length === 0) return;
+    if (stmts.length === 1) await this.cql.execute(stmts[0]!.query, stmts[0]!.params, EXEC);
+    else await this.cql.batch([...stmts], { prepare: true, logged: false, consistency: consistencies.localQuorum });
+  }
+
+  /** Migration 2: relation rows for the documents written before the table existed (every namespace). */
+  private async backfillChildren(): Promise<void> {
+    for (const def of this.entities) {
+      let pageState: string | undefined;
+      do {
+        const rs = await this.cql.execute(`SELECT ns, id, doc FROM ${this.table(def.name)}`, [], {
+          ...EXEC,
+          fetchSize: 1000,
+          ...(pageState ? { pageState } : {}),
+        });
+        const stmts = rs.rows.flatMap((r) => this.childRows(def.name, String(r.id), parentIds(JSON.parse(String(r.doc)) as Doc), String(r.ns)));
+        if (stmts.length) {
+          const res = await cassandra.concurrent.executeConcurrent(this.cql, stmts, { concurrencyLevel: 32, raiseOnFirstError: true });
+          if (res.errors.length) throw res.errors[0]!;
+        }
+        pageState = rs.pageState ?? undefined;
+      } while (pageState);
+    }
+  }
+
+  /** Every row of a query, paged; `undefined` past {@link MAX_SOURCE_CANDIDATES} rows. */
+  private async allRows(query: string, params: unknown[]): Promise<cassandra.types.Row[] | undefined> {
+    const out: cassandra.types.Row[] = [];
+    let pageState: string | undefined;
+    do {
+      const rs = await this.cql.execute(query, params, { ...EXEC, fetchSize: PAGE, ...(pageState ? { pageState } : {}) });
+      out.push(...rs.rows);
+      if (out.length > MAX_SOURCE_CANDIDATES) return undefined;
+      pageState = rs.pageState ?? undefined;
+    } while (pageState);
+    return out;
+  }
+
+  /** The answer from Cassandra alone, when the query has a shape it can answer (`source-queries.ts`). */
+  private async fromSource(q: Query): Promise<QueryResult | undefined> {
+    const plan = sourcePlan(q);
+    if (!plan) return undefined;
+    let candidates: Doc[];
+    if (plan.kind === 'children') {
+      const ids = new Set<string>();
+      for (const parent of new Set(plan.parentIds)) {
+        const rows = await this.allRows(`SELECT id FROM ${this.opts.cassandra.keyspace}.children WHERE ns = ? AND parent = ? AND type = ?`, [
+          this.ns,
+          parent,
+          q.entity,
+        ]);
+        if (!rows) return undefined;
+        for (const r of rows) ids.add(String(r.id));
+        if (ids.size > MAX_SOURCE_CANDIDATES) return undefined;
+      }
+      candidates = await this.getMany(q.entity, [...ids]);
+    } else {
+      const rows = await this.allRows(`SELECT ns, doc FROM ${this.table(q.entity)}`, []);
+      if (!rows) return undefined;
+      candidates = rows.filter((r) => r.ns === this.ns).map((r) => JSON.parse(String(r.doc)) as Doc);
+    }
+    return answerFromDocs(q, candidates);
   }
 
   private async readRow(type: string, id: string, serial: boolean): Promise<Row | undefined> {
@@ -421,6 +540,8 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
     const stored = { ...doc, _version: 1 } as Doc;
     const json = JSON.stringify(stored);
     await this.locks.run([this.lockKey(doc._type, doc._id)], async () => {
+      // before the document: a relation row without its document is skipped by readers
+      await this.runAll(this.childRows(doc._type, doc._id, parentIds(doc)));
       for (let attempt = 0; attempt < MAX_LWT_ATTEMPTS; attempt++) {
         try {
           const rs = await this.cql.execute(
@@ -462,6 +583,7 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
 
   private async updateAt(type: string, id: string, patch: Patch, by: string, expectedVersion: number | undefined, at: number | undefined): Promise<Doc> {
     const { ConflictError, NotFoundError } = this.deps.errors;
+    let dropped: string[] = [];
     const doc = await this.locks.run([this.lockKey(type, id)], async () => {
       for (let attempt = 0; attempt < MAX_LWT_ATTEMPTS; attempt++) {
         try {
@@ -470,7 +592,18 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
           if (expectedVersion !== undefined && row.version !== expectedVersion) {
             throw new ConflictError(`${type} ${id} is at version ${row.version}, not ${expectedVersion}`);
           }
-          const next = this.applyPatch(JSON.parse(row.doc) as Doc, patch, by, at ?? Date.now());
+          const cur = JSON.parse(row.doc) as Doc;
+          const next = this.applyPatch(cur, patch, by, at ?? Date.now());
+          const before = parentIds(cur);
+          const after = parentIds(next);
+          await this.runAll(
+            this.childRows(
+              type,
+              id,
+              after.filter((p) => !before.includes(p)),
+            ),
+          );
+          dropped = before.filter((p) => !after.includes(p));
           const rs = await this.cql.execute(
             `UPDATE ${this.table(type)} SET doc = ?, version = ? WHERE ns = ? AND id = ? IF version = ?`,
             [JSON.stringify(next), next._version, this.ns, id, row.version],
@@ -486,18 +619,23 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
       }
       throw new Error(`update ${id}: LWT contention`);
     });
+    // after the document: a stale relation row is only a wasted read
+    await this.runAll(this.childDeletes(type, id, dropped)).catch(() => undefined);
     await this.indexDocs([{ doc, prevVersion: doc._version - 1 }]);
     return doc;
   }
 
   async delete(type: string, id: string): Promise<boolean> {
+    let parents: string[] = [];
     const deleted = await this.locks.run([this.lockKey(type, id)], async () => {
       const row = await this.readRow(type, id, true);
       if (!row) return undefined;
+      parents = parentIds(JSON.parse(row.doc) as Doc);
       const rs = await this.cql.execute(`DELETE FROM ${this.table(type)} WHERE ns = ? AND id = ? IF EXISTS`, [this.ns, id], EXEC);
       return rs.wasApplied() ? row.version : undefined;
     });
     if (deleted === undefined) return false;
+    await this.runAll(this.childDeletes(type, id, parents)).catch(() => undefined);
     await this.indexDocs([{ deleted: true, type, id, prevVersion: deleted }]);
     return true;
   }
@@ -539,7 +677,8 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
   private async batchLocked(ops: readonly BatchOp[]): Promise<{ written: Prepared[]; results: Array<Doc | boolean> }> {
     const { ConflictError, NotFoundError } = this.deps.errors;
     // 1. check every op in order on an overlay of the current state
-    const overlay = new Map<string, { type: string; id: string; doc: Doc | undefined; base: number | undefined }>();
+    // `parents`: the stored document's parent ids, for the `children` relation rows
+    const overlay = new Map<string, { type: string; id: string; doc: Doc | undefined; base: number | undefined; parents: string[] }>();
     const pending = new Map<string, Promise<void>>();
     const load = async (type: string, id: string) => {
       this.def(type);
@@ -548,7 +687,8 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
         let p = pending.get(k);
         if (!p) {
           p = this.readRow(type, id, true).then((row) => {
-            overlay.set(k, { type, id, doc: row ? (JSON.parse(row.doc) as Doc) : undefined, base: row?.version });
+            const doc = row ? (JSON.parse(row.doc) as Doc) : undefined;
+            overlay.set(k, { type, id, doc, base: row?.version, parents: parentIds(doc) });
           });
           pending.set(k, p);
         }
@@ -563,7 +703,7 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
       if (!uniques.has(k)) {
         let p = pendingU.get(k);
         if (!p) {
-          p = this.uniqueOwner(scope, key).then((owner) => {
+          p = this.ownerOf(scope, key, true).then((owner) => {
             uniques.set(k, { scope, key, owner, base: owner });
           });
           pendingU.set(k, p);
@@ -593,7 +733,8 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
           const found = new Map(rs.rows.map((r) => [String(r.id), { doc: String(r.doc), version: Number(r.version) }]));
           for (const id of chunk) {
             const row = found.get(id);
-            overlay.set(`${type}\0${id}`, { type, id, doc: row ? (JSON.parse(row.doc) as Doc) : undefined, base: row?.version });
+            const doc = row ? (JSON.parse(row.doc) as Doc) : undefined;
+            overlay.set(`${type}\0${id}`, { type, id, doc, base: row?.version, parents: parentIds(doc) });
           }
         });
       }),
@@ -664,9 +805,26 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
             query: `INSERT INTO ${this.table(e.type)} (ns, id, doc, version) VALUES (?, ?, ?, ?)`,
             params: [this.ns, e.id, JSON.stringify(e.doc), e.doc._version],
           });
+          // the relation rows in the same logged batch: all or nothing with the document
+          const next = parentIds(e.doc);
+          queries.push(
+            ...this.childRows(
+              e.type,
+              e.id,
+              next.filter((p) => !e.parents.includes(p)),
+            ),
+            ...this.childDeletes(
+              e.type,
+              e.id,
+              e.parents.filter((p) => !next.includes(p)),
+            ),
+          );
           written.push({ doc: e.doc, prevVersion: e.base });
         } else if (e.base !== undefined) {
-          queries.push({ query: `DELETE FROM ${this.table(e.type)} WHERE ns = ? AND id = ?`, params: [this.ns, e.id] });
+          queries.push(
+            { query: `DELETE FROM ${this.table(e.type)} WHERE ns = ? AND id = ?`, params: [this.ns, e.id] },
+            ...this.childDeletes(e.type, e.id, e.parents),
+          );
           written.push({ deleted: true, type: e.type, id: e.id, prevVersion: e.base });
         }
       }
@@ -678,11 +836,31 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
           });
         }
       }
-      if (queries.length) await this.cql.batch(queries, { prepare: true, logged: true, consistency: consistencies.localQuorum });
+      if (queries.length) await this.loggedBatch(queries);
       return { written, results };
     } catch (e) {
       await releaseTaken();
       throw e;
+    }
+  }
+
+  /**
+   * One logged batch. A batchlog write timeout (the batch was not sent to its replicas yet, see
+   * `isBatchlogTimeout`) is repeated with the same write timestamp for up to
+   * {@link BATCHLOG_RETRY_MS}: the window in which the coordinators still count a dead node as a
+   * batchlog endpoint. Other failures, and this one past the window, reach the caller (503).
+   */
+  private async loggedBatch(queries: Stmt[]): Promise<void> {
+    const timestamp = cassandra.types.Long.fromNumber(Date.now()).multiply(1000);
+    const deadline = Date.now() + BATCHLOG_RETRY_MS;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.cql.batch(queries, { prepare: true, logged: true, consistency: consistencies.localQuorum, timestamp });
+        return;
+      } catch (e) {
+        if (!isBatchlogTimeout(e) || Date.now() >= deadline) throw e;
+      }
+      await sleep(250 * Math.min(4, attempt + 1));
     }
   }
 
@@ -858,10 +1036,10 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
     for (const d of docs) this.def(d._type);
     const r = await cassandra.concurrent.executeConcurrent(
       this.cql,
-      docs.map((d) => ({
-        query: `INSERT INTO ${this.table(d._type)} (ns, id, doc, version) VALUES (?, ?, ?, ?)`,
-        params: [this.ns, d._id, JSON.stringify(d), d._version],
-      })),
+      docs.flatMap((d) => [
+        ...this.childRows(d._type, d._id, parentIds(d)),
+        { query: `INSERT INTO ${this.table(d._type)} (ns, id, doc, version) VALUES (?, ?, ?, ?)`, params: [this.ns, d._id, JSON.stringify(d), d._version] },
+      ]),
       { concurrencyLevel: 32, raiseOnFirstError: true },
     );
     if (r.errors.length) throw r.errors[0]!;
@@ -969,6 +1147,7 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
     const err = e as { name?: string; message?: string; meta?: { statusCode?: number | null } };
     const status = err?.meta?.statusCode ?? 0;
     const down = ['ConnectionError', 'NoLivingConnectionsError', 'TimeoutError'].includes(String(err?.name)) || status >= 500;
+    if (down) this.searchDownUntil = Date.now() + SEARCH_DOWN_MS;
     if (!Unavailable || !down) return e;
     return new Unavailable(
       `Search is unavailable: OpenSearch (${this.opts.opensearch.nodes.join(', ')}) ${status >= 500 ? `answered ${status}` : 'did not answer'}. ` +
@@ -1027,8 +1206,30 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
     return ids.slice(from, from + size);
   }
 
+  /**
+   * Answered by OpenSearch; while it does not answer (and for {@link SEARCH_DOWN_MS} after it
+   * failed), the queries Cassandra can answer are answered from Cassandra, the others reject
+   * with the 503 of `searchUnavailable`.
+   */
   async query(q: Query): Promise<QueryResult> {
     const def = this.def(q.entity);
+    const query = { ...q, entity: def.name };
+    if (Date.now() < this.searchDownUntil) {
+      const r = await this.fromSource(query);
+      if (r) return r;
+    }
+    try {
+      return await this.queryIndex(def, query);
+    } catch (e) {
+      if (Date.now() < this.searchDownUntil) {
+        const r = await this.fromSource(query);
+        if (r) return r;
+      }
+      throw e;
+    }
+  }
+
+  private async queryIndex(def: EntityDef, q: Query): Promise<QueryResult> {
     const ctx: CompileCtx = { deps: this.deps, resolve: this.resolve };
     const where = this.scoped(await compileExpr(q.where, def, ctx));
     switch (q.output.kind) {
