@@ -15,7 +15,7 @@
  * node has its own SQLite store (enough to test HAProxy's part).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -158,10 +158,17 @@ export class ClusterHarness {
    * Starts the first node alone until it listens (it creates the schema: concurrent first starts
    * race on it, seen here as "unconfigured table migrations"), then the others together. Each is
    * waited for until it listens (200, or 503 while without its quorum); HAProxy's start waits
-   * until all are ready.
+   * until all are ready. Every node gets the same `secret.key` in its data dir, as the deployment
+   * guide asks: API keys are sealed and sessions signed with it, so with a secret per node an API
+   * key created through one node answered 500 through another (the compat run through HAProxy).
    */
   private async startNodes(): Promise<void> {
     const n = this.opts.nodes ?? 3;
+    const secret = randomBytes(32).toString('base64url');
+    for (let i = 0; i < n; i++) {
+      mkdirSync(join(this.dir, `node${i + 1}`), { recursive: true });
+      writeFileSync(join(this.dir, `node${i + 1}`, 'secret.key'), secret, { mode: 0o600 });
+    }
     const minMembers = Math.floor(n / 2) + 1;
     const listening = (status: number): boolean => status === 200 || status === 503;
     const start = (i: number): Promise<ServerProcess> =>
