@@ -9,44 +9,15 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer, connect, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { testWaggle, type Res, type TestWaggle, type TestOrg } from '@waggle/server/src/test/support.js';
 import { CASSANDRA, OPENSEARCH, dropTestData } from '../../../../test/cluster/cluster-test-env.js';
+import { Relay } from './relay.fixture.js';
 
 const SKIP = CASSANDRA && OPENSEARCH ? undefined : 'needs real engines: set WAGGLE_TEST_CASSANDRA and WAGGLE_TEST_OPENSEARCH (scripts/engines/*.sh start)';
 const run = randomBytes(4).toString('hex');
 const keyspace = `waggle_osdown_${run}`;
 const prefix = `waggle_osdown_${run}_`;
-
-/** A TCP relay to OpenSearch on a fixed local port: `down()` closes it (connections refused), `up()` opens it again. */
-class Relay {
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-  port = 0;
-  constructor(private readonly target: URL) {}
-  async up(): Promise<void> {
-    const srv = createServer((client) => {
-      const upstream = connect(Number(this.target.port || 80), this.target.hostname);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => s.destroy());
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((r) => srv.listen(this.port, '127.0.0.1', r));
-    this.port = (srv.address() as AddressInfo).port;
-    this.server = srv;
-  }
-  async down(): Promise<void> {
-    const srv = this.server;
-    this.server = undefined;
-    for (const s of this.sockets) s.destroy();
-    if (srv) await new Promise<void>((r) => srv.close(() => r()));
-  }
-}
 
 describe('the server on the cluster EntityStore while OpenSearch is down', { skip: SKIP }, () => {
   let t: TestWaggle;
