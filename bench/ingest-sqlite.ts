@@ -53,7 +53,8 @@ if (!args['skip-init']) {
 }
 
 const db = new Database(args.db);
-let next = Number((db.prepare(`SELECT v FROM meta WHERE k = 'idLimit'`).get() as { v: number } | undefined)?.v ?? 0) + 10_000_000;
+let next =
+  Number((db.prepare(`SELECT v FROM meta WHERE k = 'idLimit'`).get() as { v: number } | undefined)?.v ?? 0) + 10_000_000 + (process.pid % 4096) * 1_000_000; // per run: a copy may be reused
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = FULL');
 db.pragma('cache_size = -65536');

@@ -18,7 +18,7 @@ import { rmSync } from 'node:fs';
 import { SqliteEntityStore } from '../packages/server/src/storage/sqlite/sqlite-entity-store.js';
 import type { BatchOp, EntityStore } from '../packages/server/src/storage/entity-store.js';
 import { alertOps as sharedAlertOps } from './ingest-ops.js';
-import { cpuDelta, perAlert, readRoles, snapshot } from './lib/proc-cpu.mjs';
+import { cpuDelta, perAlert, readRoles, readWriterGroups, snapshot } from './lib/proc-cpu.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -113,7 +113,8 @@ async function inflightMode(): Promise<{ alertsPerSecond: number; alerts: number
 const batch = await batchMode();
 const inflight = await inflightMode();
 await store.close();
+const writerGroups = readWriterGroups(threadsFile);
 rmSync(threadsFile, { force: true });
 process.stdout.write(
-  `${JSON.stringify({ batch: { ...batch, alertsPerBatch: Number(args.batch) }, inflight: { ...inflight, inflight: Number(args.inflight) }, observablesPerAlert: OBS, cpuPerAlert })}\n`,
+  `${JSON.stringify({ batch: { ...batch, alertsPerBatch: Number(args.batch) }, inflight: { ...inflight, inflight: Number(args.inflight) }, observablesPerAlert: OBS, cpuPerAlert, writerGroups })}\n`,
 );

@@ -24,7 +24,7 @@ import { freePort, rssOf, startBuiltServer } from './lib/server.mjs';
 import { runFor } from './lib/load-for.mjs';
 import { runLoad, request } from './lib/load.mjs';
 import { alertPayload } from './lib/alert-payload.mjs';
-import { cpuDelta, perAlert, readRoles, snapshot } from './lib/proc-cpu.mjs';
+import { cpuDelta, perAlert, readRoles, readWriterGroups, snapshot } from './lib/proc-cpu.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const { values: cli } = parseArgs({
@@ -153,6 +153,8 @@ const probe = await request(agent, target, similarityRequest);
 const similarCases = JSON.parse(probe.body)[0]?.extraData?.similarCases?.length ?? 0;
 agent.destroy();
 await server.stop();
+// write requests per group commit over the server's whole run (mostly the ingestion phase)
+const writerGroups = readWriterGroups(threadsFile);
 
 log(`4/4 storage limit: EntityStore batches, no HTTP (${Math.min(SECONDS, 20)} s per mode)`);
 const st = spawnSync(
@@ -197,6 +199,7 @@ const result = {
   storageLimit,
   similarity: { ...similarity, similarCases },
   rss,
+  writerGroups,
   goals,
 };
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
@@ -220,6 +223,7 @@ const cpuLine = (label, m) => {
 };
 cpuLine('bare POST', httpLimit.measured);
 cpuLine('alert create', ingest.measured);
+if (writerGroups) console.log(`SQLite writer: ${writerGroups.requests} requests in ${writerGroups.groups} group commits (${writerGroups.perGroup} per group)`);
 if (storage.cpuPerAlert) console.log(`CPU µs per alert, storage limit (32 in flight): ${JSON.stringify(storage.cpuPerAlert)}`);
 console.log(`load average (1, 5, 15 min) before ${loadBefore.join(' ')}, after ${result.loadAverage.after.join(' ')} on ${cpus().length} cores`);
 console.log(`ingestion / lower limit (${Math.round(lower)}/s): ${(ratio * 100).toFixed(1)}%; server RSS ${rss.rssMB} MB; similar cases found: ${similarCases}`);

@@ -67,12 +67,24 @@ export function readRoles(file) {
   try {
     for (const line of readFileSync(file, 'utf8').trim().split('\n')) {
       const [role, tid] = line.trim().split(/\s+/);
-      if (role && tid) roles.set(Number(tid), role);
+      if ((role === 'writer' || role === 'checkpointer') && tid) roles.set(Number(tid), role);
     }
   } catch {
     /* no file: every thread but the main one counts as other */
   }
   return roles;
+}
+
+/** The SQLite writer's group counts, written when it closed: `{ groups, requests, perGroup }` or undefined. */
+export function readWriterGroups(file) {
+  try {
+    const m = /^groups (\d+) requests (\d+)$/m.exec(readFileSync(file, 'utf8'));
+    if (!m) return undefined;
+    const [groups, requests] = [Number(m[1]), Number(m[2])];
+    return { groups, requests, perGroup: Math.round((requests / Math.max(1, groups)) * 10) / 10 };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Per-alert figures (µs of CPU, bytes) from a delta and an alert count. */

@@ -79,12 +79,28 @@ function runWriter(): void {
   );
   let pending: Array<{ id: number; req: string }> = [];
   let scheduled = false;
+  /** When the last group started, and how many requests it held (see `minCommitIntervalMs`). */
+  let lastStart = -Infinity;
+  let lastSize = 0;
+  let groups = 0;
+  let grouped = 0;
+  const schedule = (): void => {
+    if (scheduled) return;
+    scheduled = true;
+    const wait = lastSize >= 2 ? lastStart + config.minCommitIntervalMs - performance.now() : 0;
+    if (wait > 0) setTimeout(flush, wait);
+    else setImmediate(flush);
+  };
 
   const flush = (): void => {
     scheduled = false;
     const work = pending;
     pending = [];
     if (work.length === 0) return;
+    lastStart = performance.now();
+    lastSize = work.length;
+    groups++;
+    grouped += work.length;
     if (acks.failed) {
       // after a failed fsync nothing more is applied: it could not be made durable
       const wire = JSON.stringify(errorToWire(acks.failed));
@@ -114,13 +130,11 @@ function runWriter(): void {
   port.on('message', (m: ToWorker) => {
     if (m.kind === 'write') {
       pending.push({ id: m.id, req: m.req });
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush);
-      }
+      schedule();
     } else {
       flush();
       void acks.drained().then(() => {
+        recordStats(`groups ${groups} requests ${grouped}`);
         wal.close();
         db.close();
         post({ kind: 'closed' });
@@ -163,12 +177,22 @@ function runCheckpointer(): void {
  * `WAGGLE_BENCH_THREADS_FILE` set, this thread appends "<role> <tid>" to that file.
  */
 function recordThreadId(): void {
+  if (!process.env.WAGGLE_BENCH_THREADS_FILE) return;
+  try {
+    recordStats(`${config.role} ${readlinkSync('/proc/thread-self').split('/').pop()}`);
+  } catch {
+    /* not Linux: the benchmark counts this thread as "other" */
+  }
+}
+
+/** Appends a line to `WAGGLE_BENCH_THREADS_FILE` (the writer's group counts at close, too). */
+function recordStats(line: string): void {
   const file = process.env.WAGGLE_BENCH_THREADS_FILE;
   if (!file) return;
   try {
-    appendFileSync(file, `${config.role} ${readlinkSync('/proc/thread-self').split('/').pop()}\n`);
+    appendFileSync(file, `${line}\n`);
   } catch {
-    /* not Linux, or not writable: the benchmark counts this thread as "other" */
+    /* not writable: the benchmark goes without */
   }
 }
 
