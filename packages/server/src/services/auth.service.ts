@@ -42,7 +42,7 @@ export class AuthService {
   private readonly failures = new Map<string, { count: number; first: number }>();
   /** Recently verified login+password pairs (keyed by HMAC), valid while the stored hash is unchanged. */
   private readonly verified = new Map<string, { hash: string; expires: number }>();
-  /** API key hash → its user, and (user, version, organisation header) → actor, each for AUTH_CACHE_TTL_MS. */
+  /** API key → its user, and (user, version, organisation header) → actor, each for AUTH_CACHE_TTL_MS. */
   private readonly keyUsers = new Map<string, { user: Doc; at: number }>();
   private readonly actors = new Map<string, { actor: ActorParts; at: number }>();
   /** Bumped by every invalidation: a lookup that started before one does not fill the caches. */
@@ -148,14 +148,14 @@ export class AuthService {
       throw new AuthenticationError('Authentication failure');
     };
     if (creds.kind === 'key') {
-      const hash = hashApiKey(creds.key);
-      const cached = AuthService.fresh(this.keyUsers.get(hash))?.user;
+      // keyed by the key itself: no hash per request (the key is in memory with the request anyway)
+      const cached = AuthService.fresh(this.keyUsers.get(creds.key))?.user;
       if (cached) return cached.locked === true ? fail() : cached;
       const generation = this.generation;
-      const owner = await this.store.uniqueOwner('user.key', hash);
+      const owner = await this.store.uniqueOwner('user.key', hashApiKey(creds.key));
       const user = owner ? await this.store.get('user', owner) : undefined;
       if (!user || user.locked === true) return fail();
-      if (generation === this.generation) AuthService.remember(this.keyUsers, hash, { user, at: Date.now() });
+      if (generation === this.generation) AuthService.remember(this.keyUsers, creds.key, { user, at: Date.now() });
       return user;
     }
     if (creds.kind === 'session') {
