@@ -91,6 +91,13 @@ interface SearchTransport {
 const { consistencies } = cassandra.types;
 const EXEC = { prepare: true, consistency: consistencies.localQuorum, serialConsistency: consistencies.localSerial };
 const SERIAL_READ = { prepare: true, consistency: consistencies.localSerial };
+/**
+ * Plain reads are idempotent: the driver may send them to a second coordinator after
+ * {@link SPECULATIVE_DELAY_MS} (a node that hangs or died without closing its connections), and
+ * retries them on the next node after a connection error.
+ */
+const READ = { ...EXEC, isIdempotent: true };
+const SPECULATIVE_DELAY_MS = 1000;
 const MAX_LWT_ATTEMPTS = 50;
 const PAGE = 5000;
 /** The first id of a new store: small ids (`~1`) are never generated. */
@@ -162,6 +169,7 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
       ...(c.username !== undefined ? { credentials: { username: c.username, password: c.password ?? '' } } : {}),
       queryOptions: { consistency: consistencies.localQuorum, serialConsistency: consistencies.localSerial, prepare: true },
       socketOptions: { readTimeout: 30_000 },
+      policies: { speculativeExecution: new cassandra.policies.speculativeExecution.ConstantSpeculativeExecutionPolicy(SPECULATIVE_DELAY_MS, 1) },
     });
     this.osClient = new OpenSearchClient({ nodes: [...opts.opensearch.nodes] });
     this.search = this.osClient.transport as unknown as SearchTransport;
@@ -403,7 +411,7 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
     const rs = await this.cql.execute(
       `SELECT owner FROM ${ks}.uniques WHERE ns = ? AND scope = ? AND key = ?`,
       [this.ns, scope, key],
-      serial ? SERIAL_READ : EXEC,
+      serial ? SERIAL_READ : READ,
     );
     return (rs.rows[0]?.owner as string | undefined) ?? undefined;
   }
@@ -468,7 +476,7 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
     const out: cassandra.types.Row[] = [];
     let pageState: string | undefined;
     do {
-      const rs = await this.cql.execute(query, params, { ...EXEC, fetchSize: PAGE, ...(pageState ? { pageState } : {}) });
+      const rs = await this.cql.execute(query, params, { ...READ, fetchSize: PAGE, ...(pageState ? { pageState } : {}) });
       out.push(...rs.rows);
       if (out.length > MAX_SOURCE_CANDIDATES) return undefined;
       pageState = rs.pageState ?? undefined;
@@ -504,7 +512,7 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
 
   private async readRow(type: string, id: string, serial: boolean): Promise<Row | undefined> {
     this.def(type);
-    const rs = await this.cql.execute(`SELECT doc, version FROM ${this.table(type)} WHERE ns = ? AND id = ?`, [this.ns, id], serial ? SERIAL_READ : EXEC);
+    const rs = await this.cql.execute(`SELECT doc, version FROM ${this.table(type)} WHERE ns = ? AND id = ?`, [this.ns, id], serial ? SERIAL_READ : READ);
     const r = rs.rows[0];
     return r ? { doc: String(r.doc), version: Number(r.version) } : undefined;
   }
@@ -521,7 +529,7 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
     const unique = [...new Set(ids)];
     for (let i = 0; i < unique.length; i += 100) {
       const chunk = unique.slice(i, i + 100);
-      const rs = await this.cql.execute(`SELECT id, doc FROM ${this.table(type)} WHERE ns = ? AND id IN ?`, [this.ns, chunk], { ...EXEC, fetchSize: PAGE });
+      const rs = await this.cql.execute(`SELECT id, doc FROM ${this.table(type)} WHERE ns = ? AND id IN ?`, [this.ns, chunk], { ...READ, fetchSize: PAGE });
       for (const r of rs.rows) found.set(String(r.id), JSON.parse(String(r.doc)) as Doc);
     }
     return ids.flatMap((id) => {
