@@ -47,3 +47,12 @@ test('a bad backend, keyspace or replication factor is reported, all at once', (
       e.problems.some((p) => p.includes('storage.cassandra.replicationFactor')),
   );
 });
+test("the indexes' refresh interval is optional (the store's 1s) and must be a duration", () => {
+  const cluster = (env: Record<string, string>) => loadConfig({ WAGGLE_MODE: 'test', WAGGLE_STORAGE_BACKEND: 'cluster', ...env }, tmpdir()).storage.cluster;
+  assert.equal(cluster({})?.opensearch.refreshInterval, undefined);
+  assert.equal(cluster({ WAGGLE_OPENSEARCH_REFRESH_INTERVAL: '200ms' })?.opensearch.refreshInterval, '200ms');
+  assert.throws(
+    () => cluster({ WAGGLE_OPENSEARCH_REFRESH_INTERVAL: 'soon' }),
+    (e: unknown) => e instanceof ConfigError && e.problems.some((p) => p.includes('storage.opensearch.refreshInterval')),
+  );
+});

@@ -39,7 +39,12 @@ export interface WaggleConfig {
 /** The cluster EntityStore's engines (`storage.cassandra.*`, `storage.opensearch.*`). */
 export interface ClusterStorageConfig {
   cassandra: { contactPoints: string[]; localDataCenter: string; keyspace: string; username?: string; password?: string; replicationFactor: number };
-  opensearch: { nodes: string[]; indexPrefix: string };
+  /**
+   * `refreshInterval`: the indexes' refresh interval (`1s` when not set). Every write waits for the
+   * next refresh (`refresh=wait_for`), so it bounds a write's latency; a shorter one costs
+   * OpenSearch more work on a busy cluster.
+   */
+  opensearch: { nodes: string[]; indexPrefix: string; refreshInterval?: string };
 }
 
 /** Files on S3 (MinIO) instead of `<dataDir>/files`: `storage.files` is `s3` (`storage.s3.*`). */
@@ -227,6 +232,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
         indexPrefix: str('WAGGLE_OPENSEARCH_INDEX_PREFIX', 'storage.opensearch.indexPrefix', 'waggle_'),
       },
     };
+    const refreshInterval = str('WAGGLE_OPENSEARCH_REFRESH_INTERVAL', 'storage.opensearch.refreshInterval', '');
+    if (refreshInterval && !/^[1-9]\d*(ms|s)$/.test(refreshInterval)) {
+      problems.push('storage.opensearch.refreshInterval must be a duration such as 1s or 200ms');
+    } else if (refreshInterval) cluster.opensearch.refreshInterval = refreshInterval;
   }
 
   const filesRaw = str('WAGGLE_FILES_BACKEND', 'storage.files', 'local');
