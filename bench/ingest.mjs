@@ -38,6 +38,8 @@ const { values: cli } = parseArgs({
     reseed: { type: 'boolean', default: false },
     /** Writes CPU profiles of the server's threads (main, SQLite writer, checkpointer) into this directory. */
     'cpu-prof': { type: 'string' },
+    /** Extra flags for the server's node (repeatable), e.g. --node-arg=--max-semi-space-size=32: to try V8 settings. */
+    'node-arg': { type: 'string', multiple: true, default: [] },
   },
 });
 const SECONDS = Number(cli.seconds);
@@ -66,7 +68,7 @@ const server = await startBuiltServer(root, {
   port,
   adminPassword: seeded.info.bench.adminPassword,
   env: { WAGGLE_BENCH_ENDPOINTS: '1', WAGGLE_BENCH_THREADS_FILE: threadsFile },
-  nodeArgs: cli['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', cli['cpu-prof']] : [],
+  nodeArgs: [...cli['node-arg'], ...(cli['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', cli['cpu-prof']] : [])],
 });
 log(`server ready in ${Math.round(server.readyMs)} ms`);
 const target = { host: '127.0.0.1', port };
@@ -223,7 +225,10 @@ const cpuLine = (label, m) => {
 };
 cpuLine('bare POST', httpLimit.measured);
 cpuLine('alert create', ingest.measured);
-if (writerGroups) console.log(`SQLite writer: ${writerGroups.requests} requests in ${writerGroups.groups} group commits (${writerGroups.perGroup} per group)`);
+if (writerGroups)
+  console.log(
+    `SQLite writer: ${writerGroups.requests} requests in ${writerGroups.groups} group commits (${writerGroups.perGroup} per group), ${writerGroups.fsyncs ?? '?'} fsyncs of the WAL`,
+  );
 if (storage.cpuPerAlert) console.log(`CPU µs per alert, storage limit (32 in flight): ${JSON.stringify(storage.cpuPerAlert)}`);
 console.log(`load average (1, 5, 15 min) before ${loadBefore.join(' ')}, after ${result.loadAverage.after.join(' ')} on ${cpus().length} cores`);
 console.log(`ingestion / lower limit (${Math.round(lower)}/s): ${(ratio * 100).toFixed(1)}%; server RSS ${rss.rssMB} MB; similar cases found: ${similarCases}`);

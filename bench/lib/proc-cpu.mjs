@@ -75,13 +75,13 @@ export function readRoles(file) {
   return roles;
 }
 
-/** The SQLite writer's group counts, written when it closed: `{ groups, requests, perGroup }` or undefined. */
+/** The SQLite writer's counts, written when it closed: `{ groups, requests, perGroup, fsyncs }` or undefined. */
 export function readWriterGroups(file) {
   try {
-    const m = /^groups (\d+) requests (\d+)$/m.exec(readFileSync(file, 'utf8'));
+    const m = /^groups (\d+) requests (\d+)(?: fsyncs (\d+))?$/m.exec(readFileSync(file, 'utf8'));
     if (!m) return undefined;
     const [groups, requests] = [Number(m[1]), Number(m[2])];
-    return { groups, requests, perGroup: Math.round((requests / Math.max(1, groups)) * 10) / 10 };
+    return { groups, requests, perGroup: Math.round((requests / Math.max(1, groups)) * 10) / 10, ...(m[3] ? { fsyncs: Number(m[3]) } : {}) };
   } catch {
     return undefined;
   }

@@ -40,11 +40,16 @@ function open(synchronous: 'FULL' | 'NORMAL'): Database.Database {
  * deletes or replaces the WAL file (a restart after a checkpoint rewrites it in place), and no
  * SQLite lock lives on it, so this descriptor cannot release one when it is closed.
  */
-function walSync(): { sync: () => Promise<void>; close: () => void } {
+function walSync(): { sync: () => Promise<void>; close: () => void; readonly count: number } {
   let fd: number | undefined;
+  let count = 0;
   return {
+    get count() {
+      return count;
+    },
     sync: () =>
       new Promise<void>((resolve, reject) => {
+        count++;
         try {
           fd ??= openSync(`${config.path}-wal`, 'r');
         } catch (e) {
@@ -134,7 +139,7 @@ function runWriter(): void {
     } else {
       flush();
       void acks.drained().then(() => {
-        recordStats(`groups ${groups} requests ${grouped}`);
+        recordStats(`groups ${groups} requests ${grouped} fsyncs ${wal.count}`);
         wal.close();
         db.close();
         post({ kind: 'closed' });
