@@ -34,7 +34,7 @@ describe('the server on the cluster EntityStore while OpenSearch is down', { ski
       WAGGLE_CASSANDRA_USERNAME: process.env.WAGGLE_TEST_CASSANDRA_USER ?? 'cassandra',
       WAGGLE_CASSANDRA_PASSWORD: process.env.WAGGLE_TEST_CASSANDRA_PASSWORD ?? 'cassandra',
       WAGGLE_CASSANDRA_KEYSPACE: keyspace,
-      WAGGLE_CASSANDRA_RF: process.env.WAGGLE_TEST_CASSANDRA_RF ?? '3',
+      WAGGLE_CASSANDRA_RF: process.env.WAGGLE_TEST_CASSANDRA_RF ?? '1',
       WAGGLE_OPENSEARCH_NODES: `http://127.0.0.1:${relay.port}`,
       WAGGLE_OPENSEARCH_INDEX_PREFIX: prefix,
     });
@@ -88,6 +88,13 @@ describe('the server on the cluster EntityStore while OpenSearch is down', { ski
     );
     const gotAlert = await step('get alert', a.get(`/api/v1/alert/${alert.body?._id}`));
     await step('update alert', a.patch(`/api/v1/alert/${alert.body?._id}`, { severity: 1 }));
+    const alertId = alert.body?._id as string;
+    await step('create alert observable', a.post(`/api/v1/alert/${alertId}/observable`, { dataType: 'url', data: 'http://example.org/x' }));
+    await step('update observable', a.patch(`/api/v1/observable/${obsId}`, { ioc: true }));
+    await step('comment on case', a.post(`/api/v1/case/${caseId}/comment`, { message: 'noted' }));
+    // a Query API chain is a list (a traversal from the case): it still needs OpenSearch
+    await step('case observables (Query API)', a.query([{ _name: 'getCase', idOrName: caseId }, { _name: 'observables' }]));
+    const promoted = await step('promote alert to case', a.post(`/api/v1/alert/${alertId}/case`, {}));
     const list = await step('list cases', a.query([{ _name: 'listCase' }]));
 
     assert.deepEqual(statuses, {
@@ -104,8 +111,16 @@ describe('the server on the cluster EntityStore while OpenSearch is down', { ski
       'create alert': 201,
       'get alert': 200,
       'update alert': 204,
+      'create alert observable': 201,
+      'update observable': 204,
+      'comment on case': 201,
+      'case observables (Query API)': 503,
+      'promote alert to case': 201,
       'list cases': 503,
     });
+    const promotedCase = await a.get(`/api/v1/case/${promoted.body?._id}`);
+    assert.equal(promotedCase.status, 200, promotedCase.text);
+    assert.equal(promotedCase.body.title, 'an alert');
     assert.equal(got.body.title, 'OpenSearch is down');
     assert.deepEqual(
       (got.body.customFields as Array<{ name: string; value: unknown }>).map((c) => [c.name, c.value]),
@@ -115,5 +130,16 @@ describe('the server on the cluster EntityStore while OpenSearch is down', { ski
     assert.equal(gotAlert.body.observableCount, 2);
     assert.equal(list.body.type, 'ServiceUnavailable');
     assert.match(list.body.message, /Search is unavailable/);
+
+    // OpenSearch back: the node's index repair job replays the outbox, and the list shows the writes
+    await relay.up();
+    let listed: string[] = [];
+    for (let i = 0; i < 120 && !listed.includes(caseId); i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      const r = await a.query([{ _name: 'listCase' }]);
+      listed = r.status === 200 ? (r.body as Array<{ _id: string }>).map((c) => c._id) : [];
+    }
+    assert.ok(listed.includes(caseId), 'the case created during the outage is listed once OpenSearch is back');
+    assert.ok(listed.includes(promoted.body?._id as string));
   });
 });
