@@ -132,6 +132,12 @@ function parentIds(doc: { _parents?: unknown } | undefined): string[] {
   return [...out];
 }
 
+/** OpenSearch did not answer (unreachable, timed out) or answered 5xx (shards not allocated yet). */
+function searchDown(e: unknown): boolean {
+  const err = e as { name?: string; meta?: { statusCode?: number | null } } | undefined;
+  return ['ConnectionError', 'NoLivingConnectionsError', 'TimeoutError'].includes(String(err?.name)) || (err?.meta?.statusCode ?? 0) >= 500;
+}
+
 type Prepared = { doc: Doc; prevVersion: number | undefined; deleted?: false } | { deleted: true; type: string; id: string; prevVersion: number };
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -152,6 +158,8 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
   private readonly entities: EntityDef[];
   /** Until then, queries Cassandra can answer skip OpenSearch (it failed to answer just before). */
   private searchDownUntil = 0;
+  /** Started while OpenSearch was down: the repair job checks the indexes first. */
+  private indexesPending = false;
 
   constructor(
     private readonly opts: ClusterEntityStoreOptions,
@@ -199,7 +207,17 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
       return this.checkReplication();
     }
     await this.migrate();
-    await this.ensureIndexes();
+    // a store that ran before (its id block exists) starts while OpenSearch is down: Cassandra is
+    // the source of truth, and the repair job checks the indexes once OpenSearch answers. A new
+    // store needs OpenSearch at its first start (a wrong address is then an error, not a silent start).
+    const ranBefore = (await this.cql.execute(`SELECT next FROM ${c.keyspace}.id_blocks WHERE ns = ?`, [this.ns], READ)).rows.length > 0;
+    try {
+      await this.ensureIndexes();
+    } catch (e) {
+      if (!ranBefore || !searchDown(e instanceof ClusterStoreError ? e.cause : e)) throw e;
+      this.indexesPending = true;
+      this.searchDownUntil = Date.now() + SEARCH_DOWN_MS;
+    }
     await this.reserveIds();
   }
 
@@ -261,7 +279,9 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
         (r) => r.statusCode === 200 && r.body !== false,
         (e: { meta?: { statusCode?: number } }) => {
           if (e?.meta?.statusCode === 404) return false;
-          throw new ClusterStoreError(`OpenSearch is not reachable at ${this.opts.opensearch.nodes.join(', ')}: ${String((e as Error)?.message ?? e)}`);
+          throw new ClusterStoreError(`OpenSearch is not reachable at ${this.opts.opensearch.nodes.join(', ')}: ${String((e as Error)?.message ?? e)}`, {
+            cause: e,
+          });
         },
       );
       const body = indexBody(def, this.deps, this.opts.opensearch.refreshInterval) as { mappings: unknown; settings: { refresh_interval: string } };
@@ -929,6 +949,10 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
    * Meant to run as a singleton job (one node holding the lease).
    */
   async repairIndex(): Promise<number> {
+    if (this.indexesPending) {
+      await this.ensureIndexes();
+      this.indexesPending = false;
+    }
     const ks = this.opts.cassandra.keyspace;
     const rs = await this.cql.execute(`SELECT type, id FROM ${ks}.outbox WHERE ns = ?`, [this.ns], { ...EXEC, fetchSize: PAGE });
     const entries = rs.rows.map((r) => ({ type: String(r.type), id: String(r.id) }));
@@ -1152,9 +1176,8 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
    */
   private searchUnavailable(e: unknown): unknown {
     const Unavailable = this.deps.errors.ServiceUnavailableError;
-    const err = e as { name?: string; message?: string; meta?: { statusCode?: number | null } };
-    const status = err?.meta?.statusCode ?? 0;
-    const down = ['ConnectionError', 'NoLivingConnectionsError', 'TimeoutError'].includes(String(err?.name)) || status >= 500;
+    const status = (e as { meta?: { statusCode?: number | null } })?.meta?.statusCode ?? 0;
+    const down = searchDown(e);
     if (down) this.searchDownUntil = Date.now() + SEARCH_DOWN_MS;
     if (!Unavailable || !down) return e;
     return new Unavailable(

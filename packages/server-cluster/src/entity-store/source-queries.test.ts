@@ -73,9 +73,10 @@ const RF = Number(process.env.WAGGLE_TEST_CASSANDRA_RF ?? 1);
 describe('the cluster store while OpenSearch is down', { skip: SKIP }, () => {
   const relay = new Relay(new URL(OPENSEARCH ?? 'http://127.0.0.1:9200'));
   let s: CassandraOpenSearchEntityStore;
-  before(async () => {
-    await relay.up();
-    s = new CassandraOpenSearchEntityStore(
+  const namespace = `srcq-${randomBytes(4).toString('hex')}`;
+  const extra: CassandraOpenSearchEntityStore[] = [];
+  const store = (port: number, ns = namespace): CassandraOpenSearchEntityStore =>
+    new CassandraOpenSearchEntityStore(
       {
         cassandra: {
           contactPoints: [CASSANDRA ?? '127.0.0.1:9042'],
@@ -85,8 +86,8 @@ describe('the cluster store while OpenSearch is down', { skip: SKIP }, () => {
           password: process.env.WAGGLE_TEST_CASSANDRA_PASSWORD ?? 'cassandra',
           replicationFactor: RF,
         },
-        opensearch: { nodes: [`http://127.0.0.1:${relay.port}`], indexPrefix: 'waggle_test_', refreshInterval: '100ms' },
-        namespace: `srcq-${randomBytes(4).toString('hex')}`,
+        opensearch: { nodes: [`http://127.0.0.1:${port}`], indexPrefix: 'waggle_test_', refreshInterval: '100ms' },
+        namespace: ns,
       },
       {
         registry: { ENTITIES, entityDef, fieldDef, SYSTEM_FIELDS, ALL_ORGS, RESTRICTED_TO, DERIVED_FIELDS },
@@ -94,11 +95,15 @@ describe('the cluster store while OpenSearch is down', { skip: SKIP }, () => {
         bucketStart,
       },
     );
+  before(async () => {
+    await relay.up();
+    s = store(relay.port);
     await s.init();
   });
   after(async () => {
     await relay.down();
     await s?.close();
+    for (const x of extra) await x.close().catch(() => undefined);
   });
 
   const nd = (type: string, fields: Record<string, unknown>, parents: Record<string, string> = {}): NewDoc => ({
@@ -164,5 +169,35 @@ describe('the cluster store while OpenSearch is down', { skip: SKIP }, () => {
     await s.repairIndex();
     const indexed = await s.query({ entity: 'case', where: q.true(), sort: [], output: { kind: 'count' } });
     assert.deepEqual(indexed, { kind: 'count', count: 2 });
+  });
+
+  test('a store that ran before starts while OpenSearch is down; a new one does not; the repair job creates what is missing once it is back', async () => {
+    // a relay of its own, closed from the start: this process has not checked the indexes through it
+    const own = new Relay(new URL(OPENSEARCH ?? 'http://127.0.0.1:9200'));
+    await own.up();
+    await own.down();
+    const fresh = store(own.port, `srcq-new-${randomBytes(4).toString('hex')}`);
+    extra.push(fresh);
+    await assert.rejects(fresh.init(), /OpenSearch is not reachable/);
+
+    const again = store(own.port); // the namespace of the first test's store
+    extra.push(again);
+    await again.init();
+    const kase = await again.insert(nd('case', { title: 'written while OpenSearch was down at start' }));
+    const obs = await again.insert(nd('observable', { dataType: 'ip', data: 'z' }, { case: kase._id }));
+    const r = await again.query({ entity: 'observable', where: q.parentId('case', kase._id), sort: [], output: { kind: 'rows', from: 0, to: 10 } });
+    assert.deepEqual(r.kind === 'rows' ? r.rows.map((d) => d._id) : r, [obs._id]);
+    await assert.rejects(again.query({ entity: 'case', where: q.true(), sort: [], output: { kind: 'count' } }), ServiceUnavailableError);
+
+    await own.up();
+    await again.repairIndex();
+    const found = await again.query({
+      entity: 'case',
+      where: q.eq('title', 'written while OpenSearch was down at start'),
+      sort: [],
+      output: { kind: 'count' },
+    });
+    assert.deepEqual(found, { kind: 'count', count: 1 });
+    await own.down();
   });
 });
