@@ -108,6 +108,18 @@ describe('auth caches (unit)', () => {
     assert.equal(lookups, 2);
   });
 
+  test('a key removed through another node, before this node hears of it, is refused on the next request', async () => {
+    let user: Record<string, unknown> = { _id: 'u1', _type: 'user', _version: 1, login: 'u@x', keyHash: 'h' };
+    let owner: string | undefined = 'u1';
+    const store = { uniqueOwner: async () => owner, get: async () => user } as unknown as EntityStore;
+    const auth = new AuthService(store, undefined as never, undefined as never, undefined as never, 'secret');
+    assert.equal((await auth.verify({ kind: 'key', key: 'k' }, '127.0.0.1'))._id, 'u1');
+    // what another node's removal leaves in the shared store; no invalidate() on this node
+    user = { _id: 'u1', _type: 'user', _version: 2, login: 'u@x' };
+    owner = undefined;
+    await assert.rejects(auth.verify({ kind: 'key', key: 'k' }, '127.0.0.1'), /Authentication failure/);
+  });
+
   test('a lookup that started before an invalidation does not fill the cache', async () => {
     let lookups = 0;
     let release!: () => void;

@@ -150,7 +150,13 @@ export class AuthService {
     if (creds.kind === 'key') {
       // keyed by the key itself: no hash per request (the key is in memory with the request anyway)
       const cached = AuthService.fresh(this.keyUsers.get(creds.key))?.user;
-      if (cached) return cached.locked === true ? fail() : cached;
+      if (cached) {
+        // the user is read again by id (one read instead of the key's claim and the user): a key
+        // removed or renewed, or a user locked, through another cluster node changed the user's
+        // version before this node heard of it through the relay (seen through HAProxy)
+        const user = await this.store.get('user', cached._id);
+        if (user && user._version === cached._version) return user.locked === true ? fail() : user;
+      }
       const generation = this.generation;
       const owner = await this.store.uniqueOwner('user.key', hashApiKey(creds.key));
       const user = owner ? await this.store.get('user', owner) : undefined;
