@@ -70,6 +70,16 @@ export function isBatchlogTimeout(e: unknown): boolean {
   return e instanceof cassandra.errors.ResponseError && e.code === 0x1100 && (e as { writeType?: unknown }).writeType === 'BATCH_LOG';
 }
 
+/**
+ * A write whose outcome is open: a write timeout or failure (a logged batch's batchlog entry that
+ * landed on one node is replayed by it later; a batch whose batchlog was written is applied
+ * later), or no answer from the coordinator before the driver's timeout.
+ */
+export function isUnknownWriteOutcome(e: unknown): boolean {
+  if (e instanceof cassandra.errors.OperationTimedOutError) return true;
+  return e instanceof cassandra.errors.ResponseError && (e.code === 0x1100 || e.code === 0x1500);
+}
+
 /** Cassandra's error codes that mean the cluster cannot serve this request now (native protocol spec §9). */
 const UNAVAILABLE_CODES: Readonly<Record<number, string>> = {
   0x1000: 'not enough Cassandra replicas are up for this request',

@@ -12,6 +12,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import cassandra from 'cassandra-driver';
 import { runEntityStoreConformance } from '@waggle/server/src/storage/conformance/entity-store.conformance.js';
 import type { EntityStore } from '@waggle/server/src/storage/entity-store.js';
 import { ALL_ORGS, ENTITIES, RESTRICTED_TO, SYSTEM_FIELDS, entityDef, fieldDef } from '@waggle/server/src/entities/registry.js';
@@ -107,6 +108,38 @@ if (SKIP) {
       assert.equal(await s.outboxSize(), 0);
       const afterRepair = await s.query({ entity: 'case', where: q.eq('title', 'queued'), sort: [], output: { kind: 'count' } });
       assert.deepEqual(afterRepair, { kind: 'count', count: 1 });
+    });
+
+    test('a batch whose outcome is open (write timeout) answers the error, and its documents are indexed by the repair job once due', async () => {
+      const ns = `${run}-open-outcome`;
+      const s = new CassandraOpenSearchEntityStore({ ...options(ns), unknownOutcomeRecheckMs: 1500 }, deps);
+      await s.init();
+      stores.push(s);
+      // Cassandra applies the logged batch, then its coordinator times out (what a batchlog entry
+      // replayed after a node's loss amounts to): the real batch runs, then this error is thrown,
+      // the only stand-in in this test
+      const cql = (s as unknown as { cql: { batch(q: unknown, o: { logged?: boolean }): Promise<unknown> } }).cql;
+      const real = cql.batch.bind(cql);
+      cql.batch = async (queries, o) => {
+        const r = await real(queries, o);
+        if (!o.logged) return r;
+        throw Object.assign(new cassandra.errors.ResponseError(0x1100, 'Server timeout during batch write at consistency LOCAL_QUORUM'), {
+          writeType: 'BATCH',
+        });
+      };
+      const doc = (id: string) => ({ _id: id, _type: 'case', _createdAt: 1, _createdBy: 't', _orgs: ['o'], _parents: {}, title: 'open outcome' });
+      const ids = [s.newId(), s.newId()];
+      await assert.rejects(s.batch(ids.map((id) => ({ op: 'insert' as const, doc: doc(id) }))), /Server timeout during batch write/);
+      cql.batch = real;
+      assert.equal((await s.getMany('case', ids)).length, 2, 'Cassandra has both');
+      const count = () => s.query({ entity: 'case', where: q.eq('title', 'open outcome'), sort: [], output: { kind: 'count' } });
+      assert.deepEqual(await count(), { kind: 'count', count: 0 }, 'not indexed');
+      assert.equal(await s.outboxSize(), 2);
+      assert.equal(await s.repairIndex(), 0, 'not due yet: the batchlog replay goes first');
+      await new Promise((r) => setTimeout(r, 1600));
+      assert.equal(await s.repairIndex(), 2);
+      assert.equal(await s.outboxSize(), 0);
+      assert.deepEqual(await count(), { kind: 'count', count: 2 }, 'the index converged to Cassandra');
     });
 
     test('repairIndex() drains an outbox of more than one bulk request (200 entries each)', async () => {

@@ -33,7 +33,7 @@ import type { BatchOp, Doc, EntityStore, NewDoc, Patch, ScanPage, StoreCounters,
 import type { Query, QueryResult } from '@waggle/server/src/query/ir.js';
 import type { EntityDef } from '@waggle/server/src/entities/registry.js';
 import type { ClusterDeps } from '../deps.js';
-import { connectError, isBatchlogTimeout, isRetryableLwt, replicationError, ClusterStoreError } from '../cassandra/cassandra-errors.js';
+import { connectError, isBatchlogTimeout, isRetryableLwt, isUnknownWriteOutcome, replicationError, ClusterStoreError } from '../cassandra/cassandra-errors.js';
 import { MIGRATIONS, entityTable, entityTableStatements, quoteIdent } from '../cassandra/schema.js';
 import { indexBody, project } from '../opensearch/projection.js';
 import { compileExpr, compileSort, type CompileCtx, type Dsl } from '../opensearch/compile.js';
@@ -70,6 +70,11 @@ export interface ClusterEntityStoreOptions {
   namespace?: string;
   /** Ids reserved per durable block (one LWT per block). */
   idBlockSize?: number;
+  /**
+   * When the repair job looks again at the documents of a batch whose outcome is open (a write
+   * timeout); default 60 s (Cassandra's batchlog replay first).
+   */
+  unknownOutcomeRecheckMs?: number;
   /**
    * Opens an existing keyspace without writing to it (`waggle migrate-storage` reading its source):
    * no schema migration, no index creation, no id block reserved. Only reads and scans may be used.
@@ -115,6 +120,13 @@ interface Row {
 
 type Stmt = { query: string; params: unknown[] };
 
+/**
+ * When the documents of a logged batch whose outcome is open (a write timeout) are looked at again
+ * by the repair job: after Cassandra's batchlog replay (every 10 s, for entries older than twice the
+ * write timeout) had its chance to apply it.
+ */
+const UNKNOWN_OUTCOME_RECHECK_MS = 60_000;
+
 /** How long a logged batch whose batchlog write timed out is tried again (see `loggedBatch`). */
 const BATCHLOG_RETRY_MS = 15_000;
 
@@ -150,6 +162,7 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
   private readonly ns: string;
   private readonly prefix: string;
   private readonly blockSize: number;
+  private readonly recheckMs: number;
   private readonly locks = new KeyedMutex();
   /** Reserved id ranges: `[next, end)` in use, then the one reserved ahead. */
   private ids = { next: 0, end: 0 };
@@ -168,6 +181,7 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
     this.ns = opts.namespace || 'default';
     this.prefix = opts.opensearch.indexPrefix ?? 'waggle_';
     this.blockSize = opts.idBlockSize ?? 100_000;
+    this.recheckMs = opts.unknownOutcomeRecheckMs ?? UNKNOWN_OUTCOME_RECHECK_MS;
     this.entities = [...deps.registry.ENTITIES.values()];
     const c = opts.cassandra;
     quoteIdent(c.keyspace);
@@ -864,7 +878,18 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
           });
         }
       }
-      if (queries.length) await this.loggedBatch(queries);
+      if (queries.length) {
+        try {
+          await this.loggedBatch(queries);
+        } catch (e) {
+          // The caller gets the 503, but the batch may still be applied (a batchlog entry that
+          // landed is replayed later): its documents go to the outbox, due once the replay had its
+          // time, so the index converges to what Cassandra ends up holding (the fault suite found
+          // such documents in Cassandra and never indexed).
+          if (isUnknownWriteOutcome(e)) await this.toOutbox(written, this.recheckMs).catch(() => undefined);
+          throw e;
+        }
+      }
       return { written, results };
     } catch (e) {
       await releaseTaken();
@@ -924,12 +949,15 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
     if (failed.length) await this.toOutbox(failed);
   }
 
-  private async toOutbox(items: readonly Prepared[]): Promise<void> {
+  /** Outbox entries for `items`, due `delayMs` from now (`repairIndex()` leaves them until then). */
+  private async toOutbox(items: readonly Prepared[], delayMs = 0): Promise<void> {
+    if (items.length === 0) return;
     const ks = this.opts.cassandra.keyspace;
+    const at = new Date(Date.now() + delayMs);
     await this.cql.batch(
       items.map((it) => ({
         query: `INSERT INTO ${ks}.outbox (ns, type, id, at) VALUES (?, ?, ?, ?)`,
-        params: [this.ns, it.deleted ? it.type : it.doc._type, it.deleted ? it.id : it.doc._id, new Date()],
+        params: [this.ns, it.deleted ? it.type : it.doc._type, it.deleted ? it.id : it.doc._id, at],
       })),
       { prepare: true, logged: false, consistency: consistencies.localQuorum },
     );
@@ -954,8 +982,10 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
       this.indexesPending = false;
     }
     const ks = this.opts.cassandra.keyspace;
-    const rs = await this.cql.execute(`SELECT type, id FROM ${ks}.outbox WHERE ns = ?`, [this.ns], { ...EXEC, fetchSize: PAGE });
-    const entries = rs.rows.map((r) => ({ type: String(r.type), id: String(r.id) }));
+    const rs = await this.cql.execute(`SELECT type, id, at FROM ${ks}.outbox WHERE ns = ?`, [this.ns], { ...EXEC, fetchSize: PAGE });
+    const now = Date.now();
+    // entries not due yet (a write whose outcome is open) wait for a later run
+    const entries = rs.rows.filter((r) => !(r.at instanceof Date) || r.at.getTime() <= now).map((r) => ({ type: String(r.type), id: String(r.id) }));
     let repaired = 0;
     for (let i = 0; i < entries.length; i += 200) {
       const chunk = entries.slice(i, i + 200);
