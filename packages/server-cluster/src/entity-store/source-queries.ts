@@ -5,7 +5,7 @@
  * - the children of given parents (`parentId` at the top of the filter: an alert's observables
  *   and their count, a case's tasks...), read from the `children` relation table;
  * - any filter on a small definition type (custom fields, observable types, profiles,
- *   organisations, case templates), read by a scan of its table.
+ *   organisations, case templates, the ATT&CK patterns), read by a scan of its table.
  * The filter, sort, window and aggregations are then evaluated in memory with the server's own
  * reference semantics (`query/evaluate.ts`, `query/aggregate-docs.ts`). Traversals (`parent`,
  * `child`) and every other query (lists, search, dashboards) still need OpenSearch: 503.
@@ -15,8 +15,11 @@ import type { Doc } from '@waggle/server/src/storage/entity-store.js';
 import { evaluate, fieldValues } from '@waggle/server/src/query/evaluate.js';
 import { aggregateDocs } from '@waggle/server/src/query/aggregate-docs.js';
 
-/** Definition types small enough to be read whole from Cassandra. */
-export const SMALL_TYPES: ReadonlySet<string> = new Set(['customField', 'observableType', 'profile', 'organisation', 'caseTemplate']);
+/**
+ * Definition types small enough to be read whole from Cassandra; `pattern` is the MITRE ATT&CK
+ * catalog (about 800 techniques), read at every start.
+ */
+export const SMALL_TYPES: ReadonlySet<string> = new Set(['customField', 'observableType', 'profile', 'organisation', 'caseTemplate', 'pattern']);
 
 /** More candidates than this are not evaluated in memory (the query answers 503 as before). */
 export const MAX_SOURCE_CANDIDATES = 20_000;
