@@ -31,6 +31,12 @@ export interface HarnessOptions {
   minio?: 'none' | 'single' | 'distributed';
   /** Waggle nodes behind HAProxy. Default 3; 0 runs the engines only (no nodes, no HAProxy). */
   nodes?: number;
+  /**
+   * The OpenSearch indexes' refresh interval (`storage.opensearch.refreshInterval`); default the
+   * store's 1s. Every write waits for the next refresh, so a suite of short sequential requests
+   * spends most of its time there.
+   */
+  refreshInterval?: string;
   /** Extra environment for node i (0-based). */
   nodeEnv?: (i: number) => Record<string, string>;
 }
@@ -98,12 +104,14 @@ export class ClusterHarness {
 
   static async start(opts: HarnessOptions = {}): Promise<ClusterHarness> {
     const h = new ClusterHarness(opts);
+    const t0 = Date.now();
     try {
       h.startEngines();
       if ((opts.nodes ?? 3) > 0) {
         await h.startNodes();
         await h.startHaproxy();
       }
+      console.log(`harness: topology up in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
       return h;
     } catch (e) {
       await h.stop();
@@ -131,6 +139,7 @@ export class ClusterHarness {
       }
       this.clusterEnv.WAGGLE_OPENSEARCH_NODES = 'http://127.0.0.1:9200';
       this.clusterEnv.WAGGLE_OPENSEARCH_INDEX_PREFIX = `waggle_h_${this.id}_`;
+      if (this.opts.refreshInterval) this.clusterEnv.WAGGLE_OPENSEARCH_REFRESH_INTERVAL = this.opts.refreshInterval;
     }
     if (cassandra > 0 && opensearch) {
       this.clusterEnv.WAGGLE_STORAGE_BACKEND = 'cluster';
