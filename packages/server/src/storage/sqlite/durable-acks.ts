@@ -14,7 +14,7 @@
  */
 export class DurableAcks<T> {
   private waiting: T[] = [];
-  private syncing = false;
+  private inFlight = false;
   private failure: Error | undefined;
   private idle: Array<() => void> = [];
 
@@ -26,6 +26,11 @@ export class DurableAcks<T> {
     /** Fails groups whose durability is unknown. */
     private readonly fail: (items: T[], error: Error) => void,
   ) {}
+
+  /** Whether an fsync is in flight. */
+  get syncing(): boolean {
+    return this.inFlight;
+  }
 
   /** The error of a failed sync, after which the writer must not apply anything more. */
   get failed(): Error | undefined {
@@ -44,12 +49,12 @@ export class DurableAcks<T> {
 
   /** Resolves once every committed group has been acknowledged or failed. */
   drained(): Promise<void> {
-    if (!this.syncing && this.waiting.length === 0) return Promise.resolve();
+    if (!this.inFlight && this.waiting.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idle.push(resolve));
   }
 
   private kick(): void {
-    if (this.syncing) return;
+    if (this.inFlight) return;
     if (this.waiting.length === 0) {
       const idle = this.idle;
       this.idle = [];
@@ -59,7 +64,7 @@ export class DurableAcks<T> {
     // everything committed so far: its COMMIT returned before this sync starts
     const covered = this.waiting;
     this.waiting = [];
-    this.syncing = true;
+    this.inFlight = true;
     let started: Promise<void>;
     try {
       started = this.sync();
@@ -68,12 +73,12 @@ export class DurableAcks<T> {
     }
     started.then(
       () => {
-        this.syncing = false;
+        this.inFlight = false;
         this.ack(covered);
         this.kick();
       },
       (e: unknown) => {
-        this.syncing = false;
+        this.inFlight = false;
         const code = (e as { code?: unknown } | undefined)?.code;
         this.failure = Object.assign(
           new Error(`fsync of the write-ahead log failed, writes refused until restart: ${e instanceof Error ? e.message : String(e)}`, { cause: e }),

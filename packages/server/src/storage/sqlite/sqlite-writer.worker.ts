@@ -67,6 +67,9 @@ function walSync(): { sync: () => Promise<void>; close: () => void; readonly cou
 
 type Answer = [number, 1 | 0, string];
 
+/** Requests that start a group even while the previous group's fsync is in flight. */
+const GROUP_WHILE_SYNCING = 32;
+
 function runWriter(): void {
   const durable = config.synchronous === 'FULL';
   const db = open(durable ? 'NORMAL' : config.synchronous);
@@ -76,25 +79,33 @@ function runWriter(): void {
   const wal = walSync();
   const acks = new DurableAcks<Answer[]>(
     durable ? wal.sync : () => Promise.resolve(),
-    (groups) => post({ kind: 'done', done: groups.flat() }),
+    (groups) => {
+      post({ kind: 'done', done: groups.flat() });
+      schedule();
+    },
     (groups, error) => {
       const wire = JSON.stringify(errorToWire(error));
       post({ kind: 'done', done: groups.flat().map(([id]) => [id, 0, wire]) });
+      schedule();
     },
   );
   let pending: Array<{ id: number; req: string }> = [];
   let scheduled = false;
-  /** When the last group started, and how many requests it held (see `minCommitIntervalMs`). */
-  let lastStart = -Infinity;
-  let lastSize = 0;
   let groups = 0;
   let grouped = 0;
+  /**
+   * While the previous group's fsync is in flight, the next group starts only once
+   * GROUP_WHILE_SYNCING requests wait (else when the fsync returns): groups stay as large as
+   * when COMMIT itself waited for the fsync (most pages a COMMIT writes are shared by the whole
+   * group: WAL 96 kB per alert in groups of 4, 56 kB in groups of 32 on the 1M-observable
+   * seed), and under a heavier load the next group is applied while the disk works. A lone
+   * writer (nothing in flight) is never delayed.
+   */
   const schedule = (): void => {
-    if (scheduled) return;
+    if (scheduled || pending.length === 0) return;
+    if (acks.syncing && pending.length < GROUP_WHILE_SYNCING) return;
     scheduled = true;
-    const wait = lastSize >= 2 ? lastStart + config.minCommitIntervalMs - performance.now() : 0;
-    if (wait > 0) setTimeout(flush, wait);
-    else setImmediate(flush);
+    setImmediate(flush);
   };
 
   const flush = (): void => {
@@ -102,8 +113,6 @@ function runWriter(): void {
     const work = pending;
     pending = [];
     if (work.length === 0) return;
-    lastStart = performance.now();
-    lastSize = work.length;
     groups++;
     grouped += work.length;
     if (acks.failed) {

@@ -38,8 +38,6 @@ export interface WorkerConfig {
   /** WAL pages after which the writer checkpoints itself (should the checkpointer fall behind). */
   backstopCheckpointPages: number;
   checkpointIntervalMs: number;
-  /** See `WorkerQueueOptions.minCommitIntervalMs`. */
-  minCommitIntervalMs: number;
 }
 
 export type ToWorker = { kind: 'write'; id: number; req: string } | { kind: 'close' };
@@ -182,22 +180,6 @@ export interface WorkerQueueOptions {
    * at 2,000 alerts/s), 80 kB with one every 64 (about 1 s); the WAL grows to about 1 s of writes.
    */
   checkpointIntervalMs?: number;
-  /**
-   * Under concurrency (the previous group held two requests or more), the writer starts a group
-   * at most this often (default 8 ms; `WAGGLE_SQLITE_COMMIT_INTERVAL_MS` overrides it for
-   * benchmarks), so that groups are larger: most pages a COMMIT writes are shared by the whole
-   * group (the rightmost leaves of 40 indexes), and alert ingestion committed 1 to 2 alerts per
-   * group, 45 WAL frames and about 300 µs of COMMIT CPU per alert with groups of 4, 100 µs with
-   * groups of 32 (`bench/ingest-sqlite.ts`). A lone writer (previous group of one) is never
-   * delayed.
-   */
-  minCommitIntervalMs?: number;
-}
-
-/** `WAGGLE_SQLITE_COMMIT_INTERVAL_MS` when it is a number of ms (0 turns the interval off). */
-function envInterval(): number | undefined {
-  const v = process.env.WAGGLE_SQLITE_COMMIT_INTERVAL_MS;
-  return v !== undefined && v.trim() !== '' && Number.isFinite(Number(v)) && Number(v) >= 0 ? Number(v) : undefined;
 }
 
 /** Writes on a writer thread, checkpoints on another: the main thread never waits for a COMMIT. */
@@ -217,7 +199,6 @@ export class WorkerWriteQueue implements WriteQueue {
       synchronous: options.synchronous,
       backstopCheckpointPages: 100_000,
       checkpointIntervalMs: options.checkpointIntervalMs ?? 1000,
-      minCommitIntervalMs: options.minCommitIntervalMs ?? envInterval() ?? 8,
     };
     const onExit = (e: Error): void => q.fail(e);
     q.writer = await Thread.start({ ...base, role: 'writer' }, (m) => q.settle(m), onExit);
