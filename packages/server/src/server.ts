@@ -146,12 +146,13 @@ export async function createWaggle(config: WaggleConfig, opts: { logger?: boolea
   }
   const app = await buildApp(services, opts);
   errors.useLogger(app.log);
-  await services.analysis?.start();
+  await services.analysis?.start((e) => app.log.warn({ err: e }, 'analysis: the jobs left waiting could not be listed yet (retrying in 5 s)'));
   return {
     app,
     services,
     boot,
     close: async () => {
+      services.analysis?.stop();
       await services.cortex?.stop();
       await app.close();
       await coordination?.stop();

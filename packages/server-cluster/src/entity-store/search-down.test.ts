@@ -23,21 +23,24 @@ describe('the server on the cluster EntityStore while OpenSearch is down', { ski
   let t: TestWaggle;
   let org: TestOrg;
   const relay = new Relay(new URL(OPENSEARCH ?? 'http://127.0.0.1:9200'));
+  /** A node's environment: the test's keyspace, OpenSearch through the relay. */
+  const nodeEnv = (): Record<string, string> => ({
+    WAGGLE_STORAGE_BACKEND: 'cluster',
+    WAGGLE_CASSANDRA_CONTACT_POINTS: CASSANDRA!,
+    WAGGLE_CASSANDRA_DC: process.env.WAGGLE_TEST_CASSANDRA_DC ?? 'datacenter1',
+    WAGGLE_CASSANDRA_USERNAME: process.env.WAGGLE_TEST_CASSANDRA_USER ?? 'cassandra',
+    WAGGLE_CASSANDRA_PASSWORD: process.env.WAGGLE_TEST_CASSANDRA_PASSWORD ?? 'cassandra',
+    WAGGLE_CASSANDRA_KEYSPACE: keyspace,
+    WAGGLE_CASSANDRA_RF: process.env.WAGGLE_TEST_CASSANDRA_RF ?? '1',
+    WAGGLE_OPENSEARCH_NODES: `http://127.0.0.1:${relay.port}`,
+    WAGGLE_OPENSEARCH_INDEX_PREFIX: prefix,
+  });
+  let outageCase = '';
   before(async () => {
     const build = spawnSync(process.execPath, ['build.mjs'], { cwd: fileURLToPath(new URL('../..', import.meta.url)), encoding: 'utf8' });
     assert.equal(build.status, 0, build.stderr);
     await relay.up();
-    t = await testWaggle({
-      WAGGLE_STORAGE_BACKEND: 'cluster',
-      WAGGLE_CASSANDRA_CONTACT_POINTS: CASSANDRA!,
-      WAGGLE_CASSANDRA_DC: process.env.WAGGLE_TEST_CASSANDRA_DC ?? 'datacenter1',
-      WAGGLE_CASSANDRA_USERNAME: process.env.WAGGLE_TEST_CASSANDRA_USER ?? 'cassandra',
-      WAGGLE_CASSANDRA_PASSWORD: process.env.WAGGLE_TEST_CASSANDRA_PASSWORD ?? 'cassandra',
-      WAGGLE_CASSANDRA_KEYSPACE: keyspace,
-      WAGGLE_CASSANDRA_RF: process.env.WAGGLE_TEST_CASSANDRA_RF ?? '1',
-      WAGGLE_OPENSEARCH_NODES: `http://127.0.0.1:${relay.port}`,
-      WAGGLE_OPENSEARCH_INDEX_PREFIX: prefix,
-    });
+    t = await testWaggle(nodeEnv());
     // set-up while OpenSearch is up: an organisation and a custom field definition
     org = await t.org('org-a');
     const cf = await t.admin.post('/api/v1/customField', { name: 'hits', displayName: 'Hits', description: 'hits', type: 'integer', group: 'test' });
@@ -62,6 +65,7 @@ describe('the server on the cluster EntityStore while OpenSearch is down', { ski
     };
     const kase = await step('create case', a.post('/api/v1/case', { title: 'OpenSearch is down', description: 'Cassandra has it', customFields: { hits: 3 } }));
     const caseId = kase.body?._id as string;
+    outageCase = caseId;
     const got = await step('get case', a.get(`/api/v1/case/${caseId}`));
     await step('update case', a.patch(`/api/v1/case/${caseId}`, { severity: 3 }));
     const again = await step('get case again', a.get(`/api/v1/case/${caseId}`));
@@ -141,5 +145,20 @@ describe('the server on the cluster EntityStore while OpenSearch is down', { ski
     }
     assert.ok(listed.includes(caseId), 'the case created during the outage is listed once OpenSearch is back');
     assert.ok(listed.includes(promoted.body?._id as string));
+  });
+
+  test('a node started while OpenSearch is down starts and serves reads by id', async () => {
+    assert.ok(outageCase, 'the test above created a case');
+    await relay.down();
+    const t2 = await testWaggle(nodeEnv());
+    try {
+      const r = await t2.as(org.analyst).get(`/api/v1/case/${outageCase}`);
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.body.title, 'OpenSearch is down');
+      const list = await t2.as(org.analyst).query([{ _name: 'listCase' }]);
+      assert.equal(list.status, 503, list.text);
+    } finally {
+      await t2.close();
+    }
   });
 });

@@ -66,6 +66,8 @@ export class AnalysisService {
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly listeners: Array<(job: Doc) => void> = [];
   private readonly orgNames = new Map<string, string>();
+  private retry: NodeJS.Timeout | undefined;
+  private stopped = false;
 
   constructor(
     private readonly store: EntityStore,
@@ -78,15 +80,33 @@ export class AnalysisService {
     this.queue = new JobQueue((id) => this.handle(id), opts.concurrency);
   }
 
-  /** Re-queues the jobs left `Waiting` by a previous run (Cortex leaves InProgress ones as they are). */
-  async start(): Promise<void> {
-    const r = await this.store.query({
-      entity: 'job',
-      where: q.eq('status', 'Waiting'),
-      sort: [{ field: '_createdAt', dir: 'asc' }],
-      output: { kind: 'rows', from: 0, to: 1_000_000 },
-    });
-    for (const j of rows(r)) this.queue.push(j._id);
+  /**
+   * Re-queues the jobs left `Waiting` by a previous run (Cortex leaves InProgress ones as they
+   * are). It lists them through the store's query, which a cluster store cannot answer while its
+   * index is down: then the start goes on, `onRetry` hears of it, and the listing is tried again
+   * every `retryMs` until it succeeds or `stop()` is called.
+   */
+  async start(onRetry?: (error: unknown) => void, retryMs = 5000): Promise<void> {
+    try {
+      const r = await this.store.query({
+        entity: 'job',
+        where: q.eq('status', 'Waiting'),
+        sort: [{ field: '_createdAt', dir: 'asc' }],
+        output: { kind: 'rows', from: 0, to: 1_000_000 },
+      });
+      for (const j of rows(r)) this.queue.push(j._id);
+    } catch (e) {
+      if (this.stopped) return;
+      onRetry?.(e);
+      this.retry = setTimeout(() => void this.start(onRetry, retryMs), retryMs);
+      this.retry.unref();
+    }
+  }
+
+  /** Stops a pending retry of `start()`. */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retry);
   }
 
   /** Resolves when no job is queued or running (tests, shutdown). */
