@@ -76,8 +76,13 @@ export function isBatchlogTimeout(e: unknown): boolean {
  * later), or no answer from the coordinator before the driver's timeout.
  */
 export function isUnknownWriteOutcome(e: unknown): boolean {
-  if (e instanceof cassandra.errors.OperationTimedOutError) return true;
+  if (e instanceof cassandra.errors.OperationTimedOutError || isSocketClosed(e)) return true;
   return e instanceof cassandra.errors.ResponseError && (e.code === 0x1100 || e.code === 0x1500);
+}
+
+/** The driver's "Socket was closed": the connection to a node closed (the node died) with this request in flight. */
+function isSocketClosed(e: unknown): boolean {
+  return e instanceof cassandra.errors.DriverError && (e as { isSocketError?: unknown }).isSocketError === true;
 }
 
 /** Cassandra's error codes that mean the cluster cannot serve this request now (native protocol spec §9). */
@@ -99,6 +104,9 @@ const UNAVAILABLE_CODES: Readonly<Record<number, string>> = {
 export function cassandraUnavailable(e: unknown): string | undefined {
   if (e instanceof cassandra.errors.NoHostAvailableError) return 'Storage unavailable: no Cassandra node answered; retry shortly';
   if (e instanceof cassandra.errors.OperationTimedOutError) return 'Storage unavailable: a Cassandra node did not answer in time; retry shortly';
+  if (isSocketClosed(e)) {
+    return 'Storage unavailable: the connection to a Cassandra node closed during the request; a write may or may not have been applied, so check before repeating it; retry shortly';
+  }
   if (e instanceof cassandra.errors.ResponseError) {
     const why = UNAVAILABLE_CODES[e.code];
     if (why) return `Storage unavailable: ${why}; retry shortly`;
