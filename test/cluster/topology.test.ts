@@ -61,11 +61,13 @@ test('three cluster nodes behind HAProxy share one store; a kill -9 of one leave
   let failed = 0;
   const ids: string[] = [];
   for (let i = 0; i < 10; i++) {
-    const r = await api('POST', '/api/v1/case', { title: `after the kill ${i}`, description: 'cluster' });
-    if (r.status === 201) ids.push(String(r.json._id));
+    // a request in flight on the killed node may lose its connection (HAProxy closes it): a failure, counted like a 5xx
+    const r = await api('POST', '/api/v1/case', { title: `after the kill ${i}`, description: 'cluster' }).catch(() => undefined);
+    if (r?.status === 201) ids.push(String(r.json._id));
     else failed++;
   }
   console.log(`topology: ${failed} of 10 case creations failed right after kill -9 of waggle1`);
+  assert.ok(ids.length >= 5, `the two other nodes take the creations: ${ids.length} of 10 acknowledged`);
   for (const caseId of [id, ...ids]) {
     const r = await api('GET', `/api/v1/case/${caseId}`);
     assert.equal(r.status, 200, `case ${caseId} acknowledged with 201 is readable`);
