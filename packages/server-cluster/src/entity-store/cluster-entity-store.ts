@@ -478,6 +478,22 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
     return parents.map((p) => ({ query: `DELETE FROM ${table} WHERE ns = ? AND parent = ? AND type = ? AND id = ?`, params: [this.ns, p, type, id] }));
   }
 
+  /** The relation rows to add and to remove when a document's parents go from `before` to `after`. */
+  private relationChanges(type: string, id: string, before: readonly string[], after: readonly string[]): { add: Stmt[]; drop: Stmt[] } {
+    return {
+      add: this.childRows(
+        type,
+        id,
+        after.filter((p) => !before.includes(p)),
+      ),
+      drop: this.childDeletes(
+        type,
+        id,
+        before.filter((p) => !after.includes(p)),
+      ),
+    };
+  }
+
   /** Runs independent writes (one partition each): one request, or an unlogged batch. */
   private async runAll(stmts: readonly Stmt[]): Promise<void> {
     if (stmts.length === 0) return;
@@ -625,7 +641,7 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
 
   private async updateAt(type: string, id: string, patch: Patch, by: string, expectedVersion: number | undefined, at: number | undefined): Promise<Doc> {
     const { ConflictError, NotFoundError } = this.deps.errors;
-    let dropped: string[] = [];
+    let dropped: Stmt[] = [];
     const doc = await this.locks.run([this.lockKey(type, id)], async () => {
       for (let attempt = 0; attempt < MAX_LWT_ATTEMPTS; attempt++) {
         try {
@@ -636,16 +652,9 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
           }
           const cur = JSON.parse(row.doc) as Doc;
           const next = this.applyPatch(cur, patch, by, at ?? Date.now());
-          const before = parentIds(cur);
-          const after = parentIds(next);
-          await this.runAll(
-            this.childRows(
-              type,
-              id,
-              after.filter((p) => !before.includes(p)),
-            ),
-          );
-          dropped = before.filter((p) => !after.includes(p));
+          const relation = this.relationChanges(type, id, parentIds(cur), parentIds(next));
+          await this.runAll(relation.add);
+          dropped = relation.drop;
           const rs = await this.cql.execute(
             `UPDATE ${this.table(type)} SET doc = ?, version = ? WHERE ns = ? AND id = ? IF version = ?`,
             [JSON.stringify(next), next._version, this.ns, id, row.version],
@@ -662,7 +671,7 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
       throw new Error(`update ${id}: LWT contention`);
     });
     // after the document: a stale relation row is only a wasted read
-    await this.runAll(this.childDeletes(type, id, dropped)).catch(() => undefined);
+    await this.runAll(dropped).catch(() => undefined);
     await this.indexDocs([{ doc, prevVersion: doc._version - 1 }]);
     return doc;
   }
@@ -848,19 +857,8 @@ export class CassandraOpenSearchEntityStore implements EntityStore {
             params: [this.ns, e.id, JSON.stringify(e.doc), e.doc._version],
           });
           // the relation rows in the same logged batch: all or nothing with the document
-          const next = parentIds(e.doc);
-          queries.push(
-            ...this.childRows(
-              e.type,
-              e.id,
-              next.filter((p) => !e.parents.includes(p)),
-            ),
-            ...this.childDeletes(
-              e.type,
-              e.id,
-              e.parents.filter((p) => !next.includes(p)),
-            ),
-          );
+          const relation = this.relationChanges(e.type, e.id, e.parents, parentIds(e.doc));
+          queries.push(...relation.add, ...relation.drop);
           written.push({ doc: e.doc, prevVersion: e.base });
         } else if (e.base !== undefined) {
           queries.push(
