@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { appendFileSync, closeSync, fdatasync, openSync, readlinkSync } from 'node:fs';
 import { DurableAcks } from './durable-acks.js';
-import { SqliteWriter, type WriteRequest } from './sqlite-writer.js';
+import { fromWire, SqliteWriter, type WireBatch, type WriteRequest } from './sqlite-writer.js';
 import { errorToWire, type FromWorker, type ToWorker, type WorkerConfig } from './write-queue.js';
 
 const config = workerData as WorkerConfig;
@@ -89,7 +89,7 @@ function runWriter(): void {
       schedule();
     },
   );
-  let pending: Array<{ id: number; req: string }> = [];
+  let pending: Array<{ id: number; req: WireBatch }> = [];
   let scheduled = false;
   let groups = 0;
   let grouped = 0;
@@ -125,7 +125,7 @@ function runWriter(): void {
     const parsed: Array<{ id: number; index: number } | { id: number; error: unknown }> = [];
     for (const w of work) {
       try {
-        requests.push(JSON.parse(w.req) as WriteRequest);
+        requests.push(fromWire(w.req));
         parsed.push({ id: w.id, index: requests.length - 1 });
       } catch (error) {
         parsed.push({ id: w.id, error });

@@ -15,13 +15,14 @@
  * - `InThreadWriteQueue` (`:memory:`, which another connection cannot open): the same group
  *   commit on the main connection.
  *
- * Requests and results cross the thread boundary as JSON strings (cheaper than structured
- * clones of nested documents); errors keep their type (`ConflictError`, `NotFoundError`).
+ * Requests cross the thread boundary as a JSON header plus the documents' JSON strings
+ * (`toWire`), results as JSON strings (both cheaper than structured clones of nested
+ * documents); errors keep their type (`ConflictError`, `NotFoundError`).
  */
 import { Worker } from 'node:worker_threads';
 import type { Doc } from '../entity-store.js';
 import { ConflictError, NotFoundError } from '../../errors/errors.js';
-import { prepareInsert, type SqliteWriter, type WriteOutcome, type WriteRequest } from './sqlite-writer.js';
+import { toWire, type SqliteWriter, type WireBatch, type WriteOutcome, type WriteRequest } from './sqlite-writer.js';
 
 export interface WriteQueue {
   /** Queues a request; resolves with its value once committed durably, rejects with its error (a failed fsync included). */
@@ -40,7 +41,7 @@ export interface WorkerConfig {
   checkpointIntervalMs: number;
 }
 
-export type ToWorker = { kind: 'write'; id: number; req: string } | { kind: 'close' };
+export type ToWorker = { kind: 'write'; id: number; req: WireBatch } | { kind: 'close' };
 
 export type FromWorker =
   | { kind: 'ready' }
@@ -216,8 +217,7 @@ export class WorkerWriteQueue implements WriteQueue {
       const id = this.nextId++;
       this.inFlight.set(id, { req, resolve, reject });
       // inserts travel as ready rows: the writer thread, the bottleneck of ingestion, only binds them
-      const wire: WriteRequest = req.kind === 'batch' ? { kind: 'batch', ops: req.ops.map((op) => (op.op === 'insert' ? prepareInsert(op.doc) : op)) } : req;
-      this.writer.worker.postMessage({ kind: 'write', id, req: JSON.stringify(wire) } satisfies ToWorker);
+      this.writer.worker.postMessage({ kind: 'write', id, req: toWire(req) } satisfies ToWorker);
     });
   }
 
@@ -247,11 +247,17 @@ export class WorkerWriteQueue implements WriteQueue {
   }
 }
 
-/** Puts back the inserted documents the writer left out of a batch's results. */
+/**
+ * Puts back the inserted documents the writer left out of a batch's results: the caller's own
+ * new document, now stored with version 1 (no copy: an alert's batch inserts 22 of them).
+ */
 function expand(req: WriteRequest, value: unknown): unknown {
   if (req.kind !== 'batch') return value;
   return (value as Array<Doc | boolean | 0>).map((v, i) => {
     const op = req.ops[i]!;
-    return op.op === 'insert' ? { ...op.doc, _version: 1 } : v;
+    if (op.op !== 'insert') return v;
+    const doc = op.doc as Doc;
+    doc._version = 1;
+    return doc;
   });
 }
