@@ -1,7 +1,8 @@
-// A small HTTP load client for the benchmark: node:http with a keep-alive agent, N concurrent
-// connections, a fixed number of requests, and a latency histogram (exact percentiles from the
-// sorted samples). No dependencies.
+// A small HTTP load client for the benchmark: N concurrent keep-alive connections (raw-http.mjs,
+// one node:net socket each), a fixed number of requests, and a latency histogram (exact
+// percentiles from the sorted samples). `request()` is the node:http one-off call. No dependencies.
 import http from 'node:http';
+import { RawHttpClient } from './raw-http.mjs';
 
 /**
  * Sends one request and resolves `{status, body, ms}`.
@@ -44,21 +45,33 @@ export function percentile(sorted, p) {
   return sorted[i];
 }
 
+/** The default check: a 2xx answer, else an error with the start of the body. */
+export function expect2xx(res) {
+  if (res.status < 200 || res.status >= 300) throw new Error(`HTTP ${res.status}: ${res.body.slice(0, 300)}`);
+}
+
+/**
+ * `concurrency` keep-alive clients on `target` (raw-http.mjs), one per worker.
+ * @param {{host: string, port: number}} target
+ * @param {number} concurrency
+ * @param {boolean | 'errors'} keepBody  whether responses keep their body (`'errors'`: non-2xx only)
+ */
+export function openClients(target, concurrency, keepBody) {
+  return Array.from({ length: concurrency }, () => new RawHttpClient(target, { keepBody }));
+}
+
 /**
  * Runs `requests` requests built by `make(i)` over `concurrency` keep-alive connections.
- * `check(res, i)` may throw to count a response as an error (default: 2xx expected).
+ * `check(res, i)` may throw to count a response as an error (default: 2xx expected); `res` has
+ * `status`, `ms` and `body` (text; with `keepBody: 'errors'` only for non-2xx answers).
  * @returns {Promise<{name: string, concurrency: number, requests: number, errors: number, firstError?: string, seconds: number, rps: number, p50: number, p95: number, p99: number, max: number, mean: number}>}
  */
-export async function runLoad({ name, target, concurrency, requests, make, check, warmup = 0 }) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  const ok =
-    check ??
-    ((res) => {
-      if (res.status < 200 || res.status >= 300) throw new Error(`HTTP ${res.status}: ${res.body.slice(0, 300)}`);
-    });
+export async function runLoad({ name, target, concurrency, requests, make, check, warmup = 0, keepBody = true }) {
+  const clients = openClients(target, concurrency, keepBody);
+  const ok = check ?? expect2xx;
   // warm-up (not measured): JIT, statement cache, page cache
   for (let i = 0; i < warmup; i += concurrency) {
-    await Promise.all(Array.from({ length: Math.min(concurrency, warmup - i) }, (_, k) => request(agent, target, make(-(i + k) - 1))));
+    await Promise.all(Array.from({ length: Math.min(concurrency, warmup - i) }, (_, k) => clients[k].send(make(-(i + k) - 1))));
   }
   const lat = new Float64Array(requests);
   let next = 0;
@@ -66,12 +79,12 @@ export async function runLoad({ name, target, concurrency, requests, make, check
   let errors = 0;
   let firstError;
   const started = process.hrtime.bigint();
-  const worker = async () => {
+  const worker = async (client) => {
     for (;;) {
       const i = next++;
       if (i >= requests) return;
       try {
-        const res = await request(agent, target, make(i));
+        const res = await client.send(make(i));
         lat[i] = res.ms;
         ok(res, i);
       } catch (e) {
@@ -81,9 +94,9 @@ export async function runLoad({ name, target, concurrency, requests, make, check
       done++;
     }
   };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  await Promise.all(clients.map(worker));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  agent.destroy();
+  for (const c of clients) c.close();
   const sorted = Array.from(lat).sort((a, b) => a - b);
   const round = (x) => Math.round(x * 100) / 100;
   return {
