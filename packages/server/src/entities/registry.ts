@@ -234,7 +234,9 @@ const entityList: EntityDef[] = [
     name: 'observable',
     apiType: 'Observable',
     parents: ['case', 'alert'],
-    // the most numerous type: data, dataType and parents serve search, similarity and traversal
+    // the most numerous type: data, dataType and parents serve search, similarity and traversal;
+    // _createdAt, dataType, ioc and sighted have columns read through one covering index
+    // (storage/sqlite/schema.ts OWN_INDEX_LEFT_OUT), not an index each
     unindexedSystemFields: ['_createdBy', '_updatedAt'],
     fields: {
       dataType: s(true),
@@ -247,7 +249,7 @@ const entityList: EntityDef[] = [
       pap: i(),
       tags: tags(),
       ioc: b(true),
-      sighted: b(),
+      sighted: b(true),
       sightedAt: d(),
       ignoreSimilarity: b(),
       reports: j(),

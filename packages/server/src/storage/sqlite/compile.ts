@@ -5,7 +5,7 @@
 import type { Expr, ExprKind, Query, Scalar, SortKey } from '../../query/ir.js';
 import { entityDef, fieldDef, ALL_ORGS, RESTRICTED_TO, type EntityDef, type FieldDef } from '../../entities/registry.js';
 import { SearchError } from '../../errors/errors.js';
-import { docOf, fieldColumn, isSparseField, jsonPath, mvTable, ORG_COLUMN, parentColumn, sortIndexes, table } from './schema.js';
+import { docOf, fieldColumn, isSparseField, jsonPath, leadingIndex, mvTable, ORG_COLUMN, parentColumn, sortIndexes, table } from './schema.js';
 
 export interface Compiled {
   sql: string;
@@ -245,7 +245,9 @@ export function sortWindow(q: Query): SortWindow | undefined {
   const fd = fieldDef(def, first.field);
   // a partial index (sparse field) lacks the rows without a value: it cannot give the order
   if (!fd?.indexed || fd.type === 'string[]' || fd.type === 'customFields' || first.field === '_id' || isSparseField(def, first.field)) return undefined;
-  return { columns: [fieldColumn(first.field)], index: `"i_${def.name}_${first.field}"`, dir: first.dir };
+  // the field's own index, or a covering index that leads with it (schema.ts OWN_INDEX_LEFT_OUT)
+  const index = leadingIndex(def, first.field);
+  return index ? { columns: [fieldColumn(first.field)], index, dir: first.dir } : undefined;
 }
 
 /**
@@ -269,7 +271,9 @@ export function estimateRows(entity: string, where: Expr, avgRows: (index: strin
       if (t.field === '_id') keep(n);
       else {
         const fd = fieldDef(def, t.field);
-        const avg = fd?.indexed && fd.type !== 'string[]' ? avgRows(`i_${def.name}_${t.field}`) : undefined;
+        // statistics of the index that leads with the field: the second figure of sqlite_stat1 is rows per first-column value
+        const index = fd?.indexed && fd.type !== 'string[]' ? leadingIndex(def, t.field) : undefined;
+        const avg = index ? avgRows(index.slice(1, -1)) : undefined;
         if (avg !== undefined) keep(n * avg);
       }
     } else if (t.kind === 'parentId') {

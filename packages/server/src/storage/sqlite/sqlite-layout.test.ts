@@ -15,8 +15,9 @@ import { runEntityStoreConformance } from '../conformance/entity-store.conforman
 import type { NewDoc } from '../entity-store.js';
 import { q, type Query } from '../../query/ir.js';
 import { SqliteEntityStore } from './sqlite-entity-store.js';
-import { soleOrg } from './schema.js';
-import { estimateRows } from './compile.js';
+import { soleOrg, COVERING_INDEXES, OWN_INDEX_LEFT_OUT, entityIndexes, changedIndexes } from './schema.js';
+import { compileQuery, estimateRows, sortWindow } from './compile.js';
+import { entityDef } from '../../entities/registry.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'waggle-sqlite-layout-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -353,5 +354,187 @@ describe('page size', () => {
     const b = new Database(older, { readonly: true });
     assert.equal(b.pragma('page_size', { simple: true }), 4096);
     b.close();
+  });
+});
+
+describe('observable indexes: one covering index instead of single ones (OWN_INDEX_LEFT_OUT)', () => {
+  const COV = 'i_observable_cov__createdAt_dataType_ioc_sighted';
+  const TYPES = ['ip', 'domain', 'hash', 'url', 'mail', 'fqdn', 'filename', 'other'];
+  const obs = (s: SqliteEntityStore, i: number): NewDoc => ({
+    _id: s.newId(),
+    _type: 'observable',
+    _createdAt: 1_000_000 + i * 1_000,
+    _createdBy: 'u',
+    _orgs: [i % 10 === 0 ? 'o2' : 'o1'],
+    _parents: i % 2 ? { alert: `~a${i % 200}` } : { case: `~c${i % 400}` },
+    dataType: TYPES[i % TYPES.length],
+    data: `v${i % 3_000}`,
+    ioc: i % 7 === 0,
+    sighted: i % 10 === 3,
+  });
+  const oq = (where: Query['where'], output: Query['output'], sort: Query['sort'] = []): Query => ({ entity: 'observable', where, sort, output });
+  const vis = q.visible(['o1']);
+
+  test('every field left out of single indexes is held by a covering index of its type', () => {
+    for (const [type, fields] of Object.entries(OWN_INDEX_LEFT_OUT)) {
+      for (const f of fields) {
+        assert.ok(
+          (COVERING_INDEXES[type] ?? []).some((c) => c.includes(f)),
+          `${type}.${f}`,
+        );
+      }
+      const ddl = entityIndexes(entityDef(type)).join('\n');
+      for (const f of fields) assert.ok(!ddl.includes(`"i_${type}_${f}" ON`), `${type}.${f} has no index of its own`);
+    }
+  });
+
+  test('older single indexes are dropped at start, the covering index is created, and the column values are those of the documents', async () => {
+    const path = join(dir, 'obs-cov.sqlite');
+    let s = await open(path);
+    await s.batch(Array.from({ length: 50 }, (_x, i) => ({ op: 'insert' as const, doc: obs(s, i) })));
+    await s.close();
+    const raw0 = new Database(path);
+    raw0.exec(`CREATE INDEX "i_observable_dataType" ON "e_observable" ("f_dataType"); CREATE INDEX "i_observable_ioc" ON "e_observable" ("f_ioc");
+      CREATE INDEX "i_observable__createdAt" ON "e_observable" ("f__createdAt")`);
+    const names0 = (
+      raw0.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'e_observable'`).all() as Array<{
+        name: string;
+        sql: string | null;
+      }>
+    ).map((r) => [r.name, r.sql] as const);
+    assert.deepEqual(changedIndexes(entityDef('observable'), new Map(names0)).sort(), ['i_observable__createdAt', 'i_observable_dataType', 'i_observable_ioc']);
+    raw0.close();
+    s = await open(path);
+    await s.close();
+    const raw = new Database(path, { readonly: true });
+    try {
+      const names = (raw.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'e_observable'`).all() as Array<{ name: string }>).map(
+        (r) => r.name,
+      );
+      assert.deepEqual(
+        names.filter((n) => n.startsWith('i_')).sort(),
+        [
+          'i_observable_attachmentHash',
+          'i_observable_data',
+          'i_observable_p_alert',
+          'i_observable_p_case',
+          'i_observable_v_org',
+          COV,
+          'i_observable_ioc_true',
+        ].sort(),
+      );
+      const sighted = (raw.prepare(`SELECT count(*) AS n FROM "e_observable" INDEXED BY "${COV}" WHERE "f_sighted" = 1`).get() as { n: number }).n;
+      assert.equal(sighted, 5);
+      // only the IOCs have an entry in the true-rows index
+      const iocs = (raw.prepare(`SELECT count(*) AS n FROM "e_observable" INDEXED BY "i_observable_ioc_true" WHERE "f_ioc" = 1`).get() as { n: number }).n;
+      assert.equal(iocs, 8);
+      assert.match(
+        (raw.prepare(`SELECT sql FROM sqlite_master WHERE name = 'i_observable_ioc_true'`).get() as { sql: string }).sql,
+        /\("f__createdAt", "f_ioc", v_org, _id\) WHERE "f_ioc" = 1$/,
+      );
+    } finally {
+      raw.close();
+    }
+  });
+
+  describe('query shapes on observables use an index (EXPLAIN QUERY PLAN, with planner statistics)', () => {
+    const path = join(dir, 'obs-shapes.sqlite');
+    let s: SqliteEntityStore;
+    let raw: Database.Database;
+    let docs: NewDoc[];
+    const plan = (sql: string, params: readonly unknown[]): string =>
+      (raw.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail).join('\n');
+    /** No full scan of the observable table: every SCAN of it goes through an index. */
+    const noTableScan = (p: string): void => assert.doesNotMatch(p, /SCAN (t0|e_observable)( |$)(?!USING)/m, p);
+
+    test('setup: 6,000 observables, two organisations, statistics', async () => {
+      s = await open(path);
+      docs = Array.from({ length: 6_000 }, (_x, i) => obs(s, i));
+      for (let i = 0; i < docs.length; i += 1_000) await s.batch(docs.slice(i, i + 1_000).map((doc) => ({ op: 'insert' as const, doc })));
+      s.analyze();
+      raw = new Database(path, { readonly: true });
+    });
+    after(async () => {
+      raw?.close();
+      await s?.close();
+    });
+
+    const rows = (where: Query['where'], sort: Query['sort'] = []) => oq(where, { kind: 'rows', from: 0, to: 15 }, sort);
+    const cases: Array<[string, Query, RegExp]> = [
+      ['get by id', rows(q.and(vis, q.in('_id', ['~5000', '~5001']))), /sqlite_autoindex_e_observable_1/],
+      ['children of a case, by date', rows(q.and(vis, q.parentId('case', '~c4')), [{ field: '_createdAt', dir: 'asc' }]), /i_observable_p_case/],
+      ['children of alerts, count', oq(q.parentId('alert', '~a1', '~a3'), { kind: 'count' }), /i_observable_p_alert/],
+      ['IOCs of an alert, count (similarity totals)', oq(q.and(q.parentId('alert', '~a7'), q.eq('ioc', true), vis), { kind: 'count' }), /i_observable_p_alert/],
+      ['search by data', rows(q.and(vis, q.in('data', ['v1', 'v2']))), /i_observable_data/],
+      ['data already in an alert', rows(q.and(q.parentId('alert', '~a5'), q.in('data', ['v5', 'v205']))), /i_observable_(data|p_alert)/],
+      ['files by hash', rows(q.and(vis, q.in('attachmentHash', ['h1']))), /i_observable_attachmentHash/],
+      [
+        'observables of matching cases (parent traversal)',
+        rows(q.and(vis, { kind: 'parent', relation: 'case', parentType: 'case', where: q.in('_id', ['~c1']) })),
+        /i_observable_p_case/,
+      ],
+      ['by type (Query API), sorted by date', rows(q.and(vis, q.eq('dataType', 'ip'))), new RegExp(COV)],
+      ['IOCs (Query API), sorted by date', rows(q.and(vis, q.eq('ioc', true))), /i_observable_ioc_true/],
+      ['IOCs (Query API), count', oq(q.and(vis, q.eq('ioc', true)), { kind: 'count' }), /USING COVERING INDEX i_observable_ioc_true/],
+      ['not IOCs (Query API), sorted by date', rows(q.and(vis, q.eq('ioc', false))), new RegExp(COV)],
+      ['is this data type used', rows(q.eq('dataType', 'nope')), new RegExp(COV)],
+    ];
+    for (const [name, query, index] of cases) {
+      test(name, () => {
+        const c = compileQuery(query);
+        const p = plan(c.sql, c.params);
+        assert.match(p, index, p);
+        noTableScan(p);
+      });
+    }
+
+    test('the sort-window walk of a list by date goes through the covering index, with the filter read from its entries', async () => {
+      const shapes: Array<[Query['where'], (d: NewDoc) => boolean]> = [
+        [vis, () => true],
+        [q.and(vis, q.eq('dataType', 'url')), (d) => d.dataType === 'url'],
+        [q.and(vis, q.eq('ioc', true), q.eq('sighted', false)), (d) => d.ioc === true && d.sighted === false],
+      ];
+      for (const [where, keep] of shapes) {
+        const query = rows(where);
+        const w = sortWindow(query);
+        assert.equal(w?.index, `"${COV}"`);
+        const c = compileQuery(query, { window: w, values: [1_000_000 + 5_000 * 1_000] });
+        const p = plan(c.sql, c.params);
+        assert.match(p, new RegExp(`USING INDEX ${COV}`), p);
+        // the pages (walked and not) are the reference's
+        const expected = docs
+          .filter((d) => d._orgs[0] === 'o1' && keep(d))
+          .sort((x, y) => Number(y._createdAt) - Number(x._createdAt))
+          .slice(0, 15)
+          .map((d) => d._id);
+        assert.deepEqual(ids(await s.query(query)), expected);
+      }
+    });
+
+    test('row estimates read the statistics of the index that leads with the field', () => {
+      const stats = new Map(
+        (raw.prepare('SELECT idx, stat FROM sqlite_stat1').all() as Array<{ idx: string; stat: string }>).map((r) => [r.idx, Number(r.stat.split(' ')[1])]),
+      );
+      assert.equal(
+        estimateRows('observable', q.and(vis, q.eq('_createdAt', 1_000_000)), (i) => stats.get(i)),
+        stats.get(COV),
+      );
+      assert.equal(
+        estimateRows('observable', q.and(vis, q.eq('dataType', 'ip')), (i) => stats.get(i)),
+        undefined,
+      ); // no index leads with it
+    });
+
+    test('answers: ioc and sighted filters (true, false, terms) equal the documents', async () => {
+      const count = async (where: Query['where']) => {
+        const r = await s.query(oq(where, { kind: 'count' }));
+        return r.kind === 'count' ? r.count : -1;
+      };
+      assert.equal(await count(q.eq('ioc', true)), docs.filter((d) => d.ioc === true).length);
+      assert.equal(await count(q.eq('ioc', false)), docs.filter((d) => d.ioc === false).length);
+      assert.equal(await count(q.in('ioc', [true, false])), docs.length);
+      assert.equal(await count(q.and(q.eq('sighted', true), q.eq('ioc', true))), docs.filter((d) => d.sighted === true && d.ioc === true).length);
+      assert.equal(await count(q.not(q.eq('sighted', true))), docs.filter((d) => d.sighted !== true).length);
+    });
   });
 });
