@@ -1,8 +1,8 @@
 /**
  * The parts of the SQLite layout that serve dashboards (issue 6), which the conformance suite
  * cannot see: side-table rows keyed by their document's organisation and creation date (and
- * their migration from the older (f, v, id) side tables), and covering indexes that the
- * registry no longer lists being dropped at start.
+ * their migration from the older (f, v, id) side tables), covering indexes that the
+ * registry no longer lists being dropped at start, and the plans of the observable widgets.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteEntityStore } from './sqlite-entity-store.js';
+import { runAggregations } from './compile-aggs.js';
+import { q, type Agg, type Expr } from '../../query/ir.js';
+import type { NewDoc } from '../entity-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'waggle-sqlite-dash-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -99,4 +102,61 @@ test('a covering index the registry no longer lists is dropped at start; the cur
   assert.ok(!names.includes('i_case_cov_status__createdAt_stage'), names.join(', '));
   assert.ok(names.includes('i_case_cov_status__createdAt_stage_impactStatus'), names.join(', '));
   assert.ok(names.includes('i_case_by_hand'), 'indexes that are not covering indexes are left alone');
+});
+
+test("the observable widgets over a period read the covering index only (EXPLAIN QUERY PLAN), with the documents' answers", async () => {
+  const path = join(dir, 'obs-widgets.sqlite');
+  const s = await open(path);
+  const TYPES = ['ip', 'domain', 'hash', 'url', 'mail'];
+  const docs: NewDoc[] = Array.from({ length: 4_000 }, (_x, i) => ({
+    _id: s.newId(),
+    _type: 'observable',
+    _createdAt: 1_000_000 + i * 1_000,
+    _createdBy: 'u',
+    _orgs: [i % 10 === 0 ? 'o2' : 'o1'],
+    _parents: { case: `~c${i % 300}` },
+    dataType: TYPES[i % TYPES.length],
+    data: `v${i}`,
+    ioc: i % 7 === 0,
+    sighted: i % 10 === 3,
+  }));
+  for (let i = 0; i < docs.length; i += 1_000) await s.batch(docs.slice(i, i + 1_000).map((doc) => ({ op: 'insert' as const, doc })));
+  s.analyze();
+  const raw = new Database(path, { readonly: true });
+  try {
+    const [from, to] = [1_000_000 + 1_000 * 1_000, 1_000_000 + 3_000 * 1_000];
+    const period: Expr = q.and(q.visible(['o1']), { kind: 'between', field: '_createdAt', from, to });
+    const inPeriod = docs.filter((d) => d._orgs[0] === 'o1' && Number(d._createdAt) >= from && Number(d._createdAt) < to);
+    const terms = (field: string): Agg => ({ kind: 'terms', name: field, field, size: 20, order: 'key', dir: 'asc', aggs: [] });
+    const widgets: Array<[string, Expr, Agg, (d: NewDoc) => unknown]> = [
+      ['by type', period, terms('dataType'), (d) => d.dataType],
+      ['IOC', period, terms('ioc'), (d) => d.ioc],
+      ['sighted', period, terms('sighted'), (d) => d.sighted],
+      ['sighted IOCs', q.and(period, q.eq('ioc', true), q.eq('sighted', true)), { kind: 'count', name: 'n' }, () => undefined],
+    ];
+    for (const [name, where, agg, key] of widgets) {
+      const plans: string[] = [];
+      const result = runAggregations({ entity: 'observable', where }, [agg], (sql, params) => {
+        plans.push(...(raw.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail));
+        return raw.prepare(sql).all(...params) as Array<Record<string, unknown>>;
+      });
+      const plan = plans.join('\n');
+      assert.match(
+        plan,
+        /SEARCH t0 USING COVERING INDEX i_observable_cov__createdAt_dataType_ioc_sighted \(f__createdAt>\? AND f__createdAt<\?\)/,
+        `${name}: ${plan}`,
+      );
+      if (agg.kind === 'count') {
+        assert.equal(result.n, inPeriod.filter((d) => d.ioc === true && d.sighted === true).length, name);
+      } else {
+        const counts = new Map<unknown, number>();
+        for (const d of inPeriod) counts.set(key(d), (counts.get(key(d)) ?? 0) + 1);
+        const got = (result[agg.name] as { buckets: Array<{ key: unknown; count: number }> }).buckets.map((b) => [b.key, b.count]);
+        assert.deepEqual(new Map(got as Array<[unknown, number]>), counts, name);
+      }
+    }
+  } finally {
+    raw.close();
+    await s.close();
+  }
 });
