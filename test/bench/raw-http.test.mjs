@@ -182,7 +182,7 @@ describe('raw-http client against node:http', () => {
     const client = new RawHttpClient(target);
     assert.equal((await client.send({ method: 'GET', path: '/json' })).status, 201);
     server.closeIdleConnections();
-    for (let i = 0; i < 100 && client.socket !== null; i++) await sleep(5);
+    for (let i = 0; i < 400 && client.socket !== null; i++) await sleep(5);
     assert.equal(client.socket, null, 'the client noticed the close');
     assert.equal((await client.send({ method: 'GET', path: '/json' })).status, 201);
     assert.equal(client.connects, 2);
