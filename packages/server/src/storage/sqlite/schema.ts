@@ -174,8 +174,8 @@ export function sortIndexes(def: EntityDef): Array<{ fields: readonly [string, s
  */
 export const COVERING_INDEXES: Readonly<Record<string, ReadonlyArray<readonly string[]>>> = {
   // observables (see OWN_INDEX_LEFT_OUT): the dashboard widgets over a period (by type, IOC,
-  // sighted, sighted IOCs), the default date order of every list (sort-window walk) with a type or
-  // IOC filter read from the index, and "is this data type used"
+  // sighted, sighted IOCs), the default date order of every list (sort-window walk) with a type,
+  // sighted or `ioc = false` filter read from the index, and "is this data type used"
   observable: [['_createdAt', 'dataType', 'ioc', 'sighted']],
   alert: [
     ['_createdAt', 'stage', 'type', 'source'],
@@ -199,7 +199,11 @@ export function coveringIndexes(def: EntityDef): Array<{ fields: readonly string
  * Indexed fields that get a typed column but no single-field index: a covering index of the type
  * holds them (each must be listed in one of `COVERING_INDEXES`), and every query shape on them is
  * served by it. Each index costs every insert of the type one more b-tree entry: for observables
- * (20 per ingested alert) one covering index instead of four single ones.
+ * (20 per ingested alert) one covering index instead of three single ones (`sighted` had none and
+ * was read from the documents).
+ * Giving `v_org` the same treatment for observables would save about as much again (measured in
+ * docs/benchmarks.md, round 5), but the adapter's statistics upkeep analyzes `i_<type>_v_org` of
+ * every type by name.
  *
  * The query shapes on observables, and what serves each (`EXPLAIN QUERY PLAN` checked in
  * sqlite-layout.test.ts and dashboard-layout.test.ts):
@@ -210,8 +214,10 @@ export function coveringIndexes(def: EntityDef): Array<{ fields: readonly string
  *   alert, alone or with a parent): `data`; files by `attachmentHash` (partial);
  * - dashboard widgets over a period (terms on `dataType`, `ioc`, `sighted`, count of sighted IOCs):
  *   the covering `(_createdAt, dataType, ioc, sighted, v_org, _id)`, index entries only;
- * - Query API lists (`listObservable` with filters on `dataType`, `ioc`, `sighted`, default order
- *   `_createdAt` desc): the sort-window walk of that covering index, the filter read from its entries;
+ * - Query API lists (`listObservable` with filters on `dataType`, `sighted`, `ioc = false`, default
+ *   order `_createdAt` desc): the sort-window walk of that covering index, the filter read from its entries;
+ * - IOCs (`ioc = true`: lists newest first, counts): `i_observable_ioc_true` (`TRUE_ROWS_INDEXES`);
+ * - top tags over a period: the side table (`mvScope`);
  * - "is this data type used" (`dataType = ?`, one row, no visibility): a scan of the covering
  *   index up to the first match (the whole index, about 40 MB per million observables, when unused);
  * - visibility: `v_org` (its own index, which the planner statistics read per organisation).
@@ -222,7 +228,8 @@ export const OWN_INDEX_LEFT_OUT: Readonly<Record<string, readonly string[]>> = {
 
 /**
  * Boolean fields whose `true` rows (only those) get an index in creation order, with the field,
- * `v_org` and `_id` (SQLite still reads the field to check the filter): a partial index (`WHERE f_<field> = 1`) that costs an insert only where the flag is set.
+ * `v_org` and `_id` (SQLite still reads the field to check the filter): a partial index
+ * (`WHERE f_<field> = 1`) that costs an insert only where the flag is set.
  * It serves `field = true` alone: a count of a type's IOCs (index entries only) and a list of
  * them newest first (walked in order), which the covering index serves only by reading every
  * newer observable. The compiled filter is `f_<field> = ?` bound to 1, which SQLite matches with
