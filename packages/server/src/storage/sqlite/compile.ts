@@ -5,7 +5,21 @@
 import type { Expr, ExprKind, Query, Scalar, SortKey } from '../../query/ir.js';
 import { entityDef, fieldDef, ALL_ORGS, RESTRICTED_TO, type EntityDef, type FieldDef } from '../../entities/registry.js';
 import { SearchError } from '../../errors/errors.js';
-import { docOf, fieldColumn, isSparseField, jsonPath, leadingIndex, mvTable, ORG_COLUMN, parentColumn, sortIndexes, table } from './schema.js';
+import {
+  docOf,
+  fieldColumn,
+  isLookupField,
+  isSparseField,
+  jsonPath,
+  leadingIndex,
+  lookupTable,
+  lookupToken,
+  mvTable,
+  ORG_COLUMN,
+  parentColumn,
+  sortIndexes,
+  table,
+} from './schema.js';
 
 export interface Compiled {
   sql: string;
@@ -96,6 +110,17 @@ function compileExpr(expr: Expr, def: EntityDef, alias: string, ctx: Ctx): strin
   const mv = (mvField: string, cond: string): string =>
     `EXISTS (SELECT 1 FROM ${mvTable(def.name)} mv WHERE mv.f = '${mvField.replace(/'/g, "''")}' AND mv.id = ${alias}._id${cond ? ` AND ${cond}` : ''})`;
   const sub = (e: Expr): string => compileExpr(e, def, alias, ctx);
+  /**
+   * The rows whose lookup field (schema.ts `LOOKUP_FIELDS`) may hold one of `values`, from its
+   * lookup table; the caller still compares the column. Undefined when not a lookup field, or
+   * for a value that is not a string (none is stored as a token: that filter reads the table).
+   */
+  const lookup = (field: string, values: readonly unknown[]): string | undefined => {
+    if (!isLookupField(def, field) || !values.every((v) => typeof v === 'string')) return undefined;
+    const x = lookupTable(def.name, field);
+    const tokens = [...new Set((values as string[]).map(lookupToken))];
+    return `${alias}.rid IN (SELECT rowid FROM ${x} WHERE ${x} MATCH ${p(tokens.join(' OR '))})`;
+  };
 
   const visitors: { [K in ExprKind]: (e: Extract<Expr, { kind: K }>) => string } = {
     true: () => '1',
@@ -115,7 +140,8 @@ function compileExpr(expr: Expr, def: EntityDef, alias: string, ctx: Ctx): strin
       if (v === null) return e.op === 'eq' ? `${ref.sql} IS NULL` : e.op === 'ne' ? `${ref.sql} IS NOT NULL` : '0';
       // a string never equals or orders against a number (and SQLite would rank every text above it)
       if (isTextField(ref.def) && typeof v === 'number' && e.op !== 'ne') return '0';
-      return `${ref.sql} ${SQL_OP[e.op]} ${p(v)}`;
+      const rows = e.op === 'eq' ? lookup(e.field, [v]) : undefined;
+      return rows ? `(${rows} AND ${ref.sql} = ${p(v)})` : `${ref.sql} ${SQL_OP[e.op]} ${p(v)}`;
     },
     between: (e) => {
       const ref = resolveField(def, alias, e.field);
@@ -137,7 +163,9 @@ function compileExpr(expr: Expr, def: EntityDef, alias: string, ctx: Ctx): strin
         if (nums.length) parts.push(`(${IS_NUM('mv.v')} AND mv.v IN (${nums.map((v) => p(v)).join(', ')}))`);
         return parts.length ? mv(ref.mvField, `(${parts.join(' OR ')})`) : '0';
       }
-      return `${ref.sql} IN (${coerced.map((v) => p(v)).join(', ')})`;
+      const rows = lookup(e.field, coerced);
+      const inList = `${ref.sql} IN (${coerced.map((v) => p(v)).join(', ')})`;
+      return rows ? `(${rows} AND ${inList})` : inList;
     },
     like: (e) => {
       const ref = resolveField(def, alias, e.field);
@@ -244,11 +272,15 @@ export function sortWindow(q: Query): SortWindow | undefined {
   }
   const fd = fieldDef(def, first.field);
   // a partial index (sparse field) lacks the rows without a value: it cannot give the order
+  // a lookup field (schema.ts LOOKUP_FIELDS) has no index that leads with it: leadingIndex is undefined
   if (!fd?.indexed || fd.type === 'string[]' || fd.type === 'customFields' || first.field === '_id' || isSparseField(def, first.field)) return undefined;
   // the field's own index, or a covering index that leads with it (schema.ts OWN_INDEX_LEFT_OUT)
   const index = leadingIndex(def, first.field);
   return index ? { columns: [fieldColumn(first.field)], index, dir: first.dir } : undefined;
 }
+
+/** Rows per value assumed for a lookup field, which has no planner statistics (observable data: about 2 on the benchmark seed). */
+const LOOKUP_ROWS_PER_VALUE = 4;
 
 /**
  * An upper estimate of the rows a query's best index term matches, from the planner's
@@ -273,7 +305,7 @@ export function estimateRows(entity: string, where: Expr, avgRows: (index: strin
         const fd = fieldDef(def, t.field);
         // statistics of the index that leads with the field: the second figure of sqlite_stat1 is rows per first-column value
         const index = fd?.indexed && fd.type !== 'string[]' ? leadingIndex(def, t.field) : undefined;
-        const avg = index ? avgRows(index.slice(1, -1)) : undefined;
+        const avg = isLookupField(def, t.field) ? LOOKUP_ROWS_PER_VALUE : index ? avgRows(index.slice(1, -1)) : undefined;
         if (avg !== undefined) keep(n * avg);
       }
     } else if (t.kind === 'parentId') {

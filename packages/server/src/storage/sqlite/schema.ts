@@ -247,7 +247,8 @@ export function trueRowsIndexes(def: EntityDef): Array<{ field: string; index: s
 }
 
 /** Whether `field` (an indexed field of `def`) gets an index of its own. */
-const hasOwnIndex = (def: EntityDef, field: string): boolean => !(OWN_INDEX_LEFT_OUT[def.name]?.includes(field) ?? false);
+/** Whether an indexed field has its own single-column index: not when a covering index or a lookup table (`LOOKUP_FIELDS`) serves it. */
+const hasOwnIndex = (def: EntityDef, field: string): boolean => !(OWN_INDEX_LEFT_OUT[def.name]?.includes(field) ?? false) && !isLookupField(def, field);
 
 /**
  * The index that leads with `field`, for walks in its order and row estimates: its own index, or
@@ -269,6 +270,67 @@ export function leadingIndex(def: EntityDef, field: string): string | undefined 
 export const SPARSE_FIELDS: Readonly<Record<string, readonly string[]>> = {
   observable: ['attachmentHash'],
 };
+
+/**
+ * Indexed fields found by exact value only (equality and IN), through a **lookup table** instead
+ * of a b-tree index on the column: a contentless FTS5 table `x_<type>_<field>` whose rows are
+ * (rowid = the document's `rid`, one token = `lookupToken(value)`). Observable `data` is the
+ * case: similarity, search by value and duplicate checks look values up, and ingestion adds 20
+ * random values per alert. In a b-tree each new value lands on its own leaf page, so every
+ * COMMIT rewrote about one 2 kB page per observable (21 of the 40 WAL pages of an alert on the
+ * 1M-observable seed); FTS5 buffers a transaction's tokens and writes them as one sorted segment,
+ * merged into larger ones in the background of later writes (an LSM tree), so the values of a
+ * group commit take a few pages. A lookup compiles to `rid IN (SELECT rowid … MATCH tokens)`
+ * AND the column compared as before (`lookupFilter`): hash collisions cost a row read, never a
+ * wrong answer. What a lookup field loses: its b-tree, so LIKE/startsWith, ranges and sorting on
+ * it read the table (contains-searches, TheHive's usual `_like`, did anyway).
+ */
+export const LOOKUP_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  observable: ['data'],
+};
+
+/** Whether `field` of `def` is looked up through its lookup table (see `LOOKUP_FIELDS`). */
+export const isLookupField = (def: EntityDef, field: string): boolean => LOOKUP_FIELDS[def.name]?.includes(field) ?? false;
+
+/** The lookup fields of `def` that have a column, in declaration order. */
+export function lookupFields(def: EntityDef): readonly string[] {
+  return memo(lookupCache, def, () => (LOOKUP_FIELDS[def.name] ?? []).filter((f) => indexedFields(def).includes(f)));
+}
+const lookupCache = new WeakMap<EntityDef, readonly string[]>();
+
+/** The lookup table of a field. */
+export const lookupTable = (type: string, field: string): string => `"x_${type}_${field}"`;
+
+/** DDL of a lookup table (idempotent): contentless, so a token costs its place in the FTS index only. */
+export const createLookupTable = (type: string, field: string): string =>
+  `CREATE VIRTUAL TABLE IF NOT EXISTS ${lookupTable(type, field)} USING fts5(t, content='', contentless_delete=1, detail=none)`;
+
+/**
+ * The token a lookup table stores for a string value: "h" and 16 hex digits of a 64-bit hash
+ * (two 32-bit multiply-xorshift lanes over the UTF-16 code units, cyrb53's mixing). Part of the
+ * file format: changing it requires rebuilding the lookup tables. Not a security boundary:
+ * colliding values only make their lookups read a few more rows, which the column check drops.
+ */
+export function lookupToken(value: string): string {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return `h${(h1 >>> 0).toString(16).padStart(8, '0')}${(h2 >>> 0).toString(16).padStart(8, '0')}`;
+}
+
+/** The lookup tokens of a document, per `lookupFields(def)` (null: no string value, no row). */
+export function lookupTokens(def: EntityDef, doc: Record<string, unknown>): Array<string | null> {
+  return lookupFields(def).map((f) => {
+    const v = doc[f];
+    return typeof v === 'string' ? lookupToken(v) : null;
+  });
+}
 
 /** Whether the index of `field` is partial (sparse fields; parent relations are always partial). */
 export const isSparseField = (def: EntityDef, field: string): boolean => SPARSE_FIELDS[def.name]?.includes(field) ?? false;
@@ -342,6 +404,7 @@ export function companionTables(def: EntityDef): string[] {
     // and never equals "7" (a declared type such as ANY gives NUMERIC affinity, which converts it)
     `CREATE TABLE IF NOT EXISTS ${mvTable(def.name)} (f TEXT NOT NULL, v, o TEXT NOT NULL, d INTEGER NOT NULL, id TEXT NOT NULL, PRIMARY KEY (f, v, o, d, id)) WITHOUT ROWID`,
     `CREATE INDEX IF NOT EXISTS "i_m_${def.name}_id" ON ${mvTable(def.name)} (id)`,
+    ...lookupFields(def).map((f) => createLookupTable(def.name, f)),
   ];
 }
 

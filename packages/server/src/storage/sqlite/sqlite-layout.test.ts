@@ -15,7 +15,7 @@ import { runEntityStoreConformance } from '../conformance/entity-store.conforman
 import type { NewDoc } from '../entity-store.js';
 import { q, type Query } from '../../query/ir.js';
 import { SqliteEntityStore } from './sqlite-entity-store.js';
-import { soleOrg, COVERING_INDEXES, OWN_INDEX_LEFT_OUT, entityIndexes, changedIndexes } from './schema.js';
+import { lookupToken, soleOrg, COVERING_INDEXES, OWN_INDEX_LEFT_OUT, entityIndexes, changedIndexes } from './schema.js';
 import { compileQuery, estimateRows, sortWindow } from './compile.js';
 import { entityDef } from '../../entities/registry.js';
 
@@ -243,11 +243,12 @@ describe('migration from the first layout', () => {
 
 describe('row estimates that skip the sort-index walk', () => {
   test('the best conjunct of equality, IN, ids, parent ids and parent traversals, from rows per key', () => {
-    const stats: Record<string, number> = { i_observable_data: 2, i_observable_p_case: 10, i_case_status: 14_000, i_observable_dataType: 90_000 };
+    const stats: Record<string, number> = { i_observable_p_case: 10, i_case_status: 14_000, i_observable_dataType: 90_000 };
     const avg = (i: string) => stats[i];
     const vis = q.visible(['o']);
-    assert.equal(estimateRows('observable', q.and(vis, q.eq('data', 'x')), avg), 2);
-    assert.equal(estimateRows('observable', q.and(vis, q.in('data', ['x', 'y', 'z']), q.eq('dataType', 'ip')), avg), 6);
+    // observable data is a lookup field (schema.ts LOOKUP_FIELDS): no statistics, 4 rows per value assumed
+    assert.equal(estimateRows('observable', q.and(vis, q.eq('data', 'x')), avg), 4);
+    assert.equal(estimateRows('observable', q.and(vis, q.in('data', ['x', 'y', 'z']), q.eq('dataType', 'ip')), avg), 12);
     assert.equal(estimateRows('observable', q.and(vis, q.parentId('case', '~1', '~2')), avg), 20);
     assert.equal(
       estimateRows('observable', q.and(vis, { kind: 'parent', relation: 'case', parentType: 'case', where: q.and(vis, q.in('_id', ['~1'])) }), avg),
@@ -293,7 +294,6 @@ describe('partial indexes of sparse columns (parent relations, observable attach
     assert.match(sqlOf('i_observable_attachmentHash'), /WHERE "f_attachmentHash" IS NOT NULL$/);
     assert.match(sqlOf('i_observable_p_case'), /WHERE "p_case" IS NOT NULL$/);
     assert.match(sqlOf('i_observable_p_alert'), /WHERE "p_alert" IS NOT NULL$/);
-    assert.match(sqlOf('i_observable_data'), /\("f_data"\)$/, 'dense fields keep a full index');
     // only the rows with a value are in the index
     const entries = (
       raw.prepare(`SELECT count(*) AS n FROM "e_observable" INDEXED BY "i_observable_attachmentHash" WHERE "f_attachmentHash" IS NOT NULL`).get() as {
@@ -328,6 +328,84 @@ describe('partial indexes of sparse columns (parent relations, observable attach
     // a sorted page on the sparse field (a 3-row window would walk its index, which lacks 45 rows)
     const sorted = ids(await s.query(oq(q.true(), { kind: 'rows', from: 0, to: 60 }, [{ field: 'attachmentHash', dir: 'asc' }])));
     assert.equal(sorted.length, 60);
+    await s.close();
+  });
+});
+
+describe('lookup tables (observable data)', () => {
+  const obs = (s: SqliteEntityStore, i: number, data: string): NewDoc => ({
+    _id: s.newId(),
+    _type: 'observable',
+    _createdAt: 1_000 + i,
+    _createdBy: 'u',
+    _orgs: ['o1'],
+    _parents: { alert: `~a${i % 3}` },
+    dataType: 'domain',
+    data,
+  });
+  const oq = (where: Query['where']): Query => ({ entity: 'observable', where, sort: [], output: { kind: 'rows', from: 0, to: 1000 } });
+  const datas = (r: Awaited<ReturnType<SqliteEntityStore['query']>>): string[] => (r.kind === 'rows' ? r.rows.map((d) => String(d.data)).sort() : []);
+
+  test('tokens are stable, distinct for distinct values, and FTS5 bare words', () => {
+    assert.equal(lookupToken('example.com'), lookupToken('example.com'));
+    assert.notEqual(lookupToken('example.com'), lookupToken('example.con'));
+    assert.notEqual(lookupToken('a'), lookupToken('A'));
+    for (const v of ['', 'x', 'ünïcödé', 'a b "c" OR d*', 'x'.repeat(10_000)]) assert.match(lookupToken(v), /^h[0-9a-f]{16}$/);
+  });
+
+  test('equality and IN find values through the lookup table, after inserts, updates and deletes, with the reference answers', async () => {
+    const s = await open();
+    const docs = Array.from({ length: 40 }, (_x, i) => obs(s, i, i % 4 === 0 ? 'shared.example' : `host-${i}.example`));
+    const stored = await s.batch(docs.map((doc) => ({ op: 'insert', doc })));
+    assert.equal(stored.length, 40);
+    assert.equal(datas(await s.query(oq(q.eq('data', 'shared.example')))).length, 10);
+    assert.deepEqual(datas(await s.query(oq(q.in('data', ['host-1.example', 'host-2.example', 'nope'])))), ['host-1.example', 'host-2.example']);
+    // an update of the value moves its token; a delete removes it
+    await s.update('observable', docs[1]!._id, { data: 'moved.example' }, 'u');
+    await s.delete('observable', docs[2]!._id);
+    assert.deepEqual(datas(await s.query(oq(q.in('data', ['host-1.example', 'host-2.example', 'moved.example'])))), ['moved.example']);
+    // combined with other filters, negations and a count
+    assert.deepEqual(await s.query({ ...oq(q.and(q.parentId('alert', '~a0'), q.eq('data', 'shared.example'))), output: { kind: 'count' } }), {
+      kind: 'count',
+      count: 4,
+    });
+    assert.equal(datas(await s.query(oq(q.not(q.eq('data', 'shared.example'))))).length, 29);
+    const plan = s.explain(oq(q.eq('data', 'shared.example'))).join('\n');
+    assert.match(plan, /x_observable_data VIRTUAL TABLE/, plan);
+    assert.doesNotMatch(plan, /^SCAN t0\b/m, plan);
+    await s.close();
+  });
+
+  test('a token that collides (or is wrong) never makes a wrong answer: the column is compared too', async () => {
+    const path = join(dir, 'lookup-collide.sqlite');
+    const s = await open(path);
+    const [d] = await s.batch([{ op: 'insert', doc: obs(s, 1, 'real.example') }]);
+    const raw = new Database(path);
+    const rid = (raw.prepare(`SELECT rid FROM e_observable WHERE _id = ?`).get((d as { _id: string })._id) as { rid: number }).rid;
+    raw.prepare(`INSERT INTO x_observable_data (rowid, t) VALUES (?, ?)`).run(rid, lookupToken('other.example'));
+    raw.close();
+    assert.deepEqual(datas(await s.query(oq(q.eq('data', 'other.example')))), []);
+    assert.deepEqual(datas(await s.query(oq(q.eq('data', 'real.example')))), ['real.example']);
+    await s.close();
+  });
+
+  test('an older database with a b-tree index on data gets a filled lookup table at start, and the b-tree is dropped', async () => {
+    const path = join(dir, 'lookup-migrate.sqlite');
+    let s = await open(path);
+    await s.batch(Array.from({ length: 30 }, (_x, i) => ({ op: 'insert' as const, doc: obs(s, i, `v${i % 10}.example`) })));
+    await s.close();
+    const raw0 = new Database(path);
+    raw0.exec(`DROP TABLE x_observable_data; CREATE INDEX "i_observable_data" ON "e_observable" ("f_data")`);
+    raw0.close();
+    s = await open(path);
+    const raw = new Database(path, { readonly: true });
+    assert.equal(raw.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'i_observable_data'`).get(), undefined);
+    assert.equal(
+      (raw.prepare(`SELECT count(*) AS n FROM x_observable_data WHERE x_observable_data MATCH ?`).get(lookupToken('v3.example')) as { n: number }).n,
+      3,
+    );
+    raw.close();
+    assert.deepEqual(datas(await s.query(oq(q.in('data', ['v3.example', 'v4.example'])))), Array(3).fill('v3.example').concat(Array(3).fill('v4.example')));
     await s.close();
   });
 });
@@ -415,7 +493,6 @@ describe('observable indexes: one covering index instead of single ones (OWN_IND
         names.filter((n) => n.startsWith('i_')).sort(),
         [
           'i_observable_attachmentHash',
-          'i_observable_data',
           'i_observable_p_alert',
           'i_observable_p_case',
           'i_observable_v_org',
@@ -465,8 +542,9 @@ describe('observable indexes: one covering index instead of single ones (OWN_IND
       ['children of a case, by date', rows(q.and(vis, q.parentId('case', '~c4')), [{ field: '_createdAt', dir: 'asc' }]), /i_observable_p_case/],
       ['children of alerts, count', oq(q.parentId('alert', '~a1', '~a3'), { kind: 'count' }), /i_observable_p_alert/],
       ['IOCs of an alert, count (similarity totals)', oq(q.and(q.parentId('alert', '~a7'), q.eq('ioc', true), vis), { kind: 'count' }), /i_observable_p_alert/],
-      ['search by data', rows(q.and(vis, q.in('data', ['v1', 'v2']))), /i_observable_data/],
-      ['data already in an alert', rows(q.and(q.parentId('alert', '~a5'), q.in('data', ['v5', 'v205']))), /i_observable_(data|p_alert)/],
+      // data is a lookup field (LOOKUP_FIELDS): its FTS5 lookup table, no b-tree
+      ['search by data', rows(q.and(vis, q.in('data', ['v1', 'v2']))), /x_observable_data VIRTUAL TABLE/],
+      ['data already in an alert', rows(q.and(q.parentId('alert', '~a5'), q.in('data', ['v5', 'v205']))), /x_observable_data VIRTUAL TABLE|i_observable_p_alert/],
       ['files by hash', rows(q.and(vis, q.in('attachmentHash', ['h1']))), /i_observable_attachmentHash/],
       [
         'observables of matching cases (parent traversal)',

@@ -13,7 +13,20 @@ import type Database from 'better-sqlite3';
 import type { BatchOp, Doc, NewDoc, Patch, StoreCounters, UniqueClaim } from '../entity-store.js';
 import { entityDef, SYSTEM_MULTI_VALUED, type EntityDef } from '../../entities/registry.js';
 import { ConflictError, NotFoundError } from '../../errors/errors.js';
-import { columnValues, docTable, multiValuedFields, mvScope, mvTable, ORG_COLUMN, soleOrg, table, typedColumns } from './schema.js';
+import {
+  columnValues,
+  docTable,
+  lookupFields,
+  lookupTable,
+  lookupTokens,
+  multiValuedFields,
+  mvScope,
+  mvTable,
+  ORG_COLUMN,
+  soleOrg,
+  table,
+  typedColumns,
+} from './schema.js';
 
 /**
  * An insert whose rows the main thread computed (`prepareInsert`): the writer thread then
@@ -32,6 +45,8 @@ export interface PreparedInsert {
   mv: Array<[string, unknown]>;
   /** The side-table rows' `o` and `d` (`mvScope`). */
   mvScope: [string, number];
+  /** The lookup tokens, per `lookupFields` (schema.ts). */
+  lookups: Array<string | null>;
 }
 
 /** What a writer is asked to do: one atomic batch, a non-throwing claim, or a counter step. */
@@ -105,6 +120,7 @@ export function prepareInsert(doc: NewDoc): PreparedInsert {
     json: serializeDoc(doc),
     mv: mvRows(def, doc).map(([f, v]) => [f, wireValue(v)]),
     mvScope: mvScope(doc),
+    lookups: lookupTokens(def, doc),
   };
 }
 
@@ -181,6 +197,9 @@ interface TypeStatements {
   updateDoc: Database.Statement;
   delete: Database.Statement;
   deleteDoc: Database.Statement;
+  /** Per lookup field (schema.ts `lookupFields`): add a token for a rowid, remove a rowid's. */
+  lookupInsert: Database.Statement[];
+  lookupDelete: Database.Statement[];
 }
 
 export class SqliteWriter {
@@ -220,6 +239,8 @@ export class SqliteWriter {
         updateDoc: this.db.prepare(`UPDATE ${dt} SET doc = ? WHERE rid = ?`),
         delete: this.db.prepare(`DELETE FROM ${t} WHERE _id = ? RETURNING rid`),
         deleteDoc: this.db.prepare(`DELETE FROM ${dt} WHERE rid = ?`),
+        lookupInsert: lookupFields(def).map((f) => this.db.prepare(`INSERT INTO ${lookupTable(def.name, f)} (rowid, t) VALUES (?, ?)`)),
+        lookupDelete: lookupFields(def).map((f) => this.db.prepare(`DELETE FROM ${lookupTable(def.name, f)} WHERE rowid = ?`)),
       };
       this.typeStmts.set(def.name, s);
     }
@@ -358,8 +379,18 @@ export class SqliteWriter {
       throw e;
     }
     s.insertDoc.run(rid, p.json);
+    this.insertLookups(s, rid, p.lookups);
     const [o, d] = p.mvScope;
     for (const [f, v] of p.mv) s.insertMv.run(f, sqlValue(v), o, d, p.id);
+  }
+
+  /** The lookup-table rows of a new row (`tokens` per lookup field, null for none). */
+  private insertLookups(s: TypeStatements, rid: number | bigint, tokens: ReadonlyArray<string | null>): void {
+    for (let i = 0; i < tokens.length; i++) if (tokens[i] !== null) s.lookupInsert[i]!.run(rid, tokens[i]);
+  }
+
+  private deleteLookups(s: TypeStatements, rid: number | bigint): void {
+    for (const del of s.lookupDelete) del.run(rid);
   }
 
   /** Inserts a new document; the stored document is `{...newDoc, _version: 1}`. */
@@ -375,6 +406,7 @@ export class SqliteWriter {
       throw e;
     }
     s.insertDoc.run(rid, serializeDoc(doc));
+    this.insertLookups(s, rid, lookupTokens(def, doc));
     this.writeMv(doc, true);
     return doc;
   }
@@ -386,6 +418,7 @@ export class SqliteWriter {
     const s = this.stmts(def);
     const rid = s.insert.run(doc._id, doc._version, ...columnValues(def, doc)).lastInsertRowid;
     s.insertDoc.run(rid, serializeDoc(doc));
+    this.insertLookups(s, rid, lookupTokens(def, doc));
     this.writeMv(doc, true);
   }
 
@@ -396,6 +429,7 @@ export class SqliteWriter {
     if (!row) throw new NotFoundError(`${type} ${id} not found`);
     if (expectedVersion !== undefined && row.v !== expectedVersion) throw new ConflictError(`${type} ${id} was modified concurrently`);
     const doc = toDoc(row);
+    const tokensBefore = s.lookupInsert.length ? lookupTokens(def, doc) : undefined;
     for (const [k, v] of Object.entries(patch)) {
       if (k === '_id' || k === '_type' || k === '_version' || k === '_createdAt' || k === '_createdBy') continue;
       if (v === null || v === undefined) delete doc[k];
@@ -406,6 +440,13 @@ export class SqliteWriter {
     doc._version = row.v + 1;
     s.update.run(doc._version, ...columnValues(def, doc), row.rid);
     s.updateDoc.run(serializeDoc(doc), row.rid);
+    if (tokensBefore) {
+      const tokens = lookupTokens(def, doc);
+      if (tokens.some((t, i) => t !== tokensBefore[i])) {
+        this.deleteLookups(s, row.rid);
+        this.insertLookups(s, row.rid, tokens);
+      }
+    }
     this.writeMv(doc);
     return doc;
   }
@@ -413,7 +454,10 @@ export class SqliteWriter {
   private delete(type: string, id: string): boolean {
     const s = this.stmts(entityDef(type));
     const r = s.delete.get(id) as { rid: number } | undefined;
-    if (r) s.deleteDoc.run(r.rid);
+    if (r) {
+      s.deleteDoc.run(r.rid);
+      this.deleteLookups(s, r.rid);
+    }
     s.deleteMv.run(id);
     return r !== undefined;
   }
