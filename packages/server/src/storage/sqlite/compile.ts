@@ -119,7 +119,10 @@ function compileExpr(expr: Expr, def: EntityDef, alias: string, ctx: Ctx): strin
     if (!isLookupField(def, field) || !values.every((v) => typeof v === 'string')) return undefined;
     const x = lookupTable(def.name, field);
     const tokens = [...new Set((values as string[]).map(lookupToken))];
-    return `${alias}.rid IN (SELECT rowid FROM ${x} WHERE ${x} MATCH ${p(tokens.join(' OR '))})`;
+    // one MATCH per token, driven by json_each: linear in the tokens (an FTS5 "a OR b OR …"
+    // query merges its terms in O(terms × rows): 20,000 values took 1.5 s, against 0.13 s here)
+    const n = ++ctx.aliasCounter.n;
+    return `${alias}.rid IN (SELECT l${n}.rowid FROM json_each(${p(JSON.stringify(tokens))}) j${n}, ${x} l${n} WHERE l${n}.${x} MATCH j${n}.value)`;
   };
 
   const visitors: { [K in ExprKind]: (e: Extract<Expr, { kind: K }>) => string } = {

@@ -194,7 +194,7 @@ void test('similarity is served by the data lookup table (EXPLAIN), not by a sca
     output: { kind: 'rows', from: 0, to: 100 },
   });
   const text = plan.join('\n');
-  assert.match(text, /x_observable_data VIRTUAL TABLE/, text);
+  assert.match(text, /SCAN l\d+ VIRTUAL TABLE INDEX \d+:M/, text);
   assert.doesNotMatch(text, /^SCAN t0\b/m, text);
   const byHash = store
     .explain({ entity: 'observable', where: q.and(conds[1]!, q.visible([a.id])), sort: [], output: { kind: 'rows', from: 0, to: 100 } })

@@ -385,7 +385,7 @@ test('search by data across cases uses the data lookup table, not a scan', () =>
     output: { kind: 'rows', from: 0, to: 10 },
   });
   assert.ok(
-    plan.some((line) => /x_observable_data VIRTUAL TABLE/.test(line)),
+    plan.some((line) => /SCAN l\d+ VIRTUAL TABLE INDEX \d+:M/.test(line)),
     plan.join('\n'),
   );
   assert.ok(!plan.some((line) => /^SCAN t0\b/.test(line)), plan.join('\n'));
