@@ -307,7 +307,7 @@ export function estimateRows(entity: string, where: Expr, avgRows: (index: strin
       else {
         const fd = fieldDef(def, t.field);
         // statistics of the index that leads with the field: the second figure of sqlite_stat1 is rows per first-column value
-        const index = fd?.indexed && fd.type !== 'string[]' ? leadingIndex(def, t.field) : undefined;
+        const index = !isLookupField(def, t.field) && fd?.indexed && fd.type !== 'string[]' ? leadingIndex(def, t.field) : undefined;
         const avg = isLookupField(def, t.field) ? LOOKUP_ROWS_PER_VALUE : index ? avgRows(index.slice(1, -1)) : undefined;
         if (avg !== undefined) keep(n * avg);
       }

@@ -211,7 +211,8 @@ export function coveringIndexes(def: EntityDef): Array<{ fields: readonly string
  * - children of a case or alert (lists, counts, similarity totals with `ioc = true`, deletes,
  *   merges, exports, the case/alert `observables` traversal): `p_case` / `p_alert` (partial);
  * - by value: `data = ?` / `IN` (Query API search, similarity, case links, additions to a case or
- *   alert, alone or with a parent): `data`; files by `attachmentHash` (partial);
+ *   alert, alone or with a parent): the lookup table of `data` (`LOOKUP_FIELDS`); files by
+ *   `attachmentHash` (partial);
  * - dashboard widgets over a period (terms on `dataType`, `ioc`, `sighted`, count of sighted IOCs):
  *   the covering `(_createdAt, dataType, ioc, sighted, v_org, _id)`, index entries only;
  * - Query API lists (`listObservable` with filters on `dataType`, `sighted`, `ioc = false`, default
@@ -246,7 +247,6 @@ export function trueRowsIndexes(def: EntityDef): Array<{ field: string; index: s
   return (TRUE_ROWS_INDEXES[def.name] ?? []).filter((f) => have.has(f)).map((field) => ({ field, index: `"i_${def.name}_${field}_true"` }));
 }
 
-/** Whether `field` (an indexed field of `def`) gets an index of its own. */
 /** Whether an indexed field has its own single-column index: not when a covering index or a lookup table (`LOOKUP_FIELDS`) serves it. */
 const hasOwnIndex = (def: EntityDef, field: string): boolean => !(OWN_INDEX_LEFT_OUT[def.name]?.includes(field) ?? false) && !isLookupField(def, field);
 
@@ -280,9 +280,9 @@ export const SPARSE_FIELDS: Readonly<Record<string, readonly string[]>> = {
  * COMMIT rewrote about one 2 kB page per observable (21 of the 40 WAL pages of an alert on the
  * 1M-observable seed); FTS5 buffers a transaction's tokens and writes them as one sorted segment,
  * merged into larger ones in the background of later writes (an LSM tree), so the values of a
- * group commit take a few pages. A lookup compiles to `rid IN (SELECT rowid … MATCH tokens)`
- * AND the column compared as before (`lookupFilter`): hash collisions cost a row read, never a
- * wrong answer. What a lookup field loses: its b-tree, so LIKE/startsWith, ranges and sorting on
+ * group commit take a few pages. Equality and IN compile (compile.ts `lookup`) to `rid IN` the
+ * rowids of one MATCH per token (driven by `json_each`, linear in the values) AND the column
+ * compared as before: hash collisions cost a row read, never a wrong answer. What a lookup field loses: its b-tree, so LIKE/startsWith, ranges and sorting on
  * it read the table (contains-searches, TheHive's usual `_like`, did anyway).
  */
 export const LOOKUP_FIELDS: Readonly<Record<string, readonly string[]>> = {

@@ -117,7 +117,9 @@ export class SqliteEntityStore implements EntityStore {
         const existing = cols.length ? new Set(cols.map((c) => c.name)) : undefined;
         const action = tableAction(def, existing);
         if (action === 'create') this.db.exec(createEntityTable(def));
-        const unfilled = lookupFields(def).filter((f) => !this.db.prepare(`SELECT 1 FROM sqlite_master WHERE name = ?`).get(`x_${def.name}_${f}`));
+        const unfilled = lookupFields(def).filter(
+          (f) => !this.db.prepare(`SELECT 1 FROM sqlite_master WHERE name = ?`).get(lookupTable(def.name, f).slice(1, -1)),
+        );
         for (const stmt of companionTables(def)) this.db.exec(stmt);
         if (action === 'rebuild') this.rebuildEntityTable(def, existing!.has('doc'));
         if (action !== 'create') for (const f of unfilled) this.fillLookupTable(def, f);
